@@ -1,0 +1,48 @@
+# The two commands: `make run` (set up and serve the demo) and `make test` (set up and test).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+HOST ?= 127.0.0.1
+
+.PHONY: run test bench lint translations extract-messages db-upgrade clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Compiled message catalogues (.mo) are build output, made from the committed .po files.
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel compile --use-fuzzy -q -d lms/translations
+
+run: translations
+	$(FLASK) db upgrade
+	$(FLASK) content sync content/
+	$(FLASK) demo seed
+	$(FLASK) serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev translations
+	$(BIN)/python bench/http.py
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check lms tests bench config.py wsgi.py
+
+# For developers: refresh the catalogues after changing UI strings.
+extract-messages: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot .
+	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache

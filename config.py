@@ -1,0 +1,93 @@
+"""Application settings, read from environment variables with safe defaults.
+
+Three configurations: development (the default; `make run`), testing (pytest) and production.
+Every setting that differs between machines comes from an `LMS_*` environment variable.
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every configuration."""
+
+    NAME = "base"
+    SECRET_KEY = os.environ.get("LMS_SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("LMS_DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    CONTENT_DIR = os.environ.get("LMS_CONTENT_DIR", str(BASE_DIR / "content"))
+
+    # Socket.IO: threading for the development server and tests, gevent under gunicorn.
+    SOCKETIO_ASYNC_MODE = os.environ.get("LMS_SOCKETIO_ASYNC_MODE", "threading")
+    SOCKETIO_MESSAGE_QUEUE = os.environ.get("LMS_SOCKETIO_MESSAGE_QUEUE") or None
+    # Same origin only unless a list of origins is given (comma-separated).
+    SOCKETIO_CORS_ALLOWED_ORIGINS = [
+        o.strip() for o in os.environ.get("LMS_CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()
+    ]
+
+    # Rate limits are kept in memory for one process; use Redis when there are several.
+    RATELIMIT_STORAGE_URI = os.environ.get("LMS_RATELIMIT_STORAGE_URL", "memory://")
+    RATELIMIT_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LMS_LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("LMS_SECURE_COOKIES", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  # a long module read must not expire the "done" form
+
+    # Behind a reverse proxy, trust this many X-Forwarded-* hops (0: no proxy).
+    PROXY_HOPS = int(os.environ.get("LMS_PROXY_HOPS", "0"))
+    # Time credited for one module page heartbeat at most: a tab left open is not study time.
+    MODULE_TIME_CAP_SECONDS = 90
+
+
+class DevelopmentConfig(Config):
+    """Local development: SQLite in the instance folder, a generated secret key."""
+
+    NAME = "development"
+    DEBUG = False  # the Werkzeug debugger stays off unless FLASK_DEBUG=1 is set
+
+
+class TestingConfig(Config):
+    """pytest: the database comes from the test fixtures, no message queue."""
+
+    NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("LMS_TEST_DATABASE_URL", "sqlite://")
+    SOCKETIO_ASYNC_MODE = "threading"
+    SOCKETIO_MESSAGE_QUEUE = None
+    RATELIMIT_STORAGE_URI = "memory://"
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    """Production: a real secret key and database are required; gevent under gunicorn."""
+
+    NAME = "production"
+    SOCKETIO_ASYNC_MODE = os.environ.get("LMS_SOCKETIO_ASYNC_MODE", "gevent")
+    SESSION_COOKIE_SECURE = env_bool("LMS_SECURE_COOKIES", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,202 @@
+"""The learning platform's application factory."""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+from pathlib import Path
+
+from flask import Flask, render_template, request, session
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import CONFIGS
+from lms.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def create_app(config_name: str = "development", overrides: dict | None = None) -> Flask:
+    """Build the app for a configuration: development, testing or production."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(CONFIGS[config_name])
+    app.config.update(overrides or {})
+    _configure_instance(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_hooks(app)
+    register_error_pages(app)
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    return app
+
+
+def normalise_database_url(url: str | None) -> str | None:
+    """Use the psycopg 3 driver for plain postgresql:// URLs (SQLAlchemy defaults to psycopg2)."""
+    if url and url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _configure_instance(app: Flask) -> None:
+    """Fill in the secret key and database defaults; production must be given both."""
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config.get("SQLALCHEMY_DATABASE_URI"))
+    name = app.config["NAME"]
+    if name == "production":
+        key = app.config.get("SECRET_KEY") or ""
+        if len(key) < 32 or key in {"change-me", "dev", "secret"}:
+            raise RuntimeError("LMS_SECRET_KEY must be set to a random string of 32+ characters in production")
+        if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+            raise RuntimeError("LMS_DATABASE_URL must be set in production")
+        return
+    if name == "development":
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        if not app.config.get("SECRET_KEY"):
+            key_file = Path(app.instance_path) / "secret_key"
+            if not key_file.exists():
+                key_file.write_text(secrets.token_hex(32))
+                key_file.chmod(0o600)
+            app.config["SECRET_KEY"] = key_file.read_text().strip()
+        if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'lms.sqlite3'}"
+
+
+def _select_locale() -> str:
+    """The user's saved language, else the session's choice, else Vietnamese."""
+    languages = current_app_languages()
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    return chosen if chosen in languages else languages[0]
+
+
+def current_app_languages() -> tuple[str, ...]:
+    from flask import current_app
+
+    return current_app.config["LANGUAGES"]
+
+
+# Every domain's models, imported once so the metadata (and migrations) see all tables.
+MODEL_MODULES = (
+    "lms.org.models",
+    "lms.auth.models",
+    "lms.courses.models",
+    "lms.progress.models",
+    "lms.audit.models",
+)
+
+
+def register_extensions(app: Flask) -> None:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    cors = app.config["SOCKETIO_CORS_ALLOWED_ORIGINS"] or None  # None: same origin only
+    socketio.init_app(
+        app,
+        async_mode=app.config["SOCKETIO_ASYNC_MODE"],
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        cors_allowed_origins=cors,
+        manage_session=False,
+    )
+
+    from lms.auth.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from lms.admin.views import bp as admin_bp
+    from lms.auth.views import bp as auth_bp
+    from lms.courses.views import bp as courses_bp
+    from lms.progress.views import bp as progress_bp
+
+    for blueprint in (auth_bp, courses_bp, progress_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+
+def register_cli(app: Flask) -> None:
+    from lms.auth.cli import users_cli
+    from lms.content.cli import content_cli
+    from lms.courses.cli import classes_cli
+    from lms.demo import demo_cli, serve_command
+    from lms.org.cli import units_cli
+
+    for group in (users_cli, units_cli, content_cli, classes_cli, demo_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(serve_command)
+
+
+def register_hooks(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if current_user and current_user.is_authenticated and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    @app.context_processor
+    def inject_globals():
+        return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale())}
+
+
+def register_error_pages(app: Flask) -> None:
+    messages = {
+        400: _l("The request could not be understood."),
+        403: _l("You do not have access to this page."),
+        404: _l("This page does not exist."),
+        405: _l("This action is not allowed here."),
+        429: _l("Too many attempts. Please wait a minute and try again."),
+        500: _l("Something went wrong on our side. Please try again later."),
+    }
+
+    def render_error(code: int, message):
+        return render_template("error.html", code=code, message=message), code
+
+    for code, message in messages.items():
+        app.register_error_handler(code, lambda exc, code=code, message=message: render_error(code, message))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_error(400, _l("Your form expired or was sent from elsewhere. Please reload the page and try again."))

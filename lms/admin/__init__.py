@@ -1,0 +1,1 @@
+"""Admin screens that tie the domains together."""

@@ -1,0 +1,1 @@
+"""The audit trail: who changed someone else's record, and how."""

@@ -1,0 +1,71 @@
+"""Checking a CSV of officials before anything is written (all or nothing)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lms.auth.logic import clean_name, email_problem, normalise_username, password_problem, username_problem
+from lms.auth.models import Role
+from lms.csvfiles import CsvRow
+
+REQUIRED_COLUMNS = {"username", "full_name", "unit"}
+OPTIONAL_COLUMNS = {"email", "role", "password"}
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """One valid row: what the user should look like after the import."""
+
+    line: int
+    username: str
+    full_name: str
+    email: str | None
+    role: str
+    unit_code: str
+    password: str | None
+
+
+@dataclass
+class ImportPlan:
+    """Valid records and, per line, every reason a row was refused."""
+
+    records: list[UserRecord] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def plan_user_import(rows: list[CsvRow], unit_codes: set[str]) -> ImportPlan:
+    """Validate rows against the known units; report each problem with its line."""
+    plan = ImportPlan()
+    seen: dict[str, int] = {}
+    roles = {r.value for r in Role}
+    for row in rows:
+        v = row.values
+        username = normalise_username(v.get("username", ""))
+        problems = []
+        if problem := username_problem(username):
+            problems.append(problem)
+        elif username in seen:
+            problems.append(f"username '{username}' already appears on line {seen[username]}")
+        full_name = clean_name(v.get("full_name", ""))
+        if not full_name:
+            problems.append("full_name is empty")
+        elif len(full_name) > 200:
+            problems.append("full_name is longer than 200 characters")
+        email = v.get("email") or None
+        if email and (problem := email_problem(email)):
+            problems.append(problem)
+        role = (v.get("role") or Role.LEARNER.value).lower()
+        if role not in roles:
+            problems.append(f"role must be one of {', '.join(sorted(roles))}, not '{role}'")
+        unit_code = v.get("unit", "")
+        if unit_code not in unit_codes:
+            problems.append(f"unknown unit '{unit_code}'")
+        password = v.get("password") or None
+        if password and (problem := password_problem(password)):
+            problems.append(problem)
+        if problems:
+            plan.errors.extend((row.line, p) for p in problems)
+            continue
+        seen[username] = row.line
+        plan.records.append(UserRecord(row.line, username, full_name, email, role, unit_code, password))
+    return plan

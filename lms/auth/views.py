@@ -1,0 +1,74 @@
+"""Login, logout and the language switch."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from lms.auth.logic import is_safe_next
+from lms.auth.service import find_user
+from lms.database import begin_write, utcnow
+from lms.extensions import db, limiter
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _next_url(default_endpoint: str = "courses.dashboard") -> str:
+    target = request.values.get("next")
+    return target if is_safe_next(target) else url_for(default_endpoint)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    """Show the login form; check the credentials it posts."""
+    if current_user.is_authenticated:
+        return redirect(_next_url())
+    next_target = request.values.get("next", "")
+    if request.method == "GET":
+        return render_template("auth/login.html", next=next_target if is_safe_next(next_target) else "")
+    username = request.form.get("username", "")
+    password = request.form.get("password", "")
+    user = find_user(username) if username else None
+    if user is None or not user.active or not user.check_password(password):
+        flash(_("Wrong username or password."), "error")
+        return render_template(
+            "auth/login.html", next=next_target if is_safe_next(next_target) else "", username=username
+        ), 401
+    begin_write()
+    user = find_user(username)
+    login_user(user, remember=bool(request.form.get("remember")))
+    user.last_login_at = utcnow()
+    chosen = session.get("locale")
+    if user.locale is None and chosen in current_app.config["LANGUAGES"]:
+        user.locale = chosen
+    db.session.commit()
+    return redirect(_next_url())
+
+
+@bp.post("/logout")
+def logout():
+    """End the session."""
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the interface language; remembered on the account when logged in."""
+    locale = request.form.get("locale", "")
+    if locale not in current_app.config["LANGUAGES"]:
+        flash(_("Unknown language."), "error")
+        return redirect(_next_url("auth.login")), 303
+    session["locale"] = locale
+    if current_user.is_authenticated:
+        begin_write()
+        current_user.locale = locale
+        db.session.commit()
+    return redirect(_next_url("courses.dashboard" if current_user.is_authenticated else "auth.login"), 303)

@@ -1,0 +1,1 @@
+"""Reading content/: parse, validate, render Markdown, sanitize, sync to the database."""

@@ -1,0 +1,117 @@
+"""Write parsed course sources to the database: idempotent, all-or-nothing, progress kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from lms.content.parse import CourseSource, ModuleSource
+from lms.courses.models import Course, CourseAsset, Module
+from lms.extensions import db
+
+
+@dataclass
+class SyncReport:
+    """What a sync did, by "course/module" name."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.added or self.changed or self.retired)
+
+
+def _apply_module(module: Module, source: ModuleSource) -> None:
+    module.position = source.position
+    module.title = source.title
+    module.summary = source.summary
+    module.html = source.html
+    module.toc = source.toc
+    module.source_path = source.path
+    module.source_hash = source.source_hash
+    module.estimated_minutes = source.minutes
+    module.required = source.required
+    module.retired_at = None
+
+
+def _module_changed(module: Module, source: ModuleSource) -> bool:
+    return (
+        module.retired_at is not None
+        or module.source_hash != source.source_hash
+        or module.position != source.position
+    )
+
+
+def _sync_assets(course: Course, source: CourseSource) -> None:
+    existing = {a.path: a for a in db.session.scalars(select(CourseAsset).where(CourseAsset.course_id == course.id))}
+    for asset in source.assets:
+        row = existing.pop(asset.path, None)
+        if row is None:
+            row = CourseAsset(course_id=course.id, path=asset.path)
+            db.session.add(row)
+        if row.sha256 != asset.sha256:
+            row.media_type, row.data, row.sha256 = asset.media_type, asset.data, asset.sha256
+    for stale in existing.values():
+        db.session.delete(stale)
+
+
+def sync_course(source: CourseSource, now: datetime, report: SyncReport) -> Course:
+    """Create or update one course and its modules; retire modules no longer in the source."""
+    course = db.session.scalar(select(Course).where(Course.slug == source.slug))
+    if course is not None and course.content_hash == source.content_hash:
+        report.unchanged.append(source.slug)
+        return course
+    if course is None:
+        course = Course(slug=source.slug)
+        db.session.add(course)
+        report.added.append(source.slug)
+    else:
+        report.changed.append(source.slug)
+    course.title = source.title
+    course.summary = source.summary
+    course.estimated_hours = source.estimated_hours
+    course.requirements = source.requirements
+    course.content_hash = source.content_hash
+    course.synced_at = now
+    db.session.flush()
+
+    by_slug = {m.slug: m for m in course.modules}
+    for module_source in source.modules:
+        name = f"{source.slug}/{module_source.slug}"
+        module = by_slug.pop(module_source.slug, None)
+        if module is None:
+            module = Module(course=course, slug=module_source.slug)
+            db.session.add(module)
+            report.added.append(name)
+        elif _module_changed(module, module_source):
+            report.changed.append(name)
+        else:
+            continue
+        _apply_module(module, module_source)
+    for module in by_slug.values():
+        if module.retired_at is None:
+            module.retired_at = now
+            report.retired.append(f"{source.slug}/{module.slug}")
+    _sync_assets(course, source)
+    return course
+
+
+def sync_courses(
+    sources: list[CourseSource],
+    now: datetime,
+    on_course: Callable[[CourseSource], None] | None = None,
+) -> SyncReport:
+    """Sync every course in one transaction; the caller commits, or rolls back on error."""
+    report = SyncReport()
+    for source in sources:
+        sync_course(source, now, report)
+        if on_course:
+            on_course(source)
+    db.session.flush()
+    return report

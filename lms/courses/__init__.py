@@ -1,0 +1,1 @@
+"""Courses, their modules, classes (offerings of a course) and enrolments."""

@@ -1,0 +1,132 @@
+"""`flask classes create|enrol|list`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from lms.auth.logic import clean_name
+from lms.auth.models import Role, User
+from lms.auth.service import find_user
+from lms.courses.logic import EnrolmentError, enrol_users
+from lms.courses.models import ClassMode, Course, CourseClass
+from lms.csvfiles import CsvFileError, read_csv_rows
+from lms.database import begin_write
+from lms.extensions import db
+from lms.org.logic import find_unit, subtree_ids
+
+classes_cli = AppGroup("classes", help="Create classes and enrol learners.")
+
+
+def _find_class(code: str) -> CourseClass:
+    course_class = db.session.scalar(select(CourseClass).where(CourseClass.code == code))
+    if course_class is None:
+        raise click.UsageError(f"unknown class '{code}' (see 'flask classes list')")
+    return course_class
+
+
+@classes_cli.command("create")
+@click.option("--code", required=True, help="Short unique code, e.g. CCHC-2026-01.")
+@click.option("--name", required=True)
+@click.option("--course", "course_slug", required=True, help="Slug of a synced course.")
+@click.option("--mode", type=click.Choice([m.value for m in ClassMode]), default=ClassMode.ONLINE.value,
+              show_default=True)
+@click.option("--level", default="", help='Level of the programme, e.g. "Cấp xã".')
+@click.option("--starts", type=click.DateTime(["%Y-%m-%d"]), help="First day, YYYY-MM-DD.")
+@click.option("--ends", type=click.DateTime(["%Y-%m-%d"]), help="Last day, YYYY-MM-DD.")
+@click.option("--instructor", "instructors", multiple=True, help="Username of an instructor (repeatable).")
+@click.option("--self-enrol/--no-self-enrol", default=False, help="Let learners enrol themselves.")
+def create_command(code, name, course_slug, mode, level, starts, ends, instructors, self_enrol):
+    """Create a class (one offering of a course)."""
+    begin_write()
+    if db.session.scalar(select(CourseClass).where(CourseClass.code == code)) is not None:
+        raise click.UsageError(f"class code '{code}' is already used")
+    course = db.session.scalar(select(Course).where(Course.slug == course_slug))
+    if course is None:
+        raise click.UsageError(f"unknown course '{course_slug}' (run 'flask content sync' first)")
+    starts_on: date | None = starts.date() if starts else None
+    ends_on: date | None = ends.date() if ends else None
+    if starts_on and ends_on and ends_on < starts_on:
+        raise click.UsageError("the class cannot end before it starts")
+    teachers = []
+    for username in instructors:
+        user = find_user(username)
+        if user is None or user.role != Role.INSTRUCTOR:
+            raise click.UsageError(f"'{username}' is not an instructor")
+        teachers.append(user)
+    course_class = CourseClass(
+        code=code, name=clean_name(name), course=course, mode=mode, level=clean_name(level),
+        starts_on=starts_on, ends_on=ends_on, self_enrol=self_enrol, instructors=teachers,
+    )
+    db.session.add(course_class)
+    db.session.commit()
+    click.echo(f"Created class {code}: {course_class.name} ({course.title}).")
+
+
+@classes_cli.command("enrol")
+@click.option("--class", "class_code", required=True, help="Code of the class.")
+@click.option("--unit", "unit_code", help="Enrol every active learner of this unit.")
+@click.option("--subunits/--no-subunits", default=True, show_default=True,
+              help="With --unit, include the units below it.")
+@click.option("--csv", "csv_file", type=click.File("rb"), help="A CSV with a 'username' column.")
+def enrol_command(class_code, unit_code, subunits, csv_file):
+    """Enrol learners in a class, by unit or from a CSV (all or nothing)."""
+    if bool(unit_code) == bool(csv_file):
+        raise click.UsageError("give exactly one of --unit or --csv")
+    begin_write()
+    course_class = _find_class(class_code)
+    if unit_code:
+        unit = find_unit(unit_code)
+        if unit is None:
+            raise click.UsageError(f"unknown unit '{unit_code}'")
+        unit_ids = subtree_ids(unit) if subunits else {unit.id}
+        learners = list(db.session.scalars(
+            select(User).where(User.unit_id.in_(unit_ids), User.role == Role.LEARNER, User.active.is_(True))
+            .order_by(User.username)
+        ))
+    else:
+        learners = _learners_from_csv(csv_file)
+    try:
+        result = enrol_users(course_class, learners, source="admin")
+    except EnrolmentError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(
+        f"{course_class.code}: {result.added} enrolled, {result.reactivated} re-enrolled, "
+        f"{result.already} already enrolled."
+    )
+
+
+def _learners_from_csv(csv_file) -> list[User]:
+    try:
+        rows = read_csv_rows(csv_file.read(), {"username"}, {"full_name", "unit", "email"})
+    except CsvFileError as exc:
+        raise click.ClickException(f"{csv_file.name}:{exc.line}: {exc.message}") from None
+    learners, errors = [], []
+    for row in rows:
+        user = find_user(row.values["username"])
+        if user is None:
+            errors.append(f"{csv_file.name}:{row.line}: unknown user '{row.values['username']}'")
+        elif user.role != Role.LEARNER or not user.active:
+            errors.append(f"{csv_file.name}:{row.line}: '{user.username}' is not an active learner")
+        elif user not in learners:
+            learners.append(user)
+    if errors:
+        for error in errors:
+            click.echo(error, err=True)
+        raise click.ClickException(f"{len(errors)} error(s); nobody was enrolled.")
+    return learners
+
+
+@classes_cli.command("list")
+def list_command():
+    """Print the classes."""
+    for course_class in db.session.scalars(select(CourseClass).order_by(CourseClass.code)):
+        click.echo(
+            f"{course_class.code}\t{course_class.name}\t{course_class.course.slug}\t"
+            f"{course_class.mode}\t{len(course_class.enrolments)} enrolled"
+        )

@@ -1,0 +1,149 @@
+"""The dashboard, the class catalogue, class pages, module pages and course assets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.auth.models import Role
+from lms.courses.logic import (
+    EnrolmentError,
+    active_enrolment,
+    classes_taught,
+    may_manage_class,
+    my_enrolments,
+    open_classes,
+    self_enrol,
+)
+from lms.courses.models import Course, CourseAsset, CourseClass, Module
+from lms.database import begin_write
+from lms.extensions import db
+from lms.progress.service import overview, progress_by_module
+
+bp = Blueprint("courses", __name__, template_folder="templates")
+
+
+def _today() -> date:
+    return date.today()
+
+
+def load_class_for_viewer(class_id: int):
+    """Return (class, the viewer's enrolment or None); 404 if missing, 403 if not theirs."""
+    course_class = db.session.get(CourseClass, class_id) or abort(404)
+    enrolment = active_enrolment(current_user, course_class)
+    if enrolment is None and not may_manage_class(current_user, course_class):
+        abort(403)
+    return course_class, enrolment
+
+
+def load_module(course_class: CourseClass, slug: str) -> Module:
+    """Return the class's active module with this slug, or 404."""
+    module = db.session.scalar(
+        select(Module).where(
+            Module.course_id == course_class.course_id, Module.slug == slug, Module.retired_at.is_(None)
+        )
+    )
+    return module or abort(404)
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    """The user's home: their classes with progress, and what to do next."""
+    overviews = [overview(e) for e in my_enrolments(current_user)]
+    taught = classes_taught(current_user) if current_user.role in (Role.INSTRUCTOR, Role.ADMIN) else []
+    return render_template(
+        "courses/dashboard.html",
+        overviews=overviews,
+        taught=taught,
+        open_count=len(open_classes(current_user, _today())) if current_user.role == Role.LEARNER else 0,
+    )
+
+
+@bp.get("/classes")
+@login_required
+def catalogue():
+    """Classes open to self-enrolment."""
+    return render_template("courses/catalogue.html", classes=open_classes(current_user, _today()))
+
+
+@bp.post("/classes/<int:class_id>/enrol")
+@login_required
+def enrol(class_id: int):
+    """Enrol the current learner in an open class."""
+    begin_write()
+    course_class = db.session.get(CourseClass, class_id) or abort(404)
+    try:
+        added = self_enrol(current_user, course_class, _today())
+    except EnrolmentError:
+        db.session.rollback()
+        abort(403)
+    db.session.commit()
+    if added:
+        flash(_("You are enrolled in %(name)s.", name=course_class.name), "success")
+    return redirect(url_for("courses.class_page", class_id=class_id), 303)
+
+
+@bp.get("/classes/<int:class_id>")
+@login_required
+def class_page(class_id: int):
+    """A class: its course's modules and the viewer's state in each."""
+    course_class, enrolment = load_class_for_viewer(class_id)
+    progress = progress_by_module(enrolment) if enrolment else {}
+    return render_template(
+        "courses/class.html",
+        course_class=course_class,
+        course=course_class.course,
+        modules=course_class.course.active_modules,
+        enrolment=enrolment,
+        progress=progress,
+        summary=overview(enrolment, progress) if enrolment else None,
+        manages=may_manage_class(current_user, course_class),
+    )
+
+
+@bp.get("/classes/<int:class_id>/modules/<slug>")
+@login_required
+def module_page(class_id: int, slug: str):
+    """One module to read, with previous/next and "mark as done"."""
+    course_class, enrolment = load_class_for_viewer(class_id)
+    module = load_module(course_class, slug)
+    modules = course_class.course.active_modules
+    index = next(i for i, m in enumerate(modules) if m.id == module.id)
+    progress = progress_by_module(enrolment).get(module.id) if enrolment else None
+    return render_template(
+        "courses/module.html",
+        course_class=course_class,
+        module=module,
+        enrolment=enrolment,
+        progress=progress,
+        previous=modules[index - 1] if index > 0 else None,
+        following=modules[index + 1] if index + 1 < len(modules) else None,
+        position=index + 1,
+        count=len(modules),
+    )
+
+
+@bp.get("/courses/<slug>/assets/<path:path>")
+@login_required
+def asset(slug: str, path: str):
+    """A course asset (image, attachment) for logged-in users."""
+    found = db.session.scalar(
+        select(CourseAsset).join(Course).where(Course.slug == slug, CourseAsset.path == path)
+    )
+    if found is None:
+        abort(404)
+    headers = {"ETag": f'"{found.sha256}"', "Cache-Control": "private, max-age=86400"}
+    if request.if_none_match.contains(found.sha256):
+        return "", 304, headers
+    headers.update({
+        "Content-Type": found.media_type,
+        "Content-Disposition": "inline" if found.media_type.startswith("image/") else "attachment",
+        # An SVG opened on its own must not run script either.
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    })
+    return found.data, 200, headers

@@ -1,0 +1,59 @@
+"""Reading CSV files that people make in Excel: UTF-8 with or without BOM, line numbers kept."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+
+class CsvFileError(ValueError):
+    """The file as a whole cannot be read (encoding, missing or wrong header)."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    """One data row with the file line it started on."""
+
+    line: int
+    values: dict[str, str]
+
+
+def read_csv_rows(data: bytes, required: set[str], optional: set[str]) -> list[CsvRow]:
+    """Decode and parse a CSV file, checking its header against the allowed columns."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CsvFileError(line, "the file is not UTF-8 text; save it as 'CSV UTF-8'") from None
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if not header:
+        raise CsvFileError(1, "the file is empty")
+    missing = required - set(header)
+    unknown = set(header) - required - optional
+    if missing:
+        raise CsvFileError(1, f"missing column(s): {', '.join(sorted(missing))}")
+    if unknown:
+        raise CsvFileError(1, f"unknown column(s): {', '.join(sorted(unknown))}")
+    reader.fieldnames = header
+    rows = []
+    line = reader.line_num
+    try:
+        for record in reader:
+            if None in record:
+                raise CsvFileError(line + 1, "more values than columns")
+            values = {k: (v or "").strip() for k, v in record.items()}
+            if any(values.values()):
+                rows.append(CsvRow(line + 1, values))
+            line = reader.line_num
+    except csv.Error as exc:
+        raise CsvFileError(reader.line_num, f"malformed CSV: {exc}") from None
+    return rows

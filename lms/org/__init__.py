@@ -1,0 +1,1 @@
+"""The organisation: a tree of units whose levels are data."""

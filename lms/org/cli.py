@@ -1,0 +1,49 @@
+"""`flask units create|list`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from lms.auth.logic import clean_name
+from lms.database import begin_write
+from lms.extensions import db
+from lms.org.logic import find_unit, unit_path
+from lms.org.models import Unit
+
+units_cli = AppGroup("units", help="Manage the organisation tree.")
+
+
+@units_cli.command("create")
+@click.option("--code", required=True, help="Short unique code, e.g. so-noi-vu.")
+@click.option("--name", required=True)
+@click.option("--level", required=True, help='The unit\'s level, e.g. "Sở/ngành" or "Phường/xã".')
+@click.option("--parent", "parent_code", help="Code of the parent unit.")
+def create_command(code, name, level, parent_code):
+    """Create a unit."""
+    begin_write()
+    if find_unit(code) is not None:
+        raise click.UsageError(f"unit code '{code}' is already used")
+    parent = None
+    if parent_code:
+        parent = find_unit(parent_code)
+        if parent is None:
+            raise click.UsageError(f"unknown parent unit '{parent_code}'")
+    unit = Unit(code=code.strip(), name=clean_name(name), level=clean_name(level), parent=parent)
+    db.session.add(unit)
+    db.session.commit()
+    click.echo(f"Created unit '{unit.code}': {' / '.join(u.name for u in unit_path(unit))}")
+
+
+@units_cli.command("list")
+def list_command():
+    """Print the unit tree."""
+
+    def show(unit: Unit, depth: int) -> None:
+        click.echo(f"{'  ' * depth}{unit.code}\t{unit.name} ({unit.level})")
+        for child in unit.children:
+            show(child, depth + 1)
+
+    for root in db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name)):
+        show(root, 0)

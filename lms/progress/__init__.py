@@ -1,0 +1,1 @@
+"""Recording a learner's progress and deciding completion."""

@@ -1,0 +1,120 @@
+"""Completion rules as pure functions of a course's requirements and one enrolment's facts.
+
+Pages, reports and (later) certification all call `completion_status`; nothing else decides
+whether someone has completed. Each rule reads its own key of the course's `requirements`
+mapping and returns a `Requirement` saying met or unmet and why. A later rule (quizzes passed,
+attendance reached) is one more function in `RULES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class ModuleFact:
+    """One active module of the course, as far as completion cares."""
+
+    module_id: int
+    title: str
+    required: bool
+    done: bool
+
+
+@dataclass(frozen=True)
+class EnrolmentFacts:
+    """Everything the rules look at for one enrolment, gathered beforehand."""
+
+    modules: tuple[ModuleFact, ...] = ()
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One rule's verdict: met or not, how far along, and what is still missing."""
+
+    key: str
+    met: bool
+    done: int
+    total: int
+    missing: tuple[str, ...] = ()
+    label: object = ""
+    reason: object = ""
+
+
+@dataclass(frozen=True)
+class CompletionStatus:
+    """The verdict of every rule for one enrolment."""
+
+    requirements: tuple[Requirement, ...] = field(default_factory=tuple)
+
+    @property
+    def complete(self) -> bool:
+        return all(r.met for r in self.requirements)
+
+    @property
+    def unmet(self) -> tuple[Requirement, ...]:
+        return tuple(r for r in self.requirements if not r.met)
+
+
+MODULE_MODES = ("required", "all", "none")
+DEFAULT_REQUIREMENTS: Mapping[str, object] = {"modules": "required"}
+
+
+def modules_requirement(mode: object, facts: EnrolmentFacts) -> Requirement | None:
+    """Modules rule: every required module (or every module, with "all") marked done."""
+    if mode == "none":
+        return None
+    if mode not in MODULE_MODES:
+        raise ValueError(f"unknown modules requirement {mode!r}")
+    counted = [m for m in facts.modules if m.required or mode == "all"]
+    done = sum(1 for m in counted if m.done)
+    missing = tuple(m.title for m in counted if not m.done)
+    met = not missing
+    if met:
+        reason = _l("All %(total)d required modules done.", total=len(counted))
+    else:
+        reason = _l(
+            "%(done)d of %(total)d required modules done; %(left)d to go.",
+            done=done,
+            total=len(counted),
+            left=len(missing),
+        )
+    return Requirement(
+        key="modules",
+        met=met,
+        done=done,
+        total=len(counted),
+        missing=missing,
+        label=_l("Modules"),
+        reason=reason,
+    )
+
+
+RULES: Mapping[str, Callable[[object, EnrolmentFacts], Requirement | None]] = {
+    "modules": modules_requirement,
+}
+
+
+def completion_status(requirements: Mapping[str, object], facts: EnrolmentFacts) -> CompletionStatus:
+    """Apply every rule the course names (modules by default) to one enrolment's facts."""
+    merged = {**DEFAULT_REQUIREMENTS, **(requirements or {})}
+    unknown = set(merged) - set(RULES)
+    if unknown:
+        raise ValueError(f"unknown requirement(s): {', '.join(sorted(unknown))}")
+    verdicts = (RULES[key](value, facts) for key, value in merged.items())
+    return CompletionStatus(requirements=tuple(v for v in verdicts if v is not None))
+
+
+def credited_seconds(last_seen_at, now, cap_seconds: int) -> int:
+    """Return the study time a heartbeat earns: the gap since the last one, if it is short.
+
+    A gap longer than the cap means the page was hidden or closed in between, so it earns
+    nothing; the sum of credits can never exceed the real time that passed.
+    """
+    if last_seen_at is None:
+        return 0
+    gap = (now - last_seen_at).total_seconds()
+    return int(gap) if 0 < gap <= cap_seconds else 0

@@ -1,0 +1,156 @@
+"""Fixtures in the Flask tutorial's style: app, client, runner, auth, plus a small world."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import secrets
+from types import SimpleNamespace
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, make_url, text
+
+from lms import create_app, normalise_database_url
+from lms.auth.models import Role
+from lms.extensions import db, limiter
+from tests import factories
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _fresh_postgres_database(base_url: str) -> tuple[str, callable]:
+    """Create a new, empty database next to the given one; return its URL and a dropper."""
+    url = make_url(normalise_database_url(base_url))
+    name = f"lms_test_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def fresh_database(tmp_path_factory):
+    """Make empty databases: SQLite files, or new PostgreSQL databases if LMS_TEST_DATABASE_URL is set."""
+    droppers = []
+
+    def make() -> str:
+        base = os.environ.get("LMS_TEST_DATABASE_URL")
+        if not base:
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'lms.sqlite3'}"
+        url, drop = _fresh_postgres_database(base)
+        droppers.append(drop)
+        return url
+
+    yield make
+    for drop in droppers:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database):
+    """One database for the session's tests; its schema is made once, rows emptied after each test."""
+    url = fresh_database()
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    limiter.reset()
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests get their own app context and database session.
+
+    The test body keeps an app context open for convenience; without this, requests would
+    share it (and its session and `g`) with the test, which a real server never does.
+    The test's own transaction is committed first, so the request sees its setup and the
+    test sees what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """Fetch a page and return the CSRF token of its forms."""
+    match = CSRF_RE.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class AuthActions:
+    """Log in and out through the real forms."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str = factories.PASSWORD, next_url: str = ""):
+        token = csrf_token(self.client)
+        return self.client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token, "next": next_url}
+        )
+
+    def logout(self):
+        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client, "/")})
+
+    def post(self, path: str, data: dict | None = None, **kwargs):
+        """POST a form with a valid CSRF token, as the browser would."""
+        return self.client.post(path, data={"csrf_token": csrf_token(self.client, "/"), **(data or {})}, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def world(app, tmp_path):
+    """Units, one user per role, a course of three modules (one optional) and two classes."""
+    city = factories.make_unit("tp", "Thành phố", "Thành phố")
+    ward = factories.make_unit("phuong-1", "Phường 1", "Phường/xã", parent=city)
+    other_ward = factories.make_unit("phuong-2", "Phường 2", "Phường/xã", parent=city)
+    admin = factories.make_user("admin", Role.ADMIN, city, "Quản Trị Viên")
+    teacher = factories.make_user("gv.an", Role.INSTRUCTOR, city, "Giảng Viên An")
+    other_teacher = factories.make_user("gv.binh", Role.INSTRUCTOR, city, "Giảng Viên Bình")
+    learner = factories.make_user("hv.mai", Role.LEARNER, ward, "Nguyễn Thị Mai")
+    other_learner = factories.make_user("hv.nam", Role.LEARNER, other_ward, "Trần Văn Nam")
+    course = factories.make_course(tmp_path)
+    course_class = factories.make_class(course, "LOP-1", instructors=[teacher], learners=[learner, other_learner])
+    other_class = factories.make_class(course, "LOP-2", instructors=[other_teacher], self_enrol=True)
+    return SimpleNamespace(
+        city=city, ward=ward, other_ward=other_ward, admin=admin, teacher=teacher,
+        other_teacher=other_teacher, learner=learner, other_learner=other_learner, course=course,
+        course_class=course_class, other_class=other_class, modules=course.active_modules,
+    )
