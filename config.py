@@ -69,7 +69,7 @@ class TestingConfig(Config):
 
     NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key-not-for-production"
+    SECRET_KEY = "testing-secret-key-not-for-production"  # noqa: S105 - tests only
     SQLALCHEMY_DATABASE_URI = os.environ.get("LMS_TEST_DATABASE_URL", "sqlite://")
     SOCKETIO_ASYNC_MODE = "threading"
     SOCKETIO_MESSAGE_QUEUE = None

@@ -6,7 +6,7 @@ import importlib
 import secrets
 from pathlib import Path
 
-from flask import Flask, render_template, request, session
+from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -32,9 +32,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def create_app(config_name: str = "development", overrides: dict | None = None) -> Flask:
+def create_app(
+    config_name: str = "development", overrides: dict | None = None, instance_path: str | None = None
+) -> Flask:
     """Build the app for a configuration: development, testing or production."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides or {})
     _configure_instance(app)
@@ -82,6 +84,8 @@ def _configure_instance(app: Flask) -> None:
 def _select_locale() -> str:
     """The user's saved language, else the session's choice, else Vietnamese."""
     languages = current_app_languages()
+    if not has_request_context():  # CLI and background work: the default language
+        return languages[0]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")
@@ -199,4 +203,6 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return render_error(400, _l("Your form expired or was sent from elsewhere. Please reload the page and try again."))
+        return render_error(
+            400, _l("Your form expired or was sent from elsewhere. Please reload the page and try again.")
+        )

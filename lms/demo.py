@@ -17,7 +17,7 @@ from lms.database import begin_write
 from lms.extensions import db, socketio
 from lms.org.models import Unit
 
-DEMO_PASSWORD = "hoctap2026"
+DEMO_PASSWORD = "hoctap2026"  # noqa: S105 - printed demo login, demo data only
 DEMO_COURSE = "cai-cach-hanh-chinh"
 DEMO_CLASS = "CCHC-2026-01"
 

@@ -9,6 +9,7 @@ import secrets
 from types import SimpleNamespace
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, make_url, text
 
@@ -88,7 +89,8 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        db.session.commit()
+        if has_app_context():  # not when following a redirect, already inside a fresh context
+            db.session.commit()
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
@@ -103,9 +105,9 @@ def runner(app):
     return app.test_cli_runner()
 
 
-def csrf_token(client, path: str = "/login") -> str:
-    """Fetch a page and return the CSRF token of its forms."""
-    match = CSRF_RE.search(client.get(path).get_data(as_text=True))
+def csrf_token(client, path: str = "/") -> str:
+    """Fetch a page (following a redirect to the login page) and return its forms' CSRF token."""
+    match = CSRF_RE.search(client.get(path, follow_redirects=True).get_data(as_text=True))
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 
@@ -117,17 +119,17 @@ class AuthActions:
         self.client = client
 
     def login(self, username: str, password: str = factories.PASSWORD, next_url: str = ""):
-        token = csrf_token(self.client)
+        token = csrf_token(self.client, "/login")
         return self.client.post(
             "/login", data={"username": username, "password": password, "csrf_token": token, "next": next_url}
         )
 
     def logout(self):
-        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client, "/")})
+        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client)})
 
     def post(self, path: str, data: dict | None = None, **kwargs):
         """POST a form with a valid CSRF token, as the browser would."""
-        return self.client.post(path, data={"csrf_token": csrf_token(self.client, "/"), **(data or {})}, **kwargs)
+        return self.client.post(path, data={"csrf_token": csrf_token(self.client), **(data or {})}, **kwargs)
 
 
 @pytest.fixture

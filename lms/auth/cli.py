@@ -9,6 +9,7 @@ from lms.auth.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, plan_user_imp
 from lms.auth.logic import clean_name, email_problem, normalise_username, password_problem, username_problem
 from lms.auth.models import Role
 from lms.auth.service import AccountError, apply_user_import, create_user, find_user
+from lms.cli import progressbar
 from lms.csvfiles import CsvFileError, read_csv_rows
 from lms.database import begin_write
 from lms.extensions import db
@@ -86,8 +87,7 @@ def import_command(csv_file):
             click.echo(f"{csv_file.name}:{line}: {message}", err=True)
         db.session.rollback()
         raise click.ClickException(f"{len(plan.errors)} error(s); no user was created or changed.")
-    with click.progressbar(length=len(plan.records), label="Importing users",
-                           file=click.get_text_stream("stderr")) as bar:
+    with progressbar(len(plan.records), "Importing users") as bar:
         result = apply_user_import(plan, on_record=lambda: bar.update(1))
     db.session.commit()
     click.echo(f"created: {result.created}, updated: {result.updated}, unchanged: {result.unchanged}")

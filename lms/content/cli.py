@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from lms.cli import progressbar
 from lms.content.parse import ContentTree, count_module_files, read_content
 from lms.content.sync import sync_courses
 from lms.database import begin_write, utcnow
@@ -19,7 +20,7 @@ content_cli = AppGroup("content", help="Check and load course content.")
 def _read_with_progress(directory: str | None) -> tuple[Path, ContentTree]:
     root = Path(directory or current_app.config["CONTENT_DIR"])
     total = count_module_files(root)
-    with click.progressbar(length=total, label="Reading modules", file=click.get_text_stream("stderr")) as bar:
+    with progressbar(total, "Reading modules") as bar:
         tree = read_content(root, on_file=lambda: bar.update(1))
     return root, tree
 
@@ -60,9 +61,7 @@ def sync_command(directory):
         raise SystemExit(1)
     begin_write()
     try:
-        with click.progressbar(
-            length=len(tree.courses), label="Syncing courses", file=click.get_text_stream("stderr")
-        ) as bar:
+        with progressbar(len(tree.courses), "Syncing courses") as bar:
             report = sync_courses(tree.courses, utcnow(), on_course=lambda _c: bar.update(1))
         db.session.commit()
     except Exception:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
-import xml.etree.ElementTree as etree
+import xml.etree.ElementTree as etree  # noqa: N813 - the name Python-Markdown uses
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 

@@ -1,0 +1,100 @@
+"""Syncing content into the database: idempotent, progress kept, all or nothing."""
+
+from sqlalchemy import func, select
+
+from lms.courses.models import Course, CourseAsset, Module
+from lms.database import utcnow
+from lms.extensions import db
+from lms.progress.models import ModuleProgress
+from lms.progress.service import mark_done
+from tests.factories import make_class, make_unit, make_user, module_file, sync_dir, write_course
+
+
+def test_first_sync_adds_then_second_changes_nothing(app, tmp_path):
+    write_course(tmp_path, assets={"a.png": b"\x89PNG"})
+    first = sync_dir(tmp_path)
+    assert first.added == ["demo", "demo/mo-dau", "demo/thu-tuc", "demo/doc-them"]
+    second = sync_dir(tmp_path)
+    assert (second.added, second.changed, second.retired, second.unchanged) == ([], [], [], ["demo"])
+    assert db.session.scalar(select(func.count()).select_from(Module)) == 3
+    assert db.session.scalar(select(CourseAsset.path)) == "a.png"
+
+
+def test_changed_text_keeps_progress(app, tmp_path):
+    write_course(tmp_path)
+    sync_dir(tmp_path)
+    course = db.session.scalar(select(Course))
+    learner = make_user("hv", unit=make_unit("u"))
+    course_class = make_class(course, "L1", learners=[learner])
+    module = course.active_modules[0]
+    mark_done(course_class.enrolments[0], module, utcnow())
+    db.session.commit()
+
+    (tmp_path / "demo" / "modules" / "01-mo-dau.md").write_text(module_file("Mở đầu (sửa)", "Nội dung mới.\n"))
+    report = sync_dir(tmp_path)
+    assert report.changed == ["demo", "demo/mo-dau"]
+    refreshed = db.session.get(Module, module.id)
+    assert refreshed.title == "Mở đầu (sửa)" and "Nội dung mới" in refreshed.html
+    progress = db.session.scalar(select(ModuleProgress))
+    assert progress.module_id == module.id and progress.completed_at is not None
+
+
+def test_removed_module_is_retired_and_comes_back(app, tmp_path):
+    write_course(tmp_path)
+    sync_dir(tmp_path)
+    removed = tmp_path / "demo" / "modules" / "02-thu-tuc.md"
+    text = removed.read_text()
+    removed.unlink()
+    assert sync_dir(tmp_path).retired == ["demo/thu-tuc"]
+    course = db.session.scalar(select(Course))
+    assert [m.slug for m in course.active_modules] == ["mo-dau", "doc-them"]
+    removed.write_text(text)
+    assert "demo/thu-tuc" in sync_dir(tmp_path).changed
+    assert [m.slug for m in db.session.scalar(select(Course)).active_modules] == ["mo-dau", "thu-tuc", "doc-them"]
+
+
+def test_renumbering_keeps_the_module(app, tmp_path):
+    write_course(tmp_path)
+    sync_dir(tmp_path)
+    module_id = db.session.scalar(select(Module.id).where(Module.slug == "doc-them"))
+    modules = tmp_path / "demo" / "modules"
+    (modules / "03-doc-them.md").rename(modules / "00-doc-them.md")
+    sync_dir(tmp_path)
+    course = db.session.scalar(select(Course))
+    assert course.active_modules[0].id == module_id
+
+
+def test_cli_check_passes_on_valid_content(runner, tmp_path):
+    write_course(tmp_path)
+    result = runner.invoke(args=["content", "check", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "1 course(s), 3 module(s), 0 quiz(zes), 0 question(s)" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Course)) == 0  # check writes nothing
+
+
+def test_cli_check_fails_naming_file_and_line(runner, tmp_path):
+    write_course(tmp_path, modules={
+        "01-a.md": "---\ntitle: a: b\n---\n", "02-b.md": module_file("B", "![x](../assets/x.png)\n"),
+    })
+    result = runner.invoke(args=["content", "check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "demo/modules/01-a.md:2: invalid YAML" in result.output
+    assert "demo/modules/02-b.md:4: link to a missing asset or module: ../assets/x.png" in result.output
+
+
+def test_cli_sync_with_an_error_writes_nothing(runner, tmp_path):
+    write_course(tmp_path)
+    write_course(tmp_path, slug="broken", modules={"01-a.md": "no front matter"})
+    result = runner.invoke(args=["content", "sync", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "nothing was written" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Course)) == 0
+
+
+def test_cli_sync_reports_what_it_did(runner, tmp_path):
+    write_course(tmp_path)
+    result = runner.invoke(args=["content", "sync", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "added: 4 (demo, demo/mo-dau, demo/thu-tuc, demo/doc-them)" in result.output
+    again = runner.invoke(args=["content", "sync", str(tmp_path)])
+    assert "Nothing changed." in again.output
