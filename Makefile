@@ -22,7 +22,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 
 # Compiled message catalogues (.mo) are build output, made from the committed .po files.
 translations: $(VENV)/.runtime
-	$(BIN)/pybabel compile --use-fuzzy -q -d lms/translations
+	$(BIN)/pybabel compile --use-fuzzy -d lms/translations
 
 run: translations
 	$(FLASK) db upgrade
