@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 
 import click
@@ -106,5 +107,7 @@ def seed_command():
 def serve_command(host, port):
     """Serve the app with Socket.IO on the development server."""
     app = current_app._get_current_object()
+    # Flask refuses app.run() inside a `flask` command unless told this is deliberate.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     click.echo(f"Serving on http://{host}:{port} (Ctrl+C to stop)")
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
