@@ -115,10 +115,13 @@ def overview(enrolment: Enrolment, progress: dict[int, ModuleProgress] | None = 
     status = completion_for(enrolment, progress)
     done_ids = {mid for mid, row in progress.items() if row.completed_at is not None}
     seen = [progress[m.id] for m in modules if m.id in progress]
-    latest = max(seen, key=lambda row: row.last_seen_at, default=None)
-    resume = next((m for m in modules if latest and m.id == latest.module_id), None)
     next_module = next((m for m in modules if m.id not in done_ids and m.required), None)
     next_module = next_module or next((m for m in modules if m.id not in done_ids), None)
+    # Resume the module last read and not yet done; once it is done, go on to the next one.
+    latest = max((row for row in seen if row.completed_at is None), key=lambda row: row.last_seen_at, default=None)
+    resume = next((m for m in modules if latest and m.id == latest.module_id), None)
+    if resume is None and seen:
+        resume = next_module
     counted = next((r for r in status.requirements if r.key == "modules"), None)
     return EnrolmentOverview(
         enrolment=enrolment,
@@ -126,7 +129,7 @@ def overview(enrolment: Enrolment, progress: dict[int, ModuleProgress] | None = 
         done=counted.done if counted else len(done_ids),
         total=counted.total if counted else len(modules),
         resume_module=resume,
-        resume_position=latest.last_position if latest and resume else "",
+        resume_position=latest.last_position if latest and resume and resume.id == latest.module_id else "",
         next_module=next_module,
         seconds_spent=sum(row.seconds_spent for row in seen),
     )

@@ -96,3 +96,12 @@ def test_admin_overview_counts(world, auth, client):
     row = body.split('data-test="class-row"')[1].split("</tr>")[0]
     assert world.course_class.name in row
     assert [cell for cell in row.split("<td>")[3:6]] == ["2</td>", "1</td>", "0</td>\n    "]
+
+
+def test_dashboard_moves_on_once_the_module_read_is_done(world, auth, client):
+    auth.login("hv.mai")
+    auth.post(f"/classes/{world.course_class.id}/modules/mo-dau/ping", {"position": "muc-tieu"})
+    auth.post(f"/classes/{world.course_class.id}/modules/mo-dau/done")
+    body = page(client, "/")
+    continue_link = body.split('data-test="continue"')[1].split(">")[0]
+    assert f'href="/classes/{world.course_class.id}/modules/thu-tuc"' in continue_link
