@@ -26,9 +26,11 @@ def _read_with_progress(directory: str | None) -> tuple[Path, ContentTree]:
 
 
 def _summary(tree: ContentTree) -> str:
+    types = tree.question_types()
+    by_type = f" ({', '.join(f'{n} {kind}' for kind, n in sorted(types.items()))})" if types else ""
     return (
         f"{len(tree.courses)} course(s), {tree.module_count} module(s), "
-        "0 quiz(zes), 0 question(s)"
+        f"{len(tree.quizzes)} quiz(zes), {sum(types.values())} question(s){by_type}"
     )
 
 

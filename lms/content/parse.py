@@ -17,13 +17,15 @@ from pathlib import Path
 import yaml
 
 from lms.content.render import RENDERER_VERSION, LinkTargets, render_module
-from lms.progress.completion import MODULE_MODES
+from lms.progress.completion import MODULE_MODES, QUIZ_MODES
+from lms.quizzes.source import SUFFIXES as QUIZ_SUFFIXES
+from lms.quizzes.source import QuizSource, read_quiz
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MODULE_FILE_RE = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)\.md$")
 COURSE_KEYS = {"title": str, "summary": str, "estimated_hours": (int, float), "requirements": dict}
 MODULE_KEYS = {"title": str, "summary": str, "minutes": int, "required": bool}
-REQUIREMENT_KEYS = {"modules": MODULE_MODES}
+REQUIREMENT_KEYS = {"modules": MODULE_MODES, "quizzes": QUIZ_MODES}
 MAX_ASSET_BYTES = 10 * 1024 * 1024
 
 
@@ -76,6 +78,7 @@ class CourseSource:
     estimated_hours: float | None
     requirements: dict
     modules: list[ModuleSource] = field(default_factory=list)
+    quizzes: list[QuizSource] = field(default_factory=list)
     assets: list[AssetSource] = field(default_factory=list)
     content_hash: str = ""
 
@@ -90,6 +93,14 @@ class ContentTree:
     @property
     def module_count(self) -> int:
         return sum(len(c.modules) for c in self.courses)
+
+    @property
+    def quizzes(self) -> list[QuizSource]:
+        return [quiz for course in self.courses for quiz in course.quizzes]
+
+    def question_types(self) -> Counter:
+        """How many questions of each type the quizzes hold."""
+        return Counter(q.type.value for quiz in self.quizzes for q in quiz.questions)
 
 
 class _Problems:
@@ -298,6 +309,32 @@ def _read_module(path, number, slug, targets: LinkTargets, problems: _Problems) 
     )
 
 
+def _read_quizzes(course_dir: Path, problems: _Problems) -> list[QuizSource]:
+    quizzes = []
+    quiz_dir = course_dir / "quizzes"
+    if not quiz_dir.is_dir():
+        return quizzes
+    for path in sorted(quiz_dir.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        slug = path.name.split(".", 1)[0]
+        if path.suffix not in QUIZ_SUFFIXES or not SLUG_RE.match(slug):
+            problems.add(path, None, f"quiz files are named <slug>{'|'.join(QUIZ_SUFFIXES)} with a lower-case slug")
+            continue
+        text = _read_text(path, problems)
+        if text is None:
+            continue
+        quiz, errors = read_quiz(slug, f"quizzes/{path.name}", unicodedata.normalize("NFC", text))
+        for error in errors:
+            problems.add(path, error.line, error.message)
+        if quiz is not None:
+            quizzes.append(quiz)
+    for slug, count in Counter(q.slug for q in quizzes).items():
+        if count > 1:
+            problems.add(quiz_dir / slug, None, f"quiz slug '{slug}' is used by more than one file")
+    return quizzes
+
+
 def read_course(course_dir: Path, problems: _Problems, on_file=None) -> CourseSource | None:
     """Read one course directory; return None if any of its files has a problem."""
     before = len(problems.errors)
@@ -321,6 +358,7 @@ def read_course(course_dir: Path, problems: _Problems, on_file=None) -> CourseSo
             on_file()
     if not files and (course_dir / "modules").is_dir():
         problems.add(course_dir / "modules", None, "the course has no modules")
+    quizzes = _read_quizzes(course_dir, problems)
     if meta is None or len(problems.errors) > before:
         return None
     return CourseSource(
@@ -331,10 +369,12 @@ def read_course(course_dir: Path, problems: _Problems, on_file=None) -> CourseSo
         estimated_hours=meta.get("estimated_hours"),
         requirements=meta["requirements"],
         modules=sorted(modules, key=lambda m: m.position),
+        quizzes=quizzes,
         assets=assets,
         content_hash=_sha256(
             repr(sorted(meta.items())).encode(),
             *(m.source_hash.encode() for m in modules),
+            *(q.path.encode() + q.source_hash.encode() for q in quizzes),
             *(a.path.encode() + a.sha256.encode() for a in assets),
         ),
     )

@@ -25,10 +25,22 @@ class ModuleFact:
 
 
 @dataclass(frozen=True)
+class QuizFact:
+    """One active quiz of the course and how the learner stands on it."""
+
+    quiz_id: int
+    title: str
+    required: bool
+    passed: bool
+    pending: bool = False  # submitted, an essay still waits for its mark
+
+
+@dataclass(frozen=True)
 class EnrolmentFacts:
     """Everything the rules look at for one enrolment, gathered beforehand."""
 
     modules: tuple[ModuleFact, ...] = ()
+    quizzes: tuple[QuizFact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,8 @@ class CompletionStatus:
 
 
 MODULE_MODES = ("required", "all", "none")
-DEFAULT_REQUIREMENTS: Mapping[str, object] = {"modules": "required"}
+QUIZ_MODES = ("required", "all", "none")
+DEFAULT_REQUIREMENTS: Mapping[str, object] = {"modules": "required", "quizzes": "required"}
 
 
 def modules_requirement(mode: object, facts: EnrolmentFacts) -> Requirement | None:
@@ -93,8 +106,36 @@ def modules_requirement(mode: object, facts: EnrolmentFacts) -> Requirement | No
     )
 
 
+def quizzes_requirement(mode: object, facts: EnrolmentFacts) -> Requirement | None:
+    """Quizzes rule: every required quiz (or every quiz, with "all") passed; none counted, no rule."""
+    if mode == "none":
+        return None
+    if mode not in QUIZ_MODES:
+        raise ValueError(f"unknown quizzes requirement {mode!r}")
+    counted = [q for q in facts.quizzes if q.required or mode == "all"]
+    if not counted:
+        return None
+    passed = sum(1 for q in counted if q.passed)
+    missing = tuple(q.title for q in counted if not q.passed)
+    pending = sum(1 for q in counted if not q.passed and q.pending)
+    if not missing:
+        reason = _l("All %(total)d required quizzes passed.", total=len(counted))
+    elif pending:
+        reason = _l(
+            "%(done)d of %(total)d required quizzes passed; %(pending)d waiting for an instructor's mark.",
+            done=passed, total=len(counted), pending=pending,
+        )
+    else:
+        reason = _l("%(done)d of %(total)d required quizzes passed.", done=passed, total=len(counted))
+    return Requirement(
+        key="quizzes", met=not missing, done=passed, total=len(counted), missing=missing,
+        label=_l("Quizzes"), reason=reason,
+    )
+
+
 RULES: Mapping[str, Callable[[object, EnrolmentFacts], Requirement | None]] = {
     "modules": modules_requirement,
+    "quizzes": quizzes_requirement,
 }
 
 

@@ -44,7 +44,7 @@ def test_course_without_required_modules_is_complete():
     assert completion_status({}, EnrolmentFacts()).complete
 
 
-@pytest.mark.parametrize("requirements", [{"modules": "most"}, {"quizzes": "all"}])
+@pytest.mark.parametrize("requirements", [{"modules": "most"}, {"quizzes": "some"}, {"essays": "all"}])
 def test_unknown_rules_are_refused(requirements):
     with pytest.raises(ValueError):
         completion_status(requirements, facts((True, True)))

@@ -1,0 +1,1 @@
+"""Quizzes and case-study exercises: sources (YAML, GIFT, Aiken), attempts, grading, marking."""
