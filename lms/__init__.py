@@ -104,6 +104,7 @@ MODEL_MODULES = (
     "lms.auth.models",
     "lms.courses.models",
     "lms.progress.models",
+    "lms.quizzes.models",
     "lms.audit.models",
 )
 
@@ -145,8 +146,9 @@ def register_blueprints(app: Flask) -> None:
     from lms.auth.views import bp as auth_bp
     from lms.courses.views import bp as courses_bp
     from lms.progress.views import bp as progress_bp
+    from lms.quizzes.views import bp as quizzes_bp
 
-    for blueprint in (auth_bp, courses_bp, progress_bp, admin_bp):
+    for blueprint in (auth_bp, courses_bp, progress_bp, quizzes_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     @app.get("/healthz")

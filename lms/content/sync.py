@@ -11,6 +11,7 @@ from sqlalchemy import select
 from lms.content.parse import CourseSource, ModuleSource
 from lms.courses.models import Course, CourseAsset, Module
 from lms.extensions import db
+from lms.quizzes.models import Quiz
 
 
 @dataclass
@@ -94,12 +95,43 @@ def sync_course(source: CourseSource, now: datetime, report: SyncReport) -> Cour
         else:
             continue
         _apply_module(module, module_source)
-    for module in by_slug.values():
-        if module.retired_at is None:
-            module.retired_at = now
-            report.retired.append(f"{source.slug}/{module.slug}")
+    _retire(by_slug.values(), source.slug, now, report)
+    _sync_quizzes(course, source, now, report)
     _sync_assets(course, source)
     return course
+
+
+def _retire(rows, course_slug: str, now: datetime, report: SyncReport) -> None:
+    """Hide modules or quizzes whose file is gone; learners' records stay."""
+    for row in rows:
+        if row.retired_at is None:
+            row.retired_at = now
+            report.retired.append(f"{course_slug}/{row.slug}")
+
+
+def _sync_quizzes(course: Course, source: CourseSource, now: datetime, report: SyncReport) -> None:
+    """Add and update quizzes; an attempt keeps its own copy of the questions it drew."""
+    existing = {q.slug: q for q in db.session.scalars(select(Quiz).where(Quiz.course_id == course.id))}
+    for position, quiz_source in enumerate(source.quizzes, start=1):
+        name = f"{source.slug}/{quiz_source.slug}"
+        quiz = existing.pop(quiz_source.slug, None)
+        if quiz is None:
+            quiz = Quiz(course_id=course.id, slug=quiz_source.slug)
+            db.session.add(quiz)
+            report.added.append(name)
+        elif quiz.source_hash != quiz_source.source_hash or quiz.retired_at is not None or quiz.position != position:
+            report.changed.append(name)
+        else:
+            continue
+        quiz.title = quiz_source.title
+        quiz.position = position
+        quiz.settings = quiz_source.settings
+        quiz.questions = quiz_source.question_data()
+        quiz.required = quiz_source.required
+        quiz.source_path = quiz_source.path
+        quiz.source_hash = quiz_source.source_hash
+        quiz.retired_at = None
+    _retire(existing.values(), source.slug, now, report)
 
 
 def sync_courses(

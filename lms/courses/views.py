@@ -22,7 +22,8 @@ from lms.courses.logic import (
 from lms.courses.models import Course, CourseAsset, CourseClass, Module
 from lms.database import begin_write
 from lms.extensions import db
-from lms.progress.service import overview, progress_by_module
+from lms.progress.service import EnrolmentRecords, overview, progress_by_module, records_for
+from lms.quizzes.attempts import active_quizzes
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
@@ -93,15 +94,18 @@ def enrol(class_id: int):
 def class_page(class_id: int):
     """A class: its course's modules and the viewer's state in each."""
     course_class, enrolment = load_class_for_viewer(class_id)
-    progress = progress_by_module(enrolment) if enrolment else {}
+    quizzes = active_quizzes(course_class.course_id)
+    records = records_for([enrolment], quizzes)[enrolment.id] if enrolment else EnrolmentRecords()
     return render_template(
         "courses/class.html",
         course_class=course_class,
         course=course_class.course,
         modules=course_class.course.active_modules,
+        quizzes=quizzes,
         enrolment=enrolment,
-        progress=progress,
-        summary=overview(enrolment, progress) if enrolment else None,
+        progress=records.progress,
+        records=records,
+        summary=overview(enrolment, records, quizzes) if enrolment else None,
         manages=may_manage_class(current_user, course_class),
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,31 +14,71 @@ from lms.progress.completion import (
     CompletionStatus,
     EnrolmentFacts,
     ModuleFact,
+    QuizFact,
     completion_status,
     credited_seconds,
 )
 from lms.progress.models import ModuleProgress
+from lms.quizzes.attempts import active_quizzes, best_attempts, pending_count
+from lms.quizzes.models import Quiz, QuizAttempt
 
 
-def module_facts(modules: list[Module], done_ids: set[int]) -> EnrolmentFacts:
-    """Build the completion facts from a course's active modules and the ids done."""
-    return EnrolmentFacts(
-        modules=tuple(ModuleFact(m.id, m.title, m.required, m.id in done_ids) for m in modules)
-    )
+@dataclass
+class EnrolmentRecords:
+    """What one enrolment has done, gathered in as few queries as possible."""
+
+    progress: dict[int, ModuleProgress] = field(default_factory=dict)
+    best: dict[int, QuizAttempt] = field(default_factory=dict)  # quiz id -> best closed attempt
+    pending: dict[int, int] = field(default_factory=dict)  # quiz id -> attempts awaiting a mark
+
+
+def records_for(enrolments: list[Enrolment], quizzes: list[Quiz]) -> dict[int, EnrolmentRecords]:
+    """Records of many enrolments (of one course) at once, by enrolment id."""
+    records = {e.id: EnrolmentRecords() for e in enrolments}
+    ids = list(records)
+    if not ids:
+        return records
+    for row in db.session.scalars(select(ModuleProgress).where(ModuleProgress.enrolment_id.in_(ids))):
+        records[row.enrolment_id].progress[row.module_id] = row
+    quiz_ids = [q.id for q in quizzes]
+    for (enrolment_id, quiz_id), attempt in best_attempts(ids, quiz_ids).items():
+        records[enrolment_id].best[quiz_id] = attempt
+    for (enrolment_id, quiz_id), count in pending_count(ids, quiz_ids).items():
+        records[enrolment_id].pending[quiz_id] = count
+    return records
+
+
+def records_of(enrolment: Enrolment) -> EnrolmentRecords:
+    """The records of one enrolment."""
+    quizzes = active_quizzes(enrolment.course_class.course_id)
+    return records_for([enrolment], quizzes)[enrolment.id]
 
 
 def progress_by_module(enrolment: Enrolment) -> dict[int, ModuleProgress]:
     """The enrolment's progress rows, by module id."""
-    rows = db.session.scalars(select(ModuleProgress).where(ModuleProgress.enrolment_id == enrolment.id))
-    return {row.module_id: row for row in rows}
+    return records_for([enrolment], [])[enrolment.id].progress
 
 
-def completion_for(enrolment: Enrolment, progress: dict[int, ModuleProgress] | None = None) -> CompletionStatus:
+def enrolment_facts(modules: list[Module], quizzes: list[Quiz], records: EnrolmentRecords) -> EnrolmentFacts:
+    """Build the completion facts from a course's active modules and quizzes and what was done."""
+    done = {mid for mid, row in records.progress.items() if row.completed_at is not None}
+    return EnrolmentFacts(
+        modules=tuple(ModuleFact(m.id, m.title, m.required, m.id in done) for m in modules),
+        quizzes=tuple(
+            QuizFact(q.id, q.title, q.required, bool(records.best.get(q.id) and records.best[q.id].passed),
+                     bool(records.pending.get(q.id)))
+            for q in quizzes
+        ),
+    )
+
+
+def completion_for(enrolment: Enrolment, records: EnrolmentRecords | None = None,
+                   quizzes: list[Quiz] | None = None) -> CompletionStatus:
     """The completion verdict of one enrolment."""
-    progress = progress_by_module(enrolment) if progress is None else progress
     course = enrolment.course_class.course
-    done = {mid for mid, row in progress.items() if row.completed_at is not None}
-    return completion_status(course.requirements, module_facts(course.active_modules, done))
+    quizzes = active_quizzes(course.id) if quizzes is None else quizzes
+    records = records_for([enrolment], quizzes)[enrolment.id] if records is None else records
+    return completion_status(course.requirements, enrolment_facts(course.active_modules, quizzes, records))
 
 
 def _progress_row(enrolment: Enrolment, module: Module, now: datetime) -> tuple[ModuleProgress, bool]:
@@ -108,11 +148,15 @@ class EnrolmentOverview:
         return round(100 * self.done / self.total) if self.total else 100
 
 
-def overview(enrolment: Enrolment, progress: dict[int, ModuleProgress] | None = None) -> EnrolmentOverview:
-    """Summarise an enrolment: counts, where to resume, what is next."""
-    progress = progress_by_module(enrolment) if progress is None else progress
-    modules = enrolment.course_class.course.active_modules
-    status = completion_for(enrolment, progress)
+def overview(enrolment: Enrolment, records: EnrolmentRecords | None = None,
+             quizzes: list[Quiz] | None = None) -> EnrolmentOverview:
+    """Summarise an enrolment: counts over every requirement, where to resume, what is next."""
+    course = enrolment.course_class.course
+    quizzes = active_quizzes(course.id) if quizzes is None else quizzes
+    records = records_for([enrolment], quizzes)[enrolment.id] if records is None else records
+    progress = records.progress
+    modules = course.active_modules
+    status = completion_for(enrolment, records, quizzes)
     done_ids = {mid for mid, row in progress.items() if row.completed_at is not None}
     seen = [progress[m.id] for m in modules if m.id in progress]
     next_module = next((m for m in modules if m.id not in done_ids and m.required), None)
@@ -122,12 +166,11 @@ def overview(enrolment: Enrolment, progress: dict[int, ModuleProgress] | None = 
     resume = next((m for m in modules if latest and m.id == latest.module_id), None)
     if resume is None and seen:
         resume = next_module
-    counted = next((r for r in status.requirements if r.key == "modules"), None)
     return EnrolmentOverview(
         enrolment=enrolment,
         status=status,
-        done=counted.done if counted else len(done_ids),
-        total=counted.total if counted else len(modules),
+        done=sum(r.done for r in status.requirements),
+        total=sum(r.total for r in status.requirements),
         resume_module=resume,
         resume_position=latest.last_position if latest and resume and resume.id == latest.module_id else "",
         next_module=next_module,
@@ -136,18 +179,14 @@ def overview(enrolment: Enrolment, progress: dict[int, ModuleProgress] | None = 
 
 
 def class_overviews(course_class: CourseClass) -> list[EnrolmentOverview]:
-    """Overviews of every active enrolment of a class, with one query for all progress."""
+    """Overviews of every active enrolment of a class, with a few queries for all of them."""
     enrolments = list(
         db.session.scalars(
             select(Enrolment)
             .where(Enrolment.class_id == course_class.id, Enrolment.status == EnrolmentStatus.ACTIVE)
         )
     )
-    rows = db.session.scalars(
-        select(ModuleProgress).where(ModuleProgress.enrolment_id.in_([e.id for e in enrolments]))
-    )
-    by_enrolment: dict[int, dict[int, ModuleProgress]] = {e.id: {} for e in enrolments}
-    for row in rows:
-        by_enrolment[row.enrolment_id][row.module_id] = row
-    overviews = [overview(e, by_enrolment[e.id]) for e in enrolments]
+    quizzes = active_quizzes(course_class.course_id)
+    records = records_for(enrolments, quizzes)
+    overviews = [overview(e, records[e.id], quizzes) for e in enrolments]
     return sorted(overviews, key=lambda o: (o.percent, o.enrolment.user.full_name))

@@ -1,0 +1,327 @@
+"""Starting, answering, submitting and marking quiz attempts (the caller commits).
+
+An attempt keeps a snapshot of the questions it drew and the order it showed their options in,
+so changing the quiz source never changes what a learner answered. Learners' forms name options
+by their position on the page; nothing in a form can pick a question or option outside the
+attempt, and nothing a client sends can set a score.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from lms.audit.models import record_audit
+from lms.auth.models import User
+from lms.courses.models import Enrolment
+from lms.extensions import db
+from lms.quizzes.grading import MarkState, QuestionMark, grade_question, total_score
+from lms.quizzes.models import AttemptState, EssayMark, Quiz, QuizAttempt
+from lms.quizzes.questions import Question, QuestionType
+
+MAX_TEXT = {QuestionType.SHORT_ANSWER: 500, QuestionType.NUMERICAL: 100, QuestionType.ESSAY: 20000}
+CHOICE_TYPES = (QuestionType.SINGLE, QuestionType.MULTIPLE)
+
+
+class AttemptError(ValueError):
+    """A request about an attempt that is refused; the message says why, in English for logs."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class DrawnQuestion:
+    """A question as one attempt shows it: the question and the order of its options."""
+
+    question: Question
+    order: list[int]
+
+    @property
+    def shown_options(self) -> list:
+        """Choices (or matching answers) in the order this attempt shows them."""
+        if self.question.type == QuestionType.MATCHING:
+            return [self.question.pairs[i].answer for i in self.order]
+        return [self.question.choices[i] for i in self.order]
+
+    @property
+    def prompts(self) -> list[int]:
+        """Indices of the matching pairs that are prompts (not distractors)."""
+        return [i for i, p in enumerate(self.question.pairs) if p.prompt]
+
+
+def drawn_questions(attempt: QuizAttempt) -> list[DrawnQuestion]:
+    """The attempt's questions as drawn when it started."""
+    return [DrawnQuestion(Question.from_data(d["question"]), list(d["order"])) for d in attempt.drawn]
+
+
+def _draw(quiz: Quiz, rng: random.Random) -> list[dict]:
+    bank = list(quiz.questions)
+    graded = [d for d in bank if d["type"] != QuestionType.DESCRIPTION]
+    count = quiz.settings.get("draw")
+    chosen = rng.sample(graded, count) if count else bank
+    drawn = []
+    for data in chosen:
+        question = Question.from_data(data)
+        if question.type == QuestionType.MATCHING:
+            # One entry per distinct answer text, so two prompts with the same answer stay fair.
+            seen: dict[str, int] = {}
+            for index, pair in enumerate(question.pairs):
+                seen.setdefault(pair.answer, index)
+            order = list(seen.values())
+        else:
+            order = list(range(len(question.choices))) if question.type in CHOICE_TYPES else []
+        if quiz.settings.get("shuffle", True):
+            rng.shuffle(order)
+        drawn.append({"key": data.get("key", ""), "question": data, "order": order})
+    return drawn
+
+
+def active_quizzes(course_id: int) -> list[Quiz]:
+    """A course's quizzes still in its source, in order."""
+    return list(db.session.scalars(
+        select(Quiz).where(Quiz.course_id == course_id, Quiz.retired_at.is_(None)).order_by(Quiz.position)
+    ))
+
+
+def attempts_of(enrolment: Enrolment, quiz: Quiz) -> list[QuizAttempt]:
+    """The enrolment's attempts at the quiz, first first."""
+    return list(db.session.scalars(
+        select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_id == quiz.id)
+        .order_by(QuizAttempt.number)
+    ))
+
+
+def attempts_left(quiz: Quiz, used: int) -> int | None:
+    """How many more attempts are allowed; None when unlimited."""
+    allowed = quiz.settings.get("attempts") or 0
+    return None if allowed == 0 else max(0, allowed - used)
+
+
+def start_attempt(enrolment: Enrolment, quiz: Quiz, now: datetime, rng: random.Random | None = None) -> QuizAttempt:
+    """Resume the open attempt, or start the next one if attempts are left."""
+    existing = attempts_of(enrolment, quiz)
+    for attempt in existing:
+        if attempt.state == AttemptState.OPEN and not close_if_expired(attempt, now):
+            return attempt
+    if attempts_left(quiz, len(existing)) == 0:
+        raise AttemptError("no_attempts_left", "no attempts left")
+    limit = quiz.settings.get("time_limit")
+    attempt = QuizAttempt(
+        enrolment_id=enrolment.id, quiz_id=quiz.id, number=len(existing) + 1,
+        drawn=_draw(quiz, rng or random.SystemRandom()), answers={}, started_at=now,
+        deadline_at=now + timedelta(minutes=limit) if limit else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:  # a concurrent start won: use that one
+        return next(a for a in attempts_of(enrolment, quiz) if a.number == len(existing) + 1)
+    return attempt
+
+
+def _index(value: str, size: int) -> int:
+    if not value.isdigit() or int(value) >= size:
+        raise ValueError("not an option of this question")
+    return int(value)
+
+
+def parse_response(drawn: DrawnQuestion, values: list[str]):
+    """Turn a form's values for one question into a response in the question's own terms."""
+    question = drawn.question
+    kind = question.type
+    values = [v for v in values if v != ""]
+    if not values:
+        return None
+    if kind in (QuestionType.SINGLE, QuestionType.TRUE_FALSE) or kind in MAX_TEXT:
+        if len(values) > 1:
+            raise ValueError("only one answer is allowed")
+    if kind == QuestionType.SINGLE:
+        return [drawn.order[_index(values[0], len(drawn.order))]]
+    if kind == QuestionType.MULTIPLE:
+        positions = [_index(v, len(drawn.order)) for v in values]
+        if len(set(positions)) != len(positions):
+            raise ValueError("the same option was sent twice")
+        return sorted(drawn.order[p] for p in positions)
+    if kind == QuestionType.TRUE_FALSE:
+        if values[0] not in ("true", "false"):
+            raise ValueError("answer true or false")
+        return values[0] == "true"
+    if kind in MAX_TEXT:
+        if len(values[0]) > MAX_TEXT[kind]:
+            raise ValueError(f"the answer is longer than {MAX_TEXT[kind]} characters")
+        return values[0].strip()
+    raise ValueError("this question takes no answer")
+
+
+def parse_matching(drawn: DrawnQuestion, values_by_prompt: dict[int, str]):
+    """Matching answers: for each prompt shown, the position of the answer picked (or nothing)."""
+    prompts = drawn.prompts
+    if set(values_by_prompt) - set(range(len(prompts))):
+        raise ValueError("an answer for a prompt this question does not have")
+    response = []
+    for slot in range(len(prompts)):
+        value = values_by_prompt.get(slot, "")
+        response.append(drawn.order[_index(value, len(drawn.order))] if value != "" else None)
+    return response if any(r is not None for r in response) else None
+
+
+def read_form_answers(attempt: QuizAttempt, form: dict[str, list[str]]) -> dict[str, object]:
+    """Validate a submitted form against the attempt; refuse anything that is not one of its questions."""
+    drawn = drawn_questions(attempt)
+    plain: dict[int, list[str]] = {}
+    matching: dict[int, dict[int, str]] = {}
+    for name, values in form.items():
+        if not name.startswith("q"):
+            continue  # csrf_token, seq, and anything else a client adds (a "score") carry no weight
+        number, _, slot = name[1:].partition("-")
+        if not number.isdigit() or int(number) >= len(drawn) or (slot and not slot.isdigit()):
+            raise AttemptError("unknown_question", f"'{name}' is not a question of this attempt")
+        if slot:
+            if len(values) != 1:
+                raise AttemptError("bad_answer", f"question {int(number) + 1}: only one answer per prompt")
+            matching.setdefault(int(number), {})[int(slot)] = values[0]
+        else:
+            plain[int(number)] = values
+    answers: dict[str, object] = {}
+    for index, entry in enumerate(drawn):
+        try:
+            if entry.question.type == QuestionType.MATCHING:
+                if index in plain:
+                    raise ValueError("answer each prompt separately")
+                response = parse_matching(entry, matching.get(index, {}))
+            else:
+                if index in matching:
+                    raise ValueError("this question has no prompts")
+                response = parse_response(entry, plain.get(index, []))
+        except ValueError as exc:
+            raise AttemptError("bad_answer", f"question {index + 1}: {exc}") from None
+        if response is not None:
+            answers[str(index)] = response
+    return answers
+
+
+def _expired(attempt: QuizAttempt, now: datetime) -> bool:
+    return attempt.deadline_at is not None and now >= attempt.deadline_at
+
+
+def close_if_expired(attempt: QuizAttempt, now: datetime) -> bool:
+    """Grade an open attempt whose time ran out, on the answers saved before the deadline."""
+    if attempt.state != AttemptState.OPEN or not _expired(attempt, now):
+        return False
+    attempt.timed_out = True
+    _grade(attempt, now)
+    return True
+
+
+def save_answers(attempt: QuizAttempt, form: dict[str, list[str]], seq: int, now: datetime) -> bool:
+    """Store the answers on the page; an older save arriving late (lower `seq`) changes nothing."""
+    if close_if_expired(attempt, now):
+        raise AttemptError("time_up", "the time is up; the attempt was graded on the answers saved in time")
+    if attempt.state != AttemptState.OPEN:
+        raise AttemptError("closed", "this attempt is already submitted")
+    answers = read_form_answers(attempt, form)
+    if seq <= attempt.last_seq:
+        return False
+    attempt.answers = answers
+    attempt.last_seq = seq
+    return True
+
+
+def submit_attempt(attempt: QuizAttempt, form: dict[str, list[str]], seq: int, now: datetime) -> bool:
+    """Save the final answers and grade; return False when the attempt was already closed."""
+    if attempt.state != AttemptState.OPEN:
+        return False
+    if close_if_expired(attempt, now):
+        return True  # graded as of the deadline; the late answers are not taken
+    answers = read_form_answers(attempt, form)
+    if seq > attempt.last_seq:
+        attempt.answers = answers
+        attempt.last_seq = seq
+    _grade(attempt, now)
+    return True
+
+
+def _grade(attempt: QuizAttempt, now: datetime) -> None:
+    drawn = drawn_questions(attempt)
+    marks = [grade_question(entry.question, attempt.answers.get(str(i))) for i, entry in enumerate(drawn)]
+    attempt.marks = [{"fraction": m.fraction, "state": m.state.value, "feedback": m.feedback} for m in marks]
+    attempt.submitted_at = now
+    _score(attempt, drawn, marks)
+
+
+def _score(attempt: QuizAttempt, drawn: list[DrawnQuestion], marks: list[QuestionMark]) -> None:
+    essay = {m.question_index: m.fraction for m in attempt.essay_marks}
+    score = total_score([d.question for d in drawn], marks, essay)
+    attempt.points, attempt.max_points, attempt.percent = score.points, score.max_points, score.percent
+    if score.pending:
+        attempt.state, attempt.passed = AttemptState.PENDING, None
+    else:
+        attempt.state = AttemptState.GRADED
+        attempt.passed = score.percent >= attempt.quiz.settings.get("pass_mark", 70)
+
+
+def stored_marks(attempt: QuizAttempt) -> list[QuestionMark]:
+    """The marks recorded at submission."""
+    return [QuestionMark(m["fraction"], MarkState(m["state"]), m["feedback"]) for m in attempt.marks]
+
+
+def mark_essay(attempt: QuizAttempt, index: int, points: float, comment: str, marker: User, now: datetime) -> None:
+    """Record an instructor's mark for one essay, then re-score the attempt."""
+    drawn = drawn_questions(attempt)
+    if attempt.state == AttemptState.OPEN or not 0 <= index < len(drawn):
+        raise AttemptError("not_markable", "there is no submitted essay to mark here")
+    question = drawn[index].question
+    if question.type != QuestionType.ESSAY:
+        raise AttemptError("not_markable", "only essays are marked by hand")
+    if not 0 <= points <= question.points:
+        raise AttemptError("bad_mark", f"the mark must be between 0 and {question.points:g}")
+    mark = next((m for m in attempt.essay_marks if m.question_index == index), None)
+    if mark is None:
+        mark = EssayMark(attempt=attempt, question_index=index, fraction=0.0, marked_by=marker)
+        db.session.add(mark)
+    mark.fraction = points / question.points
+    mark.comment = comment.strip()[:5000]
+    mark.marked_by = marker
+    mark.marked_at = now
+    db.session.flush()
+    _score(attempt, drawn, stored_marks(attempt))
+    record_audit(marker.id, "essay.mark", f"attempt:{attempt.id}", question=index, points=points)
+
+
+def best_attempts(enrolment_ids: list[int], quiz_ids: list[int]) -> dict[tuple[int, int], QuizAttempt]:
+    """The best closed attempt per (enrolment, quiz): passed first, then highest score."""
+    best: dict[tuple[int, int], QuizAttempt] = {}
+    if not enrolment_ids or not quiz_ids:
+        return best
+    rows = db.session.scalars(
+        select(QuizAttempt).where(
+            QuizAttempt.enrolment_id.in_(enrolment_ids), QuizAttempt.quiz_id.in_(quiz_ids),
+            QuizAttempt.state != AttemptState.OPEN,
+        )
+    )
+    for attempt in rows:
+        key = (attempt.enrolment_id, attempt.quiz_id)
+        current = best.get(key)
+        rank = (bool(attempt.passed), attempt.percent or 0)
+        if current is None or rank > (bool(current.passed), current.percent or 0):
+            best[key] = attempt
+    return best
+
+
+def pending_count(enrolment_ids: list[int], quiz_ids: list[int]) -> dict[tuple[int, int], int]:
+    """Submitted attempts still waiting for an essay mark, per (enrolment, quiz)."""
+    if not enrolment_ids or not quiz_ids:
+        return {}
+    rows = db.session.execute(
+        select(QuizAttempt.enrolment_id, QuizAttempt.quiz_id, func.count())
+        .where(QuizAttempt.enrolment_id.in_(enrolment_ids), QuizAttempt.quiz_id.in_(quiz_ids),
+               QuizAttempt.state == AttemptState.PENDING)
+        .group_by(QuizAttempt.enrolment_id, QuizAttempt.quiz_id)
+    )
+    return {(e, q): n for e, q, n in rows}

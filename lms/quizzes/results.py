@@ -1,0 +1,110 @@
+"""The instructors' view of a quiz in one class: who tried, best scores, question difficulty."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from lms.courses.models import CourseClass, Enrolment, EnrolmentStatus
+from lms.extensions import db
+from lms.quizzes.grading import MarkState
+from lms.quizzes.models import AttemptState, Quiz, QuizAttempt
+from lms.quizzes.questions import Question
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class LearnerResult:
+    """One learner's standing on the quiz."""
+
+    enrolment: Enrolment
+    attempts: int = 0
+    best_percent: float | None = None
+    passed: bool = False
+    pending: bool = False
+
+
+@dataclass
+class QuestionStat:
+    """How many learners got a question right, of those who were given it."""
+
+    key: str
+    title: str
+    seen: int = 0
+    right: int = 0
+
+    @property
+    def share_right(self) -> float | None:
+        return self.right / self.seen if self.seen else None
+
+
+@dataclass
+class QuizReport:
+    """The whole view, in display order."""
+
+    quiz: Quiz
+    learners: list[LearnerResult] = field(default_factory=list)
+    questions: list[QuestionStat] = field(default_factory=list)
+
+
+def quiz_results(course_class: CourseClass, quiz: Quiz) -> QuizReport:
+    """Compute the results of every active learner of the class on the quiz."""
+    enrolments = db.session.scalars(select(Enrolment).where(
+        Enrolment.class_id == course_class.id, Enrolment.status == EnrolmentStatus.ACTIVE)).all()
+    by_enrolment = {e.id: LearnerResult(e) for e in enrolments}
+    attempts = db.session.scalars(select(QuizAttempt).where(
+        QuizAttempt.quiz_id == quiz.id, QuizAttempt.enrolment_id.in_(list(by_enrolment)))).all()
+    titles = {q.get("key"): Question.from_data(q).title for q in quiz.questions}
+    # Difficulty: per learner, a question counts as right if any closed attempt got it right.
+    seen: dict[str, set[int]] = defaultdict(set)
+    right: dict[str, set[int]] = defaultdict(set)
+    for attempt in attempts:
+        result = by_enrolment[attempt.enrolment_id]
+        result.attempts += 1
+        if attempt.state == AttemptState.OPEN:
+            continue
+        if attempt.state == AttemptState.PENDING:
+            result.pending = True
+        if attempt.percent is not None and (result.best_percent is None or attempt.percent > result.best_percent):
+            result.best_percent = attempt.percent
+        result.passed = result.passed or bool(attempt.passed)
+        for entry, mark in zip(attempt.drawn, attempt.marks, strict=False):
+            if mark["state"] == MarkState.PENDING:
+                continue
+            seen[entry["key"]].add(attempt.enrolment_id)
+            if mark["state"] == MarkState.RIGHT:
+                right[entry["key"]].add(attempt.enrolment_id)
+            titles.setdefault(entry["key"], Question.from_data(entry["question"]).title)
+    report = QuizReport(quiz=quiz)
+    report.learners = sorted(by_enrolment.values(), key=lambda r: r.enrolment.user.full_name)
+    report.questions = sorted(
+        (QuestionStat(key, titles.get(key, key), len(seen[key]), len(right[key])) for key in seen),
+        key=lambda s: (s.share_right if s.share_right is not None else 1, s.title),
+    )
+    return report
+
+
+def spreadsheet_safe(value) -> str:
+    """Keep a cell from being read as a formula by Excel or LibreOffice."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def results_csv(report: QuizReport) -> bytes:
+    """The learners' results as CSV for Excel (UTF-8 with BOM), formula cells escaped."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["username", "full_name", "unit", "attempts", "best_percent", "passed", "waiting_for_marking"])
+    for r in report.learners:
+        user = r.enrolment.user
+        writer.writerow([spreadsheet_safe(v) for v in (
+            user.username, user.full_name, user.unit.name if user.unit else "", r.attempts,
+            "" if r.best_percent is None else f"{r.best_percent:g}", "yes" if r.passed else "no",
+            "yes" if r.pending else "no",
+        )])
+    return buffer.getvalue().encode("utf-8-sig")
