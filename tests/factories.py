@@ -42,8 +42,8 @@ def module_file(title: str, body: str, **front) -> str:
 
 
 def write_course(root: Path, slug: str = "demo", title: str = "Khóa học thử", modules: dict | None = None,
-                 course_yml: str | None = None, assets: dict | None = None) -> Path:
-    """Write a course folder; `modules` maps file names to file text."""
+                 course_yml: str | None = None, assets: dict | None = None, quizzes: dict | None = None) -> Path:
+    """Write a course folder; `modules` and `quizzes` map file names to file text."""
     course_dir = root / slug
     (course_dir / "modules").mkdir(parents=True, exist_ok=True)
     (course_dir / "course.yml").write_text(
@@ -57,6 +57,9 @@ def write_course(root: Path, slug: str = "demo", title: str = "Khóa học thử
         }
     for name, text in modules.items():
         (course_dir / "modules" / name).write_text(text, encoding="utf-8")
+    for name, text in (quizzes or {}).items():
+        (course_dir / "quizzes").mkdir(exist_ok=True)
+        (course_dir / "quizzes" / name).write_text(text, encoding="utf-8")
     for name, data in (assets or {}).items():
         path = course_dir / "assets" / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -138,9 +138,8 @@ def parse_response(drawn: DrawnQuestion, values: list[str]):
     values = [v for v in values if v != ""]
     if not values:
         return None
-    if kind in (QuestionType.SINGLE, QuestionType.TRUE_FALSE) or kind in MAX_TEXT:
-        if len(values) > 1:
-            raise ValueError("only one answer is allowed")
+    if len(values) > 1 and kind != QuestionType.MULTIPLE:
+        raise ValueError("only one answer is allowed")
     if kind == QuestionType.SINGLE:
         return [drawn.order[_index(values[0], len(drawn.order))]]
     if kind == QuestionType.MULTIPLE:

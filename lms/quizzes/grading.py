@@ -113,13 +113,9 @@ def grade_question(question: Question, response) -> QuestionMark:
 
 def _numeric_mark(question: Question, response: str) -> QuestionMark:
     number = parse_number(response)
-    best = None
-    for answer in question.numeric:
-        if answer.value is None:
-            continue
-        if number is not None and abs(number - answer.value) <= answer.tolerance + 1e-9:
-            if best is None or answer.weight > best.weight:
-                best = answer
+    within = [a for a in question.numeric
+              if a.value is not None and number is not None and abs(number - a.value) <= a.tolerance + 1e-9]
+    best = max(within, key=lambda a: a.weight, default=None)
     if best is None:
         fallback = next((a for a in question.numeric if a.value is None), None)
         return QuestionMark(0.0, MarkState.WRONG, fallback.feedback if fallback else "")
@@ -139,7 +135,9 @@ class AttemptScore:
         return round(100 * self.points / self.max_points, 2) if self.max_points else 100.0
 
 
-def total_score(questions: list[Question], marks: list[QuestionMark], essay_fractions: dict[int, float]) -> AttemptScore:
+def total_score(
+    questions: list[Question], marks: list[QuestionMark], essay_fractions: dict[int, float]
+) -> AttemptScore:
     """Add the marks up; an essay counts once its instructor gave `essay_fractions[index]`."""
     points = 0.0
     max_points = 0.0

@@ -52,7 +52,9 @@ class QuestionView:
         return self.question.points
 
 
-def question_views(drawn: list[DrawnQuestion], answers: dict, marks: list[QuestionMark], review: bool) -> list[QuestionView]:
+def question_views(
+    drawn: list[DrawnQuestion], answers: dict, marks: list[QuestionMark], review: bool
+) -> list[QuestionView]:
     """Build the page's questions; right answers and weights only appear when reviewing."""
     views = []
     for index, entry in enumerate(drawn):
