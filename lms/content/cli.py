@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import click
+import yaml
 from flask import current_app
 from flask.cli import AppGroup
 
 from lms.cli import progressbar
-from lms.content.parse import ContentTree, count_module_files, read_content
+from lms.content.parse import SLUG_RE, ContentTree, count_module_files, read_content
+from lms.content.render import heading_slug
 from lms.content.sync import sync_courses
 from lms.database import begin_write, utcnow
 from lms.extensions import db
+from lms.quizzes.gift import parse_gift
 
 content_cli = AppGroup("content", help="Check and load course content.")
 
@@ -74,3 +78,44 @@ def sync_command(directory):
         click.echo(f"{label}: {len(names)}" + (f" ({', '.join(names)})" if names else ""))
     if not report.touched:
         click.echo("Nothing changed.")
+
+
+@content_cli.command("import-gift")
+@click.argument("gift_file", type=click.File("rb"))
+@click.option("--course", "course_slug", required=True, help="Slug of the course folder to add the quiz to.")
+@click.option("--quiz", "quiz_slug", help="Slug of the new quiz (default: from the file name).")
+@click.option("--title", help="Quiz title (default: from the file name).")
+@click.option("--content-dir", type=click.Path(file_okay=False), help="Content root (default: LMS_CONTENT_DIR).")
+@click.option("--force", is_flag=True, help="Replace an existing quiz file of that slug.")
+def import_gift_command(gift_file, course_slug, quiz_slug, title, content_dir, force):
+    """Check a Moodle GIFT file and add it to a course as quizzes/<slug>.gift (all or nothing)."""
+    try:
+        text = gift_file.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{gift_file.name}: the file is not UTF-8 text") from None
+    stem = Path(gift_file.name).name.split(".")[0]
+    quiz_slug = quiz_slug or heading_slug(stem, "-")
+    if not SLUG_RE.match(quiz_slug or ""):
+        raise click.UsageError(f"'{quiz_slug}' is not a valid quiz slug (lower-case letters, digits, '-')")
+    course_dir = Path(content_dir or current_app.config["CONTENT_DIR"]) / course_slug
+    if not (course_dir / "course.yml").is_file():
+        raise click.UsageError(f"no course folder with a course.yml at {course_dir}")
+    target = course_dir / "quizzes" / f"{quiz_slug}.gift"
+    if target.exists() and not force:
+        raise click.UsageError(f"{target} exists; pass --force to replace it")
+    result = parse_gift(text)
+    for error in result.errors:
+        click.echo(f"{gift_file.name}:{error.line}: {error.message}", err=True)
+    if result.errors or not result.questions:
+        raise click.ClickException(
+            f"{len(result.errors)} error(s), {len(result.questions)} question(s); nothing was written."
+        )
+    header = yaml.safe_dump(
+        {"title": title or stem, "pass_mark": 70, "attempts": 0, "review": "after_each_attempt", "required": True},
+        allow_unicode=True, sort_keys=False,
+    )
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(f"---\n{header}---\n{text}", encoding="utf-8")
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(Counter(q.type.value for q in result.questions).items()))
+    click.echo(f"Wrote {target} with {len(result.questions)} question(s) ({kinds}). Edit its settings, then run "
+               "'flask content check'.")

@@ -173,3 +173,12 @@ def test_nothing_executable_survives(attack):
 def test_sanitize_keeps_ordinary_markup():
     html = '<p class="admonition-title">T</p><a href="/x" title="t">y</a>'
     assert sanitize(html) == '<p class="admonition-title">T</p><a href="/x" title="t" rel="noopener noreferrer">y</a>'
+
+
+def test_demo_course_has_a_final_quiz_that_counts():
+    (course,) = read_content(REPO / "content").courses
+    (quiz,) = course.quizzes
+    kinds = [q.type.value for q in quiz.questions]
+    assert len(kinds) >= 15 and kinds.count("essay") == 1
+    assert {"single", "multiple", "truefalse", "shortanswer", "numerical", "matching"} <= set(kinds)
+    assert quiz.required and course.requirements.get("quizzes", "required") == "required"

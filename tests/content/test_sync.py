@@ -98,3 +98,55 @@ def test_cli_sync_reports_what_it_did(runner, tmp_path):
     assert "added: 4 (demo, demo/mo-dau, demo/thu-tuc, demo/doc-them)" in result.output
     again = runner.invoke(args=["content", "sync", str(tmp_path)])
     assert "Nothing changed." in again.output
+
+
+GIFT = "::A:: Hai cộng hai?{=bốn =4}\n\n::B:: Trời xanh.{T}\n"
+
+
+def test_import_gift_writes_a_checked_quiz(runner, tmp_path):
+    write_course(tmp_path)
+    source = tmp_path / "Ngân hàng câu hỏi.gift.txt"
+    source.write_text(GIFT, encoding="utf-8")
+    result = runner.invoke(args=["content", "import-gift", str(source), "--course", "demo", "--quiz", "ngan-hang",
+                                 "--content-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "2 question(s) (1 shortanswer, 1 truefalse)" in result.output
+    written = (tmp_path / "demo" / "quizzes" / "ngan-hang.gift").read_text(encoding="utf-8")
+    assert written.startswith("---\ntitle: Ngân hàng câu hỏi\n") and written.endswith(GIFT)
+    check = runner.invoke(args=["content", "check", str(tmp_path)])
+    assert check.exit_code == 0 and "1 quiz(zes), 2 question(s) (1 shortanswer, 1 truefalse)" in check.output
+    again = runner.invoke(args=["content", "import-gift", str(source), "--course", "demo", "--quiz", "ngan-hang",
+                                "--content-dir", str(tmp_path)])
+    assert again.exit_code != 0 and "--force" in again.output
+
+
+def test_import_gift_with_a_broken_question_writes_nothing(runner, tmp_path):
+    write_course(tmp_path)
+    source = tmp_path / "hong.gift"
+    source.write_text(GIFT + "\n::C:: Câu hỏng {=a ~b\n", encoding="utf-8")
+    result = runner.invoke(args=["content", "import-gift", str(source), "--course", "demo",
+                                 "--content-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "hong.gift:5: the answers' '{' is never closed by '}'" in result.output
+    assert not (tmp_path / "demo" / "quizzes").exists()
+
+
+def test_quizzes_sync_and_retire_like_modules(app, tmp_path):
+    from lms.quizzes.models import Quiz
+
+    write_course(tmp_path, quizzes={"kiem-tra.gift": "---\ntitle: Kiểm tra\n---\n" + GIFT})
+    assert "demo/kiem-tra" in sync_dir(tmp_path).added
+    quiz = db.session.scalar(select(Quiz))
+    assert (quiz.title, len(quiz.questions), quiz.settings["pass_mark"]) == ("Kiểm tra", 2, 70)
+    assert sync_dir(tmp_path).unchanged == ["demo"]
+    (tmp_path / "demo" / "quizzes" / "kiem-tra.gift").unlink()
+    assert sync_dir(tmp_path).retired == ["demo/kiem-tra"]
+
+
+def test_broken_quiz_is_reported_with_file_and_line(runner, tmp_path):
+    write_course(tmp_path, quizzes={"kiem-tra.gift": "---\ntitle: Kiểm tra\npass_mark: 120\n---\n" + GIFT
+                                    + "\n::C:: Hỏng {~a ~b}\n"})
+    result = runner.invoke(args=["content", "check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "demo/quizzes/kiem-tra.gift:3: 'pass_mark' is a percentage from 0 to 100" in result.output
+    assert "demo/quizzes/kiem-tra.gift:9: the positive weights add up to 0%, not 100%" in result.output
