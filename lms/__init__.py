@@ -151,6 +151,10 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, courses_bp, progress_bp, quizzes_bp, admin_bp):
         app.register_blueprint(blueprint)
 
+    @app.get("/favicon.ico")
+    def favicon():
+        return app.send_static_file("favicon.svg")
+
     @app.get("/healthz")
     def healthz():
         return {"status": "ok"}
