@@ -38,7 +38,7 @@ def parse_aiken(text: str) -> GiftResult:
         if not line:
             continue
         if answer := _ANSWER_RE.match(line):
-            letter = answer.group(1).strip()
+            letter = answer.group(1).strip()[:1]  # Moodle reads the first character ("B." is B)
             letters = [key for key, _ in options]
             if stem is None:
                 fail(number, "ANSWER: without a question")

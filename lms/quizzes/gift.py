@@ -11,6 +11,7 @@ Any question that cannot be read is reported with its line, and the caller impor
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -76,22 +77,17 @@ def _formatted(text: str, default: str = "moodle") -> str:
 
 
 def _blocks(text: str):
-    """Yield (first line number, lines) for each blank-line separated block, comments removed."""
-    block: list[str] = []
-    start = 0
+    """Yield each blank-line separated block as (line number, text) pairs, comments removed."""
+    block: list[tuple[int, str]] = []
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             if block:
-                yield start, block
+                yield block
             block = []
-            continue
-        if line.strip().startswith("//"):
-            continue
-        if not block:
-            start = number
-        block.append(line)
+        elif not line.strip().startswith("//"):
+            block.append((number, line))
     if block:
-        yield start, block
+        yield block
 
 
 def _split_answers(answer_text: str) -> list[tuple[str, str]]:
@@ -123,35 +119,35 @@ def _weight(text: str, default: float) -> tuple[float, str]:
     return percent / 100, text[match.end():]
 
 
-def _text_and_feedback(text: str) -> tuple[str, str]:
+def _text_and_feedback(text: str, fmt: str) -> tuple[str, str]:
     text, _, feedback = text.partition("#")
-    return text, (_formatted(feedback) if feedback.strip() else "")
+    return text, (_formatted(feedback, fmt) if feedback.strip() else "")
 
 
-def _choices(answer_text: str) -> list[Choice]:
+def _choices(answer_text: str, fmt: str) -> list[Choice]:
     choices = []
     for marker, raw in _split_answers(answer_text):
         weight, rest = _weight(raw, 1.0 if marker == "=" else 0.0)
-        text, feedback = _text_and_feedback(rest)
-        choices.append(Choice(text=_formatted(text), weight=weight, feedback=feedback))
+        text, feedback = _text_and_feedback(rest, fmt)
+        choices.append(Choice(text=_formatted(text, fmt), weight=weight, feedback=feedback))
     return choices
 
 
-def _true_false(question: Question, answer_text: str) -> None:
+def _true_false(question: Question, answer_text: str, fmt: str) -> None:
     word, *feedback = answer_text.split("#")
     question.type = QuestionType.TRUE_FALSE
     question.correct = word.strip().upper() in ("T", "TRUE")
     if len(feedback) > 2:
         raise ValueError("a true/false question takes at most two feedbacks: #wrong#right")
-    wrong = _formatted(feedback[0]) if feedback and feedback[0].strip() else ""
-    right = _formatted(feedback[1]) if len(feedback) > 1 and feedback[1].strip() else ""
+    wrong = _formatted(feedback[0], fmt) if feedback and feedback[0].strip() else ""
+    right = _formatted(feedback[1], fmt) if len(feedback) > 1 and feedback[1].strip() else ""
     # Moodle: the first feedback is for the wrong answer, the second for the right one.
     question.feedback_true, question.feedback_false = (right, wrong) if question.correct else (wrong, right)
 
 
-def _numeric_answer(raw: str, weight_default: float) -> NumericAnswer:
+def _numeric_answer(raw: str, weight_default: float, fmt: str) -> NumericAnswer:
     weight, rest = _weight(raw, weight_default)
-    value_text, feedback = _text_and_feedback(rest)
+    value_text, feedback = _text_and_feedback(rest, fmt)
     value_text = _restore(value_text).strip()
     if match := _RANGE_RE.match(value_text):
         low, high = sorted(float(x) for x in match.groups())
@@ -161,7 +157,7 @@ def _numeric_answer(raw: str, weight_default: float) -> NumericAnswer:
     raise ValueError(f"'{value_text}' is not a number, number:tolerance or min..max")
 
 
-def _numerical(question: Question, answer_text: str) -> None:
+def _numerical(question: Question, answer_text: str, fmt: str) -> None:
     question.type = QuestionType.NUMERICAL
     body = answer_text[1:]
     if "=" in body:
@@ -173,29 +169,30 @@ def _numerical(question: Question, answer_text: str) -> None:
         items = [("=", body)]
     for marker, raw in items:
         if marker == "~":  # everything else: no credit, only feedback (Moodle's "*" answer)
-            _, feedback = _text_and_feedback(raw)
+            _, feedback = _text_and_feedback(raw, fmt)
             question.numeric.append(NumericAnswer(None, 0.0, 0.0, feedback))
         else:
-            question.numeric.append(_numeric_answer(raw, 1.0))
+            question.numeric.append(_numeric_answer(raw, 1.0, fmt))
 
 
-def _matching(question: Question, answer_text: str) -> None:
+def _matching(question: Question, answer_text: str, fmt: str) -> None:
     question.type = QuestionType.MATCHING
     for marker, raw in _split_answers(answer_text):
         if marker != "=" or "->" not in raw:
             raise ValueError("every matching answer looks like '=prompt -> answer'")
         prompt, _, answer = raw.partition("->")
         question.pairs.append(MatchPair(
-            prompt=_formatted(prompt) if prompt.strip() else "", answer=to_html(_restore(answer), "plain"),
+            prompt=_formatted(prompt, fmt) if prompt.strip() else "", answer=to_html(_restore(answer), "plain"),
         ))
     check_question(question)
 
 
 def _answer_block(text: str) -> tuple[int, int] | None:
     start = text.find("{")
+    closing = text.find("}")
+    if closing >= 0 and (start < 0 or closing < start):
+        raise ValueError("'}' without '{' (escape it as \\})")
     if start < 0:
-        if "}" in text:
-            raise ValueError("'}' without '{' (escape it as \\})")
         return None
     end = text.find("}", start)
     if end < 0:
@@ -217,8 +214,17 @@ def parse_question(lines: list[str], line: int, category: str) -> Question:
         block = _answer_block(text)
         if block is None:
             question.text = _formatted(text)
-            return question
-        start, end = block
+    except ValueError as exc:
+        raise GiftError(line, str(exc)) from None
+    if block is not None:
+        _read_question_with_answers(question, text, *block)
+    if not title:
+        question.title = plain_text(question.text)[:80]
+    return question
+
+
+def _read_question_with_answers(question: Question, text: str, start: int, end: int) -> None:
+    try:
         answer_text, before, after = text[start + 1:end], text[:start], text[end + 1:]
         answer_text, _, general = answer_text.partition("####")
         question.general_feedback = _formatted(general) if general.strip() else ""
@@ -230,38 +236,35 @@ def parse_question(lines: list[str], line: int, category: str) -> Question:
         question.text = _formatted(stem.strip())
         _read_answers(question, answer_text.strip(), default_format)
     except ValueError as exc:
-        raise GiftError(line, str(exc)) from None
-    if not title:
-        question.title = re.sub(r"<[^>]+>", "", question.text)[:80]
-    return question
+        raise GiftError(question.line, str(exc)) from None
 
 
-def _read_answers(question: Question, answer_text: str, default_format: str) -> None:
+def _read_answers(question: Question, answer_text: str, fmt: str) -> None:
+    """Read the answer block; answers and feedback take the question's [format] unless they name one."""
     if not answer_text:
         question.type = QuestionType.ESSAY
     elif _TRUE_FALSE_RE.match(answer_text):
-        _true_false(question, answer_text)
+        _true_false(question, answer_text, fmt)
     elif answer_text.startswith("#"):
-        _numerical(question, answer_text)
+        _numerical(question, answer_text, fmt)
     elif "->" in answer_text and "~" not in answer_text:
-        _matching(question, answer_text)
+        _matching(question, answer_text, fmt)
     elif "~" in answer_text:
-        question.choices = _choices(answer_text)
+        question.choices = _choices(answer_text, fmt)
         has_right = any(marker == "=" for marker, _ in _split_answers(answer_text))
         question.type = QuestionType.SINGLE if has_right else QuestionType.MULTIPLE
         check_question(question)
     else:
         question.type = QuestionType.SHORT_ANSWER
-        question.choices = [Choice(text=_restore_plain(c.text), weight=c.weight, feedback=c.feedback)
-                            for c in _choices(answer_text)]
+        question.choices = [Choice(text=plain_text(c.text), weight=c.weight, feedback=c.feedback)
+                            for c in _choices(answer_text, "plain")]
         check_question(question)
 
 
-def _restore_plain(html_text: str) -> str:
-    """Short answers are compared as typed text, not HTML."""
-    import html
-
-    return html.unescape(re.sub(r"<[^>]+>", "", html_text)).strip()
+def plain_text(html_text: str) -> str:
+    """Text without markup: line breaks become spaces, entities are decoded."""
+    text = re.sub(r"<br\s*/?>|</p>|</li>", " ", html_text)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
 
 
 def parse_gift(text: str) -> GiftResult:
@@ -269,14 +272,15 @@ def parse_gift(text: str) -> GiftResult:
     result = GiftResult()
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     category = ""
-    for line, lines in _blocks(text):
-        if lines[0].strip().startswith("$CATEGORY:"):
-            category = lines[0].strip()[len("$CATEGORY:"):].strip()
-            lines = lines[1:]
-            if not lines:
+    for block in _blocks(text):
+        if block[0][1].strip().startswith("$CATEGORY:"):
+            category = block[0][1].strip()[len("$CATEGORY:"):].strip()
+            block = block[1:]
+            if not block:
                 continue
+        line = block[0][0]
         try:
-            result.questions.append(parse_question(lines, line, category))
+            result.questions.append(parse_question([text for _, text in block], line, category))
         except GiftError as exc:
             result.errors.append(SourceError(exc.line, str(exc)))
     return result

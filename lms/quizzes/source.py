@@ -90,6 +90,8 @@ def _check_settings(data: dict, lines: dict[str, int], bank_size: int, errors: l
 
     for key, value in data.items():
         expected = SETTINGS_SCHEMA.get(key)
+        if value is None and key in ("time_limit", "draw"):
+            continue  # explicitly "none", the default
         if expected is None:
             fail(key, f"unknown setting '{key}' (allowed: {', '.join(SETTINGS_SCHEMA)})")
         elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)) or (
@@ -97,7 +99,8 @@ def _check_settings(data: dict, lines: dict[str, int], bank_size: int, errors: l
             fail(key, f"'{key}' has the wrong type ({type(value).__name__})")
     if len(errors) > before:
         return None
-    settings = {**DEFAULT_SETTINGS, **{k: v for k, v in data.items() if k not in ("title", "required", "questions")}}
+    settings = {**DEFAULT_SETTINGS,
+                **{k: v for k, v in data.items() if k not in ("title", "required", "questions") and v is not None}}
     if not str(data.get("title", "")).strip():
         fail("title", "'title' is required")
     if not 0 <= settings["pass_mark"] <= 100:
@@ -179,24 +182,37 @@ def _yaml_question(entry: dict) -> Question:
     return question
 
 
+ENTRY_KEYS = {
+    "choices": {"text", "correct", "weight", "feedback"},
+    "answers": {"text", "correct", "weight", "feedback"},
+    "numbers": {"value", "tolerance", "min", "max", "weight", "correct", "feedback"},
+    "pairs": {"prompt", "answer"},
+}
+
+
 def _entries(entry: dict, key: str) -> list[dict]:
     items = entry.get(key)
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ValueError(f"'{key}' must be a list of mappings")
+    for item in items:
+        unknown = set(item) - ENTRY_KEYS[key]
+        if unknown:
+            raise ValueError(f"unknown key(s) in '{key}': {', '.join(sorted(map(str, unknown)))}")
     return items
 
 
 def _yaml_number(entry: dict) -> NumericAnswer:
     weight = _weight_of(entry, 1.0)
+    feedback = to_html(str(entry["feedback"]), "markdown") if entry.get("feedback") else ""
     if "min" in entry or "max" in entry:
         low, high = entry.get("min"), entry.get("max")
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high)) or low > high:
             raise ValueError("'min' and 'max' must be numbers with min <= max")
-        return NumericAnswer((low + high) / 2, (high - low) / 2, weight)
+        return NumericAnswer((low + high) / 2, (high - low) / 2, weight, feedback)
     value, tolerance = entry.get("value"), entry.get("tolerance", 0)
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (value, tolerance)):
         raise ValueError("'value' and 'tolerance' must be numbers")
-    return NumericAnswer(float(value), abs(float(tolerance)), weight)
+    return NumericAnswer(float(value), abs(float(tolerance)), weight, feedback)
 
 
 def read_quiz(slug: str, path: str, text: str) -> tuple[QuizSource | None, list[SourceError]]:
