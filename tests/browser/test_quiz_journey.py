@@ -57,7 +57,8 @@ def open_quiz(page: Page, course_class, slug: str) -> None:
 
 def answer(page: Page, truth: str, office: str) -> None:
     page.locator(f'[data-test=question]:has-text("mọi cấp chính quyền") input[value="{truth}"]').check()
-    page.locator('[data-test=question]:has-text("Nơi tiếp nhận") label.option', has_text=office).locator("input").check()
+    office_question = page.locator('[data-test=question]:has-text("Nơi tiếp nhận")')
+    office_question.locator("label.option", has_text=office).locator("input").check()
 
 
 def progress_percent(page: Page) -> int:
