@@ -23,7 +23,7 @@ from lms.courses.models import Course, CourseAsset, CourseClass, Module
 from lms.database import begin_write
 from lms.extensions import db
 from lms.progress.service import EnrolmentRecords, overview, progress_by_module, records_for
-from lms.quizzes.attempts import active_quizzes
+from lms.quizzes.attempts import active_quizzes, essays_to_mark
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
@@ -61,6 +61,7 @@ def dashboard():
         "courses/dashboard.html",
         overviews=overviews,
         taught=taught,
+        to_mark=len(essays_to_mark([c.id for c in taught])) if taught else 0,
         open_count=len(open_classes(current_user, _today())) if current_user.role == Role.LEARNER else 0,
     )
 

@@ -324,3 +324,19 @@ def pending_count(enrolment_ids: list[int], quiz_ids: list[int]) -> dict[tuple[i
         .group_by(QuizAttempt.enrolment_id, QuizAttempt.quiz_id)
     )
     return {(e, q): n for e, q, n in rows}
+
+
+def essays_to_mark(class_ids: list[int]) -> list[tuple[QuizAttempt, int, Question]]:
+    """Essay answers of these classes still waiting for a mark, oldest submission first."""
+    pending = db.session.scalars(
+        select(QuizAttempt).join(Enrolment).where(
+            Enrolment.class_id.in_(class_ids), QuizAttempt.state == AttemptState.PENDING)
+        .order_by(QuizAttempt.submitted_at)
+    )
+    items = []
+    for attempt in pending:
+        marked = {m.question_index for m in attempt.essay_marks}
+        for index, entry in enumerate(drawn_questions(attempt)):
+            if entry.question.type == QuestionType.ESSAY and index not in marked:
+                items.append((attempt, index, entry.question))
+    return items

@@ -184,18 +184,7 @@ def marking_queue():
     """Essay answers waiting for a mark in the classes the instructor teaches."""
     if current_user.role not in (Role.INSTRUCTOR, Role.ADMIN):
         abort(403)
-    class_ids = [c.id for c in classes_taught(current_user)]
-    pending = db.session.scalars(
-        select(QuizAttempt).join(Enrolment).where(
-            Enrolment.class_id.in_(class_ids), QuizAttempt.state == AttemptState.PENDING)
-        .order_by(QuizAttempt.submitted_at)
-    ).all()
-    items = []
-    for attempt in pending:
-        marked = {m.question_index for m in attempt.essay_marks}
-        for index, entry in enumerate(service.drawn_questions(attempt)):
-            if entry.question.type == "essay" and index not in marked:
-                items.append((attempt, index, entry.question))
+    items = service.essays_to_mark([c.id for c in classes_taught(current_user)])
     return render_template("quizzes/marking_queue.html", items=items)
 
 

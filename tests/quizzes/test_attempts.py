@@ -72,6 +72,8 @@ def test_pass_after_an_essay_is_marked_and_the_course_completes(learner, auth, c
 
     auth.logout()
     auth.login("gv.an")
+    dashboard = client.get("/").get_data(as_text=True)
+    assert dashboard.split('data-test="to-mark">')[1].strip().startswith("1 ")
     queue = client.get("/marking").get_data(as_text=True)
     assert queue.count('data-test="marking-item"') == 1
     index = shown_questions(submitted)["Tình huống"]
