@@ -49,8 +49,9 @@ class Module(db.Model):
     position: Mapped[int]
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
-    html: Mapped[str] = mapped_column(Text)
-    toc: Mapped[list] = mapped_column(JSON, default=list)
+    # Lists of modules (menus, progress) never need the body: load it only when it is read.
+    html: Mapped[str] = mapped_column(Text, deferred=True)
+    toc: Mapped[list] = mapped_column(JSON, default=list, deferred=True)
     source_path: Mapped[str] = mapped_column(String(300))
     source_hash: Mapped[str] = mapped_column(String(64))
     estimated_minutes: Mapped[int | None]
