@@ -105,6 +105,7 @@ MODEL_MODULES = (
     "lms.courses.models",
     "lms.progress.models",
     "lms.quizzes.models",
+    "lms.live.models",
     "lms.audit.models",
 )
 
@@ -145,10 +146,11 @@ def register_blueprints(app: Flask) -> None:
     from lms.admin.views import bp as admin_bp
     from lms.auth.views import bp as auth_bp
     from lms.courses.views import bp as courses_bp
+    from lms.live.views import bp as live_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
 
-    for blueprint in (auth_bp, courses_bp, progress_bp, quizzes_bp, admin_bp):
+    for blueprint in (auth_bp, courses_bp, progress_bp, quizzes_bp, live_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     @app.get("/favicon.ico")

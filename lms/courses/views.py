@@ -10,18 +10,19 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.auth.models import Role
+from lms.courses.access import load_class_for_viewer, load_module
 from lms.courses.logic import (
     EnrolmentError,
-    active_enrolment,
     classes_taught,
     may_manage_class,
     my_enrolments,
     open_classes,
     self_enrol,
 )
-from lms.courses.models import Course, CourseAsset, CourseClass, Module
+from lms.courses.models import Course, CourseAsset, CourseClass
 from lms.database import begin_write
 from lms.extensions import db
+from lms.live.service import class_sessions, upcoming_sessions
 from lms.progress.service import EnrolmentRecords, overview, progress_by_module, records_for
 from lms.quizzes.attempts import active_quizzes, essays_to_mark
 
@@ -30,25 +31,6 @@ bp = Blueprint("courses", __name__, template_folder="templates")
 
 def _today() -> date:
     return date.today()
-
-
-def load_class_for_viewer(class_id: int):
-    """Return (class, the viewer's enrolment or None); 404 if missing, 403 if not theirs."""
-    course_class = db.session.get(CourseClass, class_id) or abort(404)
-    enrolment = active_enrolment(current_user, course_class)
-    if enrolment is None and not may_manage_class(current_user, course_class):
-        abort(403)
-    return course_class, enrolment
-
-
-def load_module(course_class: CourseClass, slug: str) -> Module:
-    """Return the class's active module with this slug, or 404."""
-    module = db.session.scalar(
-        select(Module).where(
-            Module.course_id == course_class.course_id, Module.slug == slug, Module.retired_at.is_(None)
-        )
-    )
-    return module or abort(404)
 
 
 @bp.get("/")
@@ -62,6 +44,7 @@ def dashboard():
         overviews=overviews,
         taught=taught,
         to_mark=len(essays_to_mark([c.id for c in taught])) if taught else 0,
+        upcoming=upcoming_sessions(current_user),
         open_count=len(open_classes(current_user, _today())) if current_user.role == Role.LEARNER else 0,
     )
 
@@ -103,6 +86,7 @@ def class_page(class_id: int):
         course=course_class.course,
         modules=course_class.course.active_modules,
         quizzes=quizzes,
+        sessions=class_sessions(course_class.id),
         enrolment=enrolment,
         progress=records.progress,
         records=records,

@@ -8,8 +8,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from lms.courses.access import load_class_for_viewer, load_module
 from lms.courses.logic import may_manage_class
-from lms.courses.views import load_class_for_viewer, load_module
 from lms.database import begin_write, utcnow
 from lms.extensions import db
 from lms.progress.service import class_overviews, mark_done, record_heartbeat

@@ -1,0 +1,1 @@
+"""Live sessions of a class: scheduling, calendars, and (next) the room and attendance."""

@@ -1,0 +1,121 @@
+"""Scheduling sessions, the session page, and calendar files (per session and a per-user feed)."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.audit.models import record_audit
+from lms.auth.models import User
+from lms.courses.access import load_class_for_viewer
+from lms.courses.logic import may_manage_class
+from lms.database import begin_write, utcnow
+from lms.extensions import db
+from lms.live.calendar import session_calendar
+from lms.live.models import LiveSession
+from lms.live.schedule import read_session_form
+from lms.live.service import upcoming_sessions, visible_class_ids
+
+bp = Blueprint("live", __name__, template_folder="templates")
+
+FIELD_ERRORS = {
+    "title": lambda: _("Give the session a title (at most 300 characters)."),
+    "past": lambda: _("The start is in the past."),
+    "format": lambda: _("Enter the start as a date and time."),
+    "duration": lambda: _("The duration is in minutes, from 5 to 480."),
+    "url": lambda: _("The meeting link must be a web address starting with https://."),
+    "threshold": lambda: _("The share of the session to attend is a percentage from 1 to 100."),
+    "module": lambda: _("Choose one of this course's modules for the slides."),
+}
+
+
+def _session_for_viewer(session_id: int) -> LiveSession:
+    session = db.session.get(LiveSession, session_id) or abort(404)
+    load_class_for_viewer(session.class_id)  # 403 unless a member of the class
+    return session
+
+
+def _session_url(session: LiveSession) -> str:
+    return url_for("live.session_page", session_id=session.id, _external=True)
+
+
+@bp.route("/classes/<int:class_id>/sessions/new", methods=["GET", "POST"])
+@login_required
+def schedule(class_id: int):
+    """Schedule a live session of a class (its instructors and admins)."""
+    course_class, _enrolment = load_class_for_viewer(class_id)
+    if not may_manage_class(current_user, course_class):
+        abort(403)
+    modules = course_class.course.active_modules
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form, errors = read_session_form(request.form.to_dict(), {m.id for m in modules}, utcnow())
+        if form is not None:
+            begin_write()
+            session = LiveSession(
+                class_id=class_id, title=form.title, starts_at=form.starts_at,
+                duration_minutes=form.duration_minutes, video_url=form.video_url,
+                attendance_required=form.attendance_required, attendance_threshold=form.attendance_threshold,
+                slides_module_id=form.slides_module_id, created_by_id=current_user.id,
+            )
+            db.session.add(session)
+            db.session.flush()
+            record_audit(current_user.id, "session.schedule", f"session:{session.id}", class_id=class_id)
+            db.session.commit()
+            flash(_("The session is scheduled."), "success")
+            return redirect(url_for("live.session_page", session_id=session.id), 303)
+    return render_template(
+        "live/schedule.html", course_class=course_class, modules=modules, values=request.form,
+        errors={field: FIELD_ERRORS[code]() for field, code in errors.items()},
+    ), 400 if errors else 200
+
+
+@bp.get("/sessions/<int:session_id>")
+@login_required
+def session_page(session_id: int):
+    """A session's details: when, where to join, whether attendance counts."""
+    session = _session_for_viewer(session_id)
+    return render_template("live/session.html", session=session,
+                           manages=may_manage_class(current_user, session.course_class))
+
+
+@bp.get("/sessions/<int:session_id>.ics")
+@login_required
+def session_ics(session_id: int):
+    """One session as a calendar file."""
+    session = _session_for_viewer(session_id)
+    body = session_calendar([session], _session_url, session.title, request.host)
+    return body, 200, {"Content-Type": "text/calendar; charset=utf-8",
+                       "Content-Disposition": f'attachment; filename="session-{session.id}.ics"'}
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """Every session of the token owner's classes; the secret token stands in for a login."""
+    user = db.session.scalar(select(User).where(User.calendar_token == token)) if len(token) >= 32 else None
+    if user is None or not user.active:
+        abort(404)
+    sessions = db.session.scalars(
+        select(LiveSession).where(LiveSession.class_id.in_(visible_class_ids(user))).order_by(LiveSession.starts_at)
+    ).all()
+    body = session_calendar(sessions, _session_url, _("Live sessions"), request.host)
+    return body, 200, {"Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "private, max-age=900"}
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@login_required
+def calendar_settings():
+    """Show the user's calendar feed address; make a new one, which revokes the old."""
+    if request.method == "POST":
+        begin_write()
+        current_user.calendar_token = secrets.token_urlsafe(32) if request.form.get("action") != "revoke" else None
+        db.session.commit()
+        flash(_("Your calendar address has changed; the old one no longer works."), "success")
+        return redirect(url_for("live.calendar_settings"), 303)
+    feed = url_for("live.calendar_feed", token=current_user.calendar_token, _external=True) \
+        if current_user.calendar_token else None
+    return render_template("live/calendar.html", feed=feed, sessions=upcoming_sessions(current_user, 20))
