@@ -1,6 +1,7 @@
 """A class whose course has a quiz, and helpers to answer it through the real forms."""
 
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -10,6 +11,17 @@ from lms.auth.models import Role
 from lms.extensions import db
 from lms.quizzes.models import Quiz, QuizAttempt
 from tests import factories
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+
+
+def fixture_text(*parts: str) -> str:
+    """A Moodle fixture file from the shared folder next to the repository (GPL: not copied in)."""
+    path = FIXTURES.joinpath(*parts)
+    if not path.is_file():
+        pytest.skip(f"Moodle fixture {path} is missing (the shared fixtures folder sits next to the repository)")
+    return path.read_text(encoding="utf-8")
+
 
 QUIZ = """---
 title: "Kiểm tra"

@@ -6,21 +6,9 @@ Pure unit tests: no app, no database. The "any error, import nothing" rule belon
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from lms.quizzes.aiken import parse_aiken
 from lms.quizzes.questions import QuestionType, SourceError
-
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
-
-
-def fixture_text(*parts: str) -> str:
-    path = FIXTURES.joinpath(*parts)
-    if not path.is_file():
-        pytest.skip(f"Moodle fixture {path} is missing (the shared fixtures folder sits next to the repository)")
-    return path.read_text(encoding="utf-8")
+from tests.quizzes.conftest import fixture_text
 
 
 def right_letter(question) -> str:

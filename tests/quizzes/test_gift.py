@@ -7,23 +7,14 @@ next to the repository (they are GPL-licensed and are not copied into this proje
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from lms.quizzes.gift import BLANK, parse_gift
 from lms.quizzes.questions import QuestionType
-
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+from tests.quizzes.conftest import fixture_text
 
 T = QuestionType
-
-
-def fixture_text(*parts: str) -> str:
-    path = FIXTURES.joinpath(*parts)
-    if not path.is_file():
-        pytest.skip(f"Moodle fixture {path} is missing (the shared fixtures folder sits next to the repository)")
-    return path.read_text(encoding="utf-8")
 
 
 def only(text: str):

@@ -5,23 +5,13 @@ Pure unit tests: no app, no database.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from lms.quizzes.questions import QuestionType, SourceError
 from lms.quizzes.source import DEFAULT_SETTINGS, read_quiz
-
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+from tests.quizzes.conftest import fixture_text
 
 T = QuestionType
-
-
-def fixture_text(*parts: str) -> str:
-    path = FIXTURES.joinpath(*parts)
-    if not path.is_file():
-        pytest.skip(f"Moodle fixture {path} is missing (the shared fixtures folder sits next to the repository)")
-    return path.read_text(encoding="utf-8")
 
 
 EVERY_TYPE = """\
