@@ -1,7 +1,8 @@
 """Real-browser tests: Debian's Chromium driven by pytest-playwright against a live server.
 
-Every test here is marked `browser`. Without Chromium they are skipped, unless
-LMS_REQUIRE_BROWSER=1 is set (CI), in which case each of them fails with the reason.
+Every test here is marked `browser`. Without Chromium (/usr/bin/chromium, or the path in
+LMS_CHROMIUM) they are skipped, unless LMS_REQUIRE_BROWSER=1 is set (CI), in which case each of
+them fails with the reason.
 
 The server runs in a background thread of the test process and serves the test's own `app`
 object, so it uses the same database: SQLite by default, PostgreSQL with LMS_TEST_DATABASE_URL.
@@ -18,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
-from werkzeug.wsgi import ClosingIterator
 
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -74,38 +74,78 @@ def browser_type_launch_args(browser_type_launch_args, _chromium_present):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
-class _QuietRequestHandler(WSGIRequestHandler):
-    """No access log line per request; errors are still logged."""
-
-    def log_request(self, code="-", size="-"):
-        pass
-
-
 class _InFlight:
-    """WSGI middleware counting the requests being handled, so teardown can wait for them."""
+    """A count of the requests being handled, so teardown can wait until there are none."""
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self):
         self.count = 0
         self.changed = threading.Condition()
 
-    def _add(self, n: int) -> None:
+    def add(self, n: int) -> None:
         with self.changed:
             self.count += n
             self.changed.notify_all()
 
-    def __call__(self, environ, start_response):
-        self._add(1)
-        try:
-            app_iter = self.app(environ, start_response)
-        except BaseException:
-            self._add(-1)
-            raise
-        return ClosingIterator(app_iter, lambda: self._add(-1))
-
     def wait_idle(self, timeout: float) -> bool:
         with self.changed:
             return self.changed.wait_for(lambda: self.count == 0, timeout)
+
+
+_RESPONSE_KEY = "tests.live_server.response"
+
+
+class _CloseOnce:
+    """A response iterable whose `close()` runs once, however often it is called."""
+
+    def __init__(self, iterable):
+        self.iterable = iterable
+        self.closed = False
+
+    def __iter__(self):
+        return iter(self.iterable)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            close = getattr(self.iterable, "close", None)
+            if close is not None:
+                close()
+
+
+def _remember_response(app):
+    """WSGI middleware handing each response to the request handler, which makes sure it is closed."""
+
+    def wsgi(environ, start_response):
+        response = environ[_RESPONSE_KEY] = _CloseOnce(app(environ, start_response))
+        return response
+
+    return wsgi
+
+
+class _RequestHandler(WSGIRequestHandler):
+    """Counts requests in flight and always closes the response; logs errors, not every request.
+
+    Werkzeug's dev server skips the response's `close()` when the client resets the connection
+    while it drains the request body (a favicon load cut short by a navigation, for instance):
+    the static file stays open and its ResourceWarning becomes an error under
+    `filterwarnings = ["error"]`. So the response is closed here, after `run_wsgi`, and requests
+    are counted around `run_wsgi` rather than until `close()`.
+    """
+
+    def run_wsgi(self) -> None:
+        self.server.in_flight.add(1)
+        try:
+            super().run_wsgi()
+        finally:
+            response = getattr(self, "environ", {}).get(_RESPONSE_KEY)
+            try:
+                if response is not None:
+                    response.close()
+            finally:
+                self.server.in_flight.add(-1)
+
+    def log_request(self, code="-", size="-") -> None:
+        pass
 
 
 @pytest.fixture
@@ -116,18 +156,21 @@ def live_server(app) -> Iterator[str]:
     context and database session, as in production. Teardown waits for requests in flight, so
     none of them runs while the `app` fixture empties the tables.
     """
-    wsgi = _InFlight(app)
-    server = make_server("127.0.0.1", 0, wsgi, threaded=True, request_handler=_QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="live-server", daemon=True)
+    server = make_server("127.0.0.1", 0, _remember_response(app), threaded=True, request_handler=_RequestHandler)
+    server.in_flight = _InFlight()
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server", daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        wsgi.wait_idle(timeout=10)
+        idle = server.in_flight.wait_idle(timeout=10)
         server.server_close()
+        if not idle:
+            pytest.fail(f"live server: {server.in_flight.count} request(s) still running at teardown")
 
 
 @pytest.fixture(scope="session")
@@ -151,6 +194,7 @@ def browser_context_args(browser_context_args, live_server):
 
 @pytest.fixture
 def context(context):
+    """The plugin's browser context, with short timeouts for actions and navigations."""
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     return context

@@ -30,7 +30,7 @@ def progress_numbers(scope: Locator) -> tuple[int, ...]:
 
 
 def progress_rows(world, slug: str) -> list[ModuleProgress]:
-    """The learner's progress rows for one module, read in a fresh transaction."""
+    """Every progress row of one module of the world's course, read in a fresh transaction."""
     fresh_session()
     return db.session.scalars(
         select(ModuleProgress).join(Module).where(Module.slug == slug, Module.course_id == world.course.id)
@@ -129,8 +129,13 @@ def test_module_page_fits_a_phone(page: Page, world, live_server):
 def test_module_page_has_no_console_errors_and_pings(page: Page, world):
     """Module page journey: no CSP violation or JS error, and module.js's heartbeat records the visit."""
     problems: list[str] = []
-    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-            if msg.type in ("error", "warning") else None)
+
+    def on_console(msg):
+        # Chromium asks for /favicon.ico by itself when a page declares no icon: not a page error.
+        if msg.type in ("error", "warning") and not msg.location["url"].endswith("/favicon.ico"):
+            problems.append(f"console {msg.type}: {msg.text} ({msg.location['url']})")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     page.add_init_script(
         "document.addEventListener('securitypolicyviolation', e =>"
@@ -141,8 +146,8 @@ def test_module_page_has_no_console_errors_and_pings(page: Page, world):
 
     with page.expect_response(lambda r: r.url.endswith("/modules/mo-dau/ping")) as ping:
         page.goto(f"/classes/{world.course_class.id}/modules/mo-dau")
-    assert ping.value.status == 200, ping.value.text()
-    assert ping.value.json() == {"credited": 0}  # the first ping opens the module
+    # Only the status: Playwright cannot read the body of a `keepalive` fetch (it waits forever).
+    assert ping.value.status == 200
 
     (row,) = wait_for(lambda: progress_rows(world, "mo-dau"), timeout=5, message="no ModuleProgress row after ping")
     assert row.completed_at is None
