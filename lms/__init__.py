@@ -152,6 +152,9 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, courses_bp, progress_bp, quizzes_bp, live_bp, admin_bp):
         app.register_blueprint(blueprint)
+    from lms.live.events import register_events
+
+    register_events()
 
     @app.get("/favicon.ico")
     def favicon():

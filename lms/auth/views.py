@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from lms.auth.logic import is_safe_next
 from lms.auth.service import find_user
 from lms.database import begin_write, utcnow
-from lms.extensions import db, limiter
+from lms.extensions import db, limiter, socketio
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -44,6 +44,7 @@ def login():
     user = find_user(username)
     login_user(user, remember=bool(request.form.get("remember")))
     user.last_login_at = utcnow()
+    session["login_at"] = user.last_login_at.timestamp()
     chosen = session.get("locale")
     if user.locale is None and chosen in current_app.config["LANGUAGES"]:
         user.locale = chosen
@@ -53,7 +54,13 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """End the session."""
+    """End the session, and the live-room sockets it opened."""
+    if current_user.is_authenticated:
+        begin_write()
+        current_user.logged_out_at = utcnow()
+        user_id = current_user.id
+        db.session.commit()
+        socketio.emit("logged_out", {}, to=f"user:{user_id}", namespace="/live")
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Float, ForeignKey, String
+from sqlalchemy import JSON, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
@@ -38,6 +38,10 @@ class LiveSession(db.Model):
     attendance_threshold: Mapped[float] = mapped_column(Float, default=0.8)
     slides_module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id"))
     state: Mapped[str] = mapped_column(String(16), default=SessionState.SCHEDULED.value)
+    current_slide: Mapped[str] = mapped_column(String(100), default="")
+    chat_muted: Mapped[bool] = mapped_column(default=False)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -49,3 +53,114 @@ class LiveSession(db.Model):
     @property
     def ends_at(self) -> datetime:
         return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+
+class PresenceSource(StrEnum):
+    """How a learner's presence was recorded."""
+
+    ONLINE = "online"
+    IN_PERSON = "in_person"
+    MARKED = "marked"  # by the instructor, with a reason
+
+
+class AttendanceInterval(db.Model):
+    """A stretch of presence in a session: a socket's join to its leave, or an in-person check-in."""
+
+    __tablename__ = "attendance_intervals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16), default=PresenceSource.ONLINE.value)
+    sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class ChatMessage(db.Model):
+    """A chat line; `client_id` makes a resend after a reconnect harmless."""
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (UniqueConstraint("session_id", "user_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class RoomQuestion(db.Model):
+    """A question to the instructor, with upvotes."""
+
+    __tablename__ = "room_questions"
+    __table_args__ = (UniqueConstraint("session_id", "user_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+    votes: Mapped[list[QuestionVote]] = relationship(cascade="all, delete-orphan")
+
+
+class QuestionVote(db.Model):
+    """One learner's upvote of a question (once each)."""
+
+    __tablename__ = "question_votes"
+
+    question_id: Mapped[int] = mapped_column(ForeignKey("room_questions.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+
+
+class HandRaise(db.Model):
+    """A raised hand, until lowered or cleared."""
+
+    __tablename__ = "hand_raises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lowered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class Poll(db.Model):
+    """A poll the instructor opens; learners vote once and may change their vote while it is open."""
+
+    __tablename__ = "polls"
+    __table_args__ = (UniqueConstraint("session_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(String(500))
+    options: Mapped[list] = mapped_column(JSON, default=list)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PollVote(db.Model):
+    """One learner's current choice in a poll."""
+
+    __tablename__ = "poll_votes"
+
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    option: Mapped[int]
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,247 @@
+"""Socket.IO handlers of the live room (namespace /live): thin wrappers around lms.live.room.
+
+Every handler checks who is asking (from the login session, never the payload), writes to the
+database, commits, and only then broadcasts. The acknowledgement is {"ok": true, ...} or
+{"ok": false, "error": code, "message": text}; a refusal is also sent as a `room_error` event.
+See docs/live-protocol.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import request, session
+from flask_login import current_user
+from flask_socketio import disconnect, emit, join_room, leave_room
+
+from lms.database import begin_write, utcnow
+from lms.extensions import db, socketio
+from lms.live import room
+from lms.live.room import RoomError
+
+NAMESPACE = "/live"
+# (event name, handler): attached to each app's Socket.IO server by `register_events`, because
+# every create_app() makes a new server and handlers bound at import would stay with the first.
+EVENT_HANDLERS: list[tuple[str, Callable]] = []
+
+
+@dataclass
+class Outcome:
+    """What a handler answers the sender, and what it broadcasts once committed."""
+
+    ack: dict = field(default_factory=dict)
+    broadcasts: list[tuple[str, dict, str]] = field(default_factory=list)  # event, payload, room
+    others_only: bool = False  # the sender learns from the ack instead
+
+
+def room_name(session_id: int) -> str:
+    return f"session:{session_id}"
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def _signed_in_user():
+    """The connection's user, or None when the login ended (disabled, logged out since)."""
+    if not current_user.is_authenticated:
+        return None
+    logged_out = current_user.logged_out_at
+    if logged_out is not None and session.get("login_at", 0) <= logged_out.timestamp():
+        return None
+    return current_user._get_current_object()
+
+
+def handler(event: str) -> Callable:
+    """Register a room event: check the user, run it in one transaction, then broadcast."""
+
+    def decorate(fn: Callable[..., Outcome]) -> Callable:
+        @wraps(fn)
+        def wrapped(data=None):
+            user = _signed_in_user()
+            if user is None:
+                emit("room_error", {"code": "unauthorized", "message": "please log in again"})
+                disconnect()
+                return {"ok": False, "error": "unauthorized", "message": "please log in again"}
+            payload = data if isinstance(data, dict) else {}
+            try:
+                begin_write()
+                outcome = fn(user, payload, utcnow())
+                db.session.commit()
+            except RoomError as exc:
+                db.session.rollback()
+                emit("room_error", {"code": exc.code, "message": exc.message})
+                return {"ok": False, "error": exc.code, "message": exc.message}
+            for name, body, target in outcome.broadcasts:
+                emit(name, body, to=target, namespace=NAMESPACE, include_self=not outcome.others_only)
+            return {"ok": True, **outcome.ack}
+
+        EVENT_HANDLERS.append((event, wrapped))
+        return wrapped
+
+    return decorate
+
+
+def on_connect(auth=None):
+    """Browser connects: only with a live login session."""
+    if _signed_in_user() is None:
+        raise ConnectionRefusedError("unauthorized")
+    join_room(user_room(current_user.id))
+
+
+def on_disconnect(reason=None):
+    """Connection gone: close its presence stretches and tell the rooms."""
+    begin_write()
+    left = room.leave(request.sid, utcnow())
+    db.session.commit()
+    for session_id in left:
+        emit("presence", {"left": current_user.id if current_user.is_authenticated else None},
+             to=room_name(session_id), namespace=NAMESPACE)
+
+
+@handler("join")
+def on_join(user, data, now) -> Outcome:
+    """Anyone in the class joins a session's room; the ack carries the room's snapshot."""
+    who = room.member(user, data.get("session_id"))
+    room.leave(request.sid, now, who.session.id)  # a re-join on the same connection: one stretch
+    room.join(who, request.sid, now)
+    db.session.flush()
+    join_room(room_name(who.session.id))
+    return Outcome(ack={"snapshot": room.snapshot(who)},
+                   broadcasts=[("presence", {"joined": {"id": user.id, "name": user.full_name,
+                                                        "instructor": who.instructor}},
+                                room_name(who.session.id))], others_only=True)
+
+
+@handler("leave")
+def on_leave(user, data, now) -> Outcome:
+    """Leave a session's room (the page closes or navigates)."""
+    who = room.member(user, data.get("session_id"))
+    room.leave(request.sid, now, who.session.id)
+    leave_room(room_name(who.session.id))
+    return Outcome(broadcasts=[("presence", {"left": user.id}, room_name(who.session.id))])
+
+
+@handler("heartbeat")
+def on_heartbeat(user, data, now) -> Outcome:
+    """Still here: keeps attendance open; also cuts a socket whose login ended."""
+    return Outcome(ack={"open": room.heartbeat(request.sid, now)})
+
+
+@handler("chat")
+def on_chat(user, data, now) -> Outcome:
+    """Anyone in the room posts a chat line {client_id, body}."""
+    who = room.member(user, data.get("session_id"))
+    message, new = room.chat(who, data.get("client_id"), data.get("body"), now)
+    return Outcome(ack={"message": message},
+                   broadcasts=[("chat", message, room_name(who.session.id))] if new else [])
+
+
+@handler("delete_message")
+def on_delete_message(user, data, now) -> Outcome:
+    """Instructor hides a chat line."""
+    who = room.member(user, data.get("session_id"))
+    body = room.delete_message(who, data.get("message_id"), now)
+    return Outcome(broadcasts=[("message_deleted", body, room_name(who.session.id))])
+
+
+@handler("mute_chat")
+def on_mute_chat(user, data, now) -> Outcome:
+    """Instructor pauses or resumes the learners' chat."""
+    who = room.member(user, data.get("session_id"))
+    body = room.mute_chat(who, data.get("muted"))
+    return Outcome(broadcasts=[("chat_muted", body, room_name(who.session.id))])
+
+
+@handler("ask")
+def on_ask(user, data, now) -> Outcome:
+    """Anyone in the room asks the instructor a question {client_id, body}."""
+    who = room.member(user, data.get("session_id"))
+    question, new = room.ask(who, data.get("client_id"), data.get("body"), now)
+    return Outcome(ack={"question": question},
+                   broadcasts=[("question", question, room_name(who.session.id))] if new else [])
+
+
+@handler("upvote")
+def on_upvote(user, data, now) -> Outcome:
+    """Anyone in the room upvotes a question once."""
+    who = room.member(user, data.get("session_id"))
+    question = room.upvote(who, data.get("question_id"))
+    return Outcome(ack={"question": question}, broadcasts=[("question", question, room_name(who.session.id))])
+
+
+@handler("answered")
+def on_answered(user, data, now) -> Outcome:
+    """Instructor marks a question answered."""
+    who = room.member(user, data.get("session_id"))
+    question = room.mark_answered(who, data.get("question_id"), now)
+    return Outcome(broadcasts=[("question", question, room_name(who.session.id))])
+
+
+@handler("hand")
+def on_hand(user, data, now) -> Outcome:
+    """Anyone raises or lowers their own hand {raised}."""
+    who = room.member(user, data.get("session_id"))
+    body = room.raise_hand(who, data.get("raised"), now)
+    return Outcome(broadcasts=[("hand", body, room_name(who.session.id))])
+
+
+@handler("clear_hands")
+def on_clear_hands(user, data, now) -> Outcome:
+    """Instructor lowers every hand."""
+    who = room.member(user, data.get("session_id"))
+    room.clear_hands(who, now)
+    return Outcome(broadcasts=[("hands_cleared", {}, room_name(who.session.id))])
+
+
+@handler("poll_open")
+def on_poll_open(user, data, now) -> Outcome:
+    """Instructor opens a poll {client_id, question, options}."""
+    who = room.member(user, data.get("session_id"))
+    poll, new = room.open_poll(who, data.get("client_id"), data.get("question"), data.get("options"), now)
+    body = room.poll_payload(poll, with_counts=False)
+    return Outcome(ack={"poll": body}, broadcasts=[("poll", body, room_name(who.session.id))] if new else [])
+
+
+@handler("poll_vote")
+def on_poll_vote(user, data, now) -> Outcome:
+    """Learner votes (or changes their vote) in an open poll; counts go to the instructors."""
+    who = room.member(user, data.get("session_id"))
+    poll = room.vote(who, data.get("poll_id"), data.get("option"), now)
+    counts = room.poll_payload(poll, with_counts=True)
+    teachers = [("poll_counts", counts, user_room(t.id)) for t in who.session.course_class.instructors]
+    return Outcome(ack={"poll": room.poll_payload(poll, False, user.id)}, broadcasts=teachers)
+
+
+@handler("poll_close")
+def on_poll_close(user, data, now) -> Outcome:
+    """Instructor closes a poll; everyone gets the results."""
+    who = room.member(user, data.get("session_id"))
+    poll = room.close_poll(who, data.get("poll_id"), now)
+    return Outcome(broadcasts=[("poll", room.poll_payload(poll, True), room_name(who.session.id))])
+
+
+@handler("slide")
+def on_slide(user, data, now) -> Outcome:
+    """Instructor shows a section of the slides module; every learner's view follows."""
+    who = room.member(user, data.get("session_id"))
+    body = room.show_slide(who, data.get("section"))
+    return Outcome(broadcasts=[("slide", body, room_name(who.session.id))])
+
+
+@handler("session_state")
+def on_session_state(user, data, now) -> Outcome:
+    """Instructor starts ("live") or ends ("ended") the session."""
+    who = room.member(user, data.get("session_id"))
+    body = room.set_state(who, data.get("state"), now)
+    return Outcome(broadcasts=[("session_state", body, room_name(who.session.id))])
+
+
+def register_events() -> None:
+    """Attach the room's handlers to the app's Socket.IO server (called by create_app)."""
+    socketio.on_event("connect", on_connect, namespace=NAMESPACE)
+    socketio.on_event("disconnect", on_disconnect, namespace=NAMESPACE)
+    for event, fn in EVENT_HANDLERS:
+        socketio.on_event(event, fn, namespace=NAMESPACE)

@@ -1,0 +1,375 @@
+"""The live room's rules: who may do what, and every change written before it is broadcast.
+
+Functions here take the acting user and a session, check the user's right to act, change the
+database (the caller commits), and return the payload to broadcast. Nothing is kept in process
+memory: a late joiner, a reconnect or a restarted server rebuild the room from `snapshot()`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from lms.auth.models import User
+from lms.courses.logic import active_enrolment, may_manage_class
+from lms.extensions import db
+from lms.live.models import (
+    AttendanceInterval,
+    ChatMessage,
+    HandRaise,
+    LiveSession,
+    Poll,
+    PollVote,
+    PresenceSource,
+    QuestionVote,
+    RoomQuestion,
+    SessionState,
+)
+
+CHAT_TAIL = 100
+MAX_TEXT = 1000
+CHAT_BURST = 5  # messages per CHAT_WINDOW per user
+CHAT_WINDOW = timedelta(seconds=10)
+CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SLIDE_RE = re.compile(r"^[A-Za-z0-9_-]{0,100}$")
+
+
+class RoomError(Exception):
+    """An event that is refused; `code` is stable for clients, `message` says why."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Member:
+    """Who is acting in a room, and as what."""
+
+    user: User
+    session: LiveSession
+    instructor: bool
+
+
+def member(user: User, session_id) -> Member:
+    """The user's place in the session's room; refuse anyone not in the class."""
+    if not isinstance(session_id, int) or isinstance(session_id, bool):
+        raise RoomError("bad_request", "session_id must be a number")
+    session = db.session.get(LiveSession, session_id)
+    if session is None:
+        raise RoomError("not_found", "no such session")
+    if may_manage_class(user, session.course_class):
+        return Member(user, session, True)
+    if active_enrolment(user, session.course_class) is not None:
+        return Member(user, session, False)
+    raise RoomError("forbidden", "you are not in this class")
+
+
+def require_instructor(who: Member) -> None:
+    if not who.instructor:
+        raise RoomError("instructor_only", "only the class's instructors may do this")
+
+
+def _text(value, field: str = "body") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise RoomError("bad_request", f"'{field}' must be non-empty text")
+    text = " ".join(value.split()) if field != "body" else value.strip()
+    if len(text) > MAX_TEXT:
+        raise RoomError("too_long", f"'{field}' is longer than {MAX_TEXT} characters")
+    return text
+
+
+def _client_id(value) -> str:
+    if not isinstance(value, str) or not CLIENT_ID_RE.match(value):
+        raise RoomError("bad_request", "client_id must be 1-64 letters, digits, '-' or '_'")
+    return value
+
+
+def _person(user: User) -> dict:
+    return {"id": user.id, "name": user.full_name}
+
+
+# --- presence and attendance -------------------------------------------------------------------
+
+def join(who: Member, sid: str, now: datetime) -> None:
+    """Open a presence stretch for this connection (learners and instructors alike)."""
+    db.session.add(AttendanceInterval(session_id=who.session.id, user_id=who.user.id, sid=sid,
+                                      source=PresenceSource.ONLINE, joined_at=now, last_heartbeat_at=now))
+
+
+def heartbeat(sid: str, now: datetime) -> int:
+    """Note that the connection is alive; return how many open stretches it has."""
+    rows = db.session.scalars(select(AttendanceInterval).where(
+        AttendanceInterval.sid == sid, AttendanceInterval.left_at.is_(None))).all()
+    for row in rows:
+        row.last_heartbeat_at = now
+    return len(rows)
+
+
+def leave(sid: str, now: datetime, session_id: int | None = None) -> list[int]:
+    """Close the connection's open stretches; return the sessions it left."""
+    query = select(AttendanceInterval).where(AttendanceInterval.sid == sid, AttendanceInterval.left_at.is_(None))
+    if session_id is not None:
+        query = query.where(AttendanceInterval.session_id == session_id)
+    left = []
+    for row in db.session.scalars(query):
+        row.left_at = now
+        left.append(row.session_id)
+    return left
+
+
+def participants(session: LiveSession) -> list[dict]:
+    """Everyone connected now (an open online stretch), once each."""
+    rows = db.session.execute(
+        select(User).join(AttendanceInterval, AttendanceInterval.user_id == User.id).where(
+            AttendanceInterval.session_id == session.id, AttendanceInterval.left_at.is_(None),
+            AttendanceInterval.source == PresenceSource.ONLINE,
+        ).distinct().order_by(User.full_name)
+    ).scalars().all()
+    managers = {u.id for u in session.course_class.instructors}
+    return [{**_person(u), "instructor": u.id in managers or u.is_admin} for u in rows]
+
+
+# --- chat ---------------------------------------------------------------------------------------
+
+def _chat_payload(message: ChatMessage) -> dict:
+    return {"id": message.id, "client_id": message.client_id, "user": _person(message.user), "body": message.body,
+            "at": message.created_at.isoformat()}
+
+
+def chat(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
+    """Post a chat line; a resent client_id returns the stored line and False (nothing new)."""
+    client_id, body = _client_id(client_id), _text(body)
+    existing = db.session.scalar(select(ChatMessage).where(
+        ChatMessage.session_id == who.session.id, ChatMessage.user_id == who.user.id,
+        ChatMessage.client_id == client_id))
+    if existing is not None:
+        return _chat_payload(existing), False
+    if who.session.chat_muted and not who.instructor:
+        raise RoomError("chat_muted", "the instructor has paused the chat")
+    recent = db.session.scalar(select(func.count()).select_from(ChatMessage).where(
+        ChatMessage.session_id == who.session.id, ChatMessage.user_id == who.user.id,
+        ChatMessage.created_at > now - CHAT_WINDOW))
+    if recent >= CHAT_BURST and not who.instructor:
+        raise RoomError("rate_limited", "too many messages; wait a few seconds")
+    message = ChatMessage(session_id=who.session.id, user_id=who.user.id, client_id=client_id, body=body,
+                          created_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:  # the same resend arriving twice at once
+        return chat(who, client_id, body, now)
+    message.user = who.user
+    return _chat_payload(message), True
+
+
+def delete_message(who: Member, message_id, now: datetime) -> dict:
+    """Hide a chat line (instructors)."""
+    require_instructor(who)
+    message = db.session.get(ChatMessage, message_id) if isinstance(message_id, int) else None
+    if message is None or message.session_id != who.session.id:
+        raise RoomError("not_found", "no such message in this session")
+    message.deleted_at = message.deleted_at or now
+    return {"id": message.id}
+
+
+def mute_chat(who: Member, muted) -> dict:
+    """Pause or resume the chat for learners (instructors)."""
+    require_instructor(who)
+    if not isinstance(muted, bool):
+        raise RoomError("bad_request", "'muted' must be true or false")
+    who.session.chat_muted = muted
+    return {"muted": muted}
+
+
+# --- questions and hands ------------------------------------------------------------------------
+
+def _question_payload(question: RoomQuestion) -> dict:
+    return {"id": question.id, "user": _person(question.user), "body": question.body,
+            "votes": len(question.votes), "answered": question.answered_at is not None}
+
+
+def ask(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
+    """Ask the instructor a question; a resend returns the stored one and False."""
+    client_id, body = _client_id(client_id), _text(body)
+    existing = db.session.scalar(select(RoomQuestion).where(
+        RoomQuestion.session_id == who.session.id, RoomQuestion.user_id == who.user.id,
+        RoomQuestion.client_id == client_id))
+    if existing is not None:
+        return _question_payload(existing), False
+    question = RoomQuestion(session_id=who.session.id, user_id=who.user.id, client_id=client_id, body=body,
+                            created_at=now, user=who.user)
+    db.session.add(question)
+    db.session.flush()
+    return _question_payload(question), True
+
+
+def _own_question(who: Member, question_id) -> RoomQuestion:
+    question = db.session.get(RoomQuestion, question_id) if isinstance(question_id, int) else None
+    if question is None or question.session_id != who.session.id:
+        raise RoomError("not_found", "no such question in this session")
+    return question
+
+
+def upvote(who: Member, question_id) -> dict:
+    """Upvote a question once (a second upvote changes nothing)."""
+    question = _own_question(who, question_id)
+    if db.session.get(QuestionVote, (question.id, who.user.id)) is None:
+        db.session.add(QuestionVote(question_id=question.id, user_id=who.user.id))
+        db.session.flush()
+        db.session.refresh(question)
+    return _question_payload(question)
+
+
+def mark_answered(who: Member, question_id, now: datetime) -> dict:
+    """Mark a question answered (instructors)."""
+    require_instructor(who)
+    question = _own_question(who, question_id)
+    question.answered_at = question.answered_at or now
+    return _question_payload(question)
+
+
+def raise_hand(who: Member, raised, now: datetime) -> dict:
+    """Raise or lower one's own hand."""
+    if not isinstance(raised, bool):
+        raise RoomError("bad_request", "'raised' must be true or false")
+    current = db.session.scalar(select(HandRaise).where(
+        HandRaise.session_id == who.session.id, HandRaise.user_id == who.user.id, HandRaise.lowered_at.is_(None)))
+    if raised and current is None:
+        db.session.add(HandRaise(session_id=who.session.id, user_id=who.user.id, raised_at=now))
+    elif not raised and current is not None:
+        current.lowered_at = now
+    return {"user": _person(who.user), "raised": raised}
+
+
+def clear_hands(who: Member, now: datetime) -> dict:
+    """Lower every raised hand (instructors)."""
+    require_instructor(who)
+    for hand in db.session.scalars(select(HandRaise).where(
+            HandRaise.session_id == who.session.id, HandRaise.lowered_at.is_(None))):
+        hand.lowered_at = now
+    return {}
+
+
+# --- polls --------------------------------------------------------------------------------------
+
+def _counts(poll: Poll) -> list[int]:
+    counts = [0] * len(poll.options)
+    for option, count in db.session.execute(
+            select(PollVote.option, func.count()).where(PollVote.poll_id == poll.id).group_by(PollVote.option)):
+        counts[option] += count
+    return counts
+
+
+def poll_payload(poll: Poll, with_counts: bool, user_id: int | None = None) -> dict:
+    """A poll as a client sees it: counts for instructors, or for everyone once closed."""
+    payload = {"id": poll.id, "question": poll.question, "options": poll.options, "open": poll.closed_at is None}
+    if with_counts or poll.closed_at is not None:
+        payload["counts"] = _counts(poll)
+    if user_id is not None:
+        vote = db.session.get(PollVote, (poll.id, user_id))
+        payload["my_vote"] = vote.option if vote else None
+    return payload
+
+
+def open_poll(who: Member, client_id, question, options, now: datetime) -> tuple[Poll, bool]:
+    """Open a poll with 2-10 options (instructors); a resend returns the same poll."""
+    require_instructor(who)
+    client_id, question = _client_id(client_id), _text(question, "question")
+    if not isinstance(options, list) or not 2 <= len(options) <= 10:
+        raise RoomError("bad_request", "a poll has 2 to 10 options")
+    options = [_text(o, "option") for o in options]
+    existing = db.session.scalar(select(Poll).where(Poll.session_id == who.session.id, Poll.client_id == client_id))
+    if existing is not None:
+        return existing, False
+    poll = Poll(session_id=who.session.id, client_id=client_id, question=question, options=options, opened_at=now)
+    db.session.add(poll)
+    db.session.flush()
+    return poll, True
+
+
+def _poll(who: Member, poll_id) -> Poll:
+    poll = db.session.get(Poll, poll_id) if isinstance(poll_id, int) else None
+    if poll is None or poll.session_id != who.session.id:
+        raise RoomError("not_found", "no such poll in this session")
+    return poll
+
+
+def vote(who: Member, poll_id, option, now: datetime) -> Poll:
+    """Vote in an open poll, or change one's vote while it is open."""
+    poll = _poll(who, poll_id)
+    if poll.closed_at is not None:
+        raise RoomError("poll_closed", "the poll is closed")
+    if not isinstance(option, int) or isinstance(option, bool) or not 0 <= option < len(poll.options):
+        raise RoomError("bad_request", "no such option")
+    current = db.session.get(PollVote, (poll.id, who.user.id))
+    if current is None:
+        db.session.add(PollVote(poll_id=poll.id, user_id=who.user.id, option=option, voted_at=now))
+    else:
+        current.option, current.voted_at = option, now
+    db.session.flush()
+    return poll
+
+
+def close_poll(who: Member, poll_id, now: datetime) -> Poll:
+    """Close a poll; its results go to everyone (instructors)."""
+    require_instructor(who)
+    poll = _poll(who, poll_id)
+    poll.closed_at = poll.closed_at or now
+    return poll
+
+
+# --- slides and the session itself --------------------------------------------------------------
+
+def show_slide(who: Member, section) -> dict:
+    """Show a section of the slides module to everyone (instructors)."""
+    require_instructor(who)
+    if not isinstance(section, str) or not SLIDE_RE.match(section):
+        raise RoomError("bad_request", "no such section")
+    toc = who.session.slides_module.toc if who.session.slides_module else []
+    if section and section not in {entry["id"] for entry in toc}:
+        raise RoomError("not_found", "the slides have no such section")
+    who.session.current_slide = section
+    return {"section": section}
+
+
+def set_state(who: Member, state, now: datetime) -> dict:
+    """Start or end the session (instructors)."""
+    require_instructor(who)
+    if state == "live" and who.session.state in (SessionState.SCHEDULED, SessionState.LIVE):
+        who.session.state = SessionState.LIVE
+        who.session.started_at = who.session.started_at or now
+    elif state == "ended" and who.session.state == SessionState.LIVE:
+        who.session.state = SessionState.ENDED
+        who.session.ended_at = now
+    else:
+        raise RoomError("bad_state", f"cannot go from {who.session.state} to {state}")
+    return {"state": who.session.state}
+
+
+def snapshot(who: Member) -> dict:
+    """Everything a client needs to draw the room, rebuilt from the database."""
+    session = who.session
+    chat_rows = db.session.scalars(select(ChatMessage).where(
+        ChatMessage.session_id == session.id, ChatMessage.deleted_at.is_(None))
+        .order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc()).limit(CHAT_TAIL)).all()
+    questions = db.session.scalars(select(RoomQuestion).where(RoomQuestion.session_id == session.id)
+                                   .order_by(RoomQuestion.created_at)).all()
+    hands = db.session.scalars(select(HandRaise).where(
+        HandRaise.session_id == session.id, HandRaise.lowered_at.is_(None)).order_by(HandRaise.raised_at)).all()
+    polls = db.session.scalars(select(Poll).where(Poll.session_id == session.id).order_by(Poll.opened_at)).all()
+    return {
+        "session": {"id": session.id, "title": session.title, "state": session.state,
+                    "chat_muted": session.chat_muted, "slide": session.current_slide},
+        "you": {**_person(who.user), "instructor": who.instructor},
+        "participants": participants(session),
+        "chat": [_chat_payload(m) for m in reversed(chat_rows)],
+        "questions": [_question_payload(q) for q in questions],
+        "hands": [_person(h.user) for h in hands],
+        "polls": [poll_payload(p, who.instructor, who.user.id) for p in polls],
+    }

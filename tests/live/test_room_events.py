@@ -1,0 +1,230 @@
+"""The live room over Socket.IO (test client): access, state that survives, and refusals."""
+
+import contextvars
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.extensions import db, socketio
+from lms.live.models import AttendanceInterval, ChatMessage, LiveSession, PollVote
+
+NS = "/live"
+
+
+@pytest.fixture
+def live(world):
+    slides = world.modules[1]  # "thu-tuc" has a "mot-cua" section
+    session = LiveSession(class_id=world.course_class.id, title="Buổi 1", duration_minutes=60,
+                          starts_at=datetime.now(UTC) + timedelta(minutes=5), slides_module_id=slides.id)
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def isolated(fn, *args, **kwargs):
+    """Run a socket call as a server would: in its own app context, after the test's commit.
+
+    The test keeps an app context open; handlers run in the caller's thread, so without this they
+    would share its `g` (and Flask-Login's cached user) across connections.
+    """
+    db.session.commit()
+    return contextvars.Context().run(fn, *args, **kwargs)
+
+
+class Socket:
+    """A Socket.IO test client whose every call runs in a fresh context."""
+
+    def __init__(self, app, http=None):
+        self.client = isolated(socketio.test_client, app, namespace=NS, flask_test_client=http)
+
+    def emit(self, event, data):
+        return isolated(self.client.emit, event, data, namespace=NS, callback=True)
+
+    def get_received(self, namespace=NS):
+        return self.client.get_received(namespace)
+
+    def is_connected(self, namespace=NS):
+        return self.client.is_connected(namespace)
+
+    def disconnect(self, namespace=NS):
+        isolated(self.client.disconnect, namespace=namespace)
+
+
+@pytest.fixture
+def connect(app, auth, client):
+    """Log a user in through the real form and open a socket with that login."""
+    opened = []
+
+    def open_socket(username: str):
+        http = app.test_client()
+        from tests.conftest import AuthActions
+
+        assert AuthActions(http).login(username).status_code == 302
+        socket = Socket(app, http)
+        opened.append(socket)
+        return socket
+
+    yield open_socket
+    for socket in opened:
+        if socket.is_connected():
+            socket.disconnect()
+
+
+def call(socket, event, **data):
+    return socket.emit(event, data)
+
+
+def received(socket, name):
+    return [m["args"][0] for m in socket.get_received(NS) if m["name"] == name]
+
+
+def test_a_socket_needs_a_login(app, live):
+    anonymous = Socket(app)
+    assert not anonymous.is_connected()
+
+
+def test_join_gives_a_snapshot_and_others_see_presence(live, connect):
+    teacher, learner = connect("gv.an"), connect("hv.mai")
+    assert call(teacher, "join", session_id=live.id)["ok"]
+    ack = call(learner, "join", session_id=live.id)
+    snapshot = ack["snapshot"]
+    assert snapshot["session"]["title"] == "Buổi 1" and snapshot["you"]["instructor"] is False
+    assert {p["name"] for p in snapshot["participants"]} == {"Giảng Viên An", "Nguyễn Thị Mai"}
+    assert [p["joined"]["name"] for p in received(teacher, "presence") if "joined" in p] == ["Nguyễn Thị Mai"]
+
+
+@pytest.mark.parametrize("username", ["gv.binh", "hv.ngoai"])
+def test_outsiders_cannot_join(world, live, connect, username):
+    if username == "hv.ngoai":
+        from tests.factories import make_user
+
+        make_user("hv.ngoai", unit=world.ward)
+        db.session.commit()
+    socket = connect(username)
+    ack = call(socket, "join", session_id=live.id)
+    assert ack == {"ok": False, "error": "forbidden", "message": "you are not in this class"}
+    assert received(socket, "room_error")[0]["code"] == "forbidden"
+    assert call(socket, "chat", session_id=live.id, client_id="a1", body="xin chào")["error"] == "forbidden"
+    assert db.session.scalar(select(func.count()).select_from(ChatMessage)) == 0
+
+
+def test_chat_is_written_then_broadcast_and_a_resend_is_not_doubled(live, connect):
+    teacher, learner = connect("gv.an"), connect("hv.mai")
+    for socket in (teacher, learner):
+        call(socket, "join", session_id=live.id)
+    teacher.get_received(NS)
+    first = call(learner, "chat", session_id=live.id, client_id="m-1", body="<b>Xin chào</b>")
+    again = call(learner, "chat", session_id=live.id, client_id="m-1", body="<b>Xin chào</b>")
+    assert first["ok"] and again["message"]["id"] == first["message"]["id"]
+    assert [m["body"] for m in received(teacher, "chat")] == ["<b>Xin chào</b>"]  # text; the page escapes it
+    assert db.session.scalar(select(func.count()).select_from(ChatMessage)) == 1
+    late = connect("hv.nam")
+    assert [m["body"] for m in call(late, "join", session_id=live.id)["snapshot"]["chat"]] == ["<b>Xin chào</b>"]
+
+
+def test_chat_limits_length_rate_and_mute(live, connect):
+    teacher, learner = connect("gv.an"), connect("hv.mai")
+    call(learner, "join", session_id=live.id)
+    assert call(learner, "chat", session_id=live.id, client_id="x", body="a" * 1001)["error"] == "too_long"
+    assert call(learner, "chat", session_id=live.id, client_id="bad id!", body="a")["error"] == "bad_request"
+    results = [call(learner, "chat", session_id=live.id, client_id=f"r{i}", body="spam")["ok"] for i in range(6)]
+    assert results == [True] * 5 + [False]
+    assert call(learner, "mute_chat", session_id=live.id, muted=True)["error"] == "instructor_only"
+    assert call(teacher, "mute_chat", session_id=live.id, muted=True)["ok"]
+    db.session.expire_all()
+    assert db.session.get(LiveSession, live.id).chat_muted
+
+
+def test_instructor_events_are_refused_for_learners(live, connect):
+    learner = connect("hv.mai")
+    call(learner, "join", session_id=live.id)
+    for event, data in [("slide", {"section": "mot-cua"}), ("poll_open", {"client_id": "p", "question": "Q?",
+                        "options": ["a", "b"]}), ("clear_hands", {}), ("session_state", {"state": "live"}),
+                        ("delete_message", {"message_id": 1}), ("answered", {"question_id": 1})]:
+        ack = call(learner, event, session_id=live.id, **data)
+        assert ack["ok"] is False and ack["error"] in ("instructor_only", "not_found"), (event, ack)
+    assert {e["code"] for e in received(learner, "room_error")} <= {"instructor_only", "not_found"}
+
+
+def test_polls_votes_change_while_open_and_results_go_to_all_when_closed(live, connect):
+    teacher, learner = connect("gv.an"), connect("hv.mai")
+    for socket in (teacher, learner):
+        call(socket, "join", session_id=live.id)
+    poll = call(teacher, "poll_open", session_id=live.id, client_id="p1", question="Chọn?",
+                options=["Một cửa", "Liên thông"])["poll"]
+    assert "counts" not in received(learner, "poll")[0]  # learners see no live counts
+    call(learner, "poll_vote", session_id=live.id, poll_id=poll["id"], option=0)
+    call(learner, "poll_vote", session_id=live.id, poll_id=poll["id"], option=1)
+    assert received(teacher, "poll_counts")[-1]["counts"] == [0, 1]
+    assert db.session.scalar(select(func.count()).select_from(PollVote)) == 1
+    assert call(learner, "poll_vote", session_id=live.id, poll_id=poll["id"], option=5)["error"] == "bad_request"
+    call(teacher, "poll_close", session_id=live.id, poll_id=poll["id"])
+    results = {"id": poll["id"], "question": "Chọn?", "options": ["Một cửa", "Liên thông"], "open": False,
+               "counts": [0, 1]}
+    assert received(learner, "poll")[-1] == results
+    assert call(learner, "poll_vote", session_id=live.id, poll_id=poll["id"], option=0)["error"] == "poll_closed"
+
+
+def test_questions_hands_slides_and_state_survive_a_rejoin(live, connect):
+    teacher, learner = connect("gv.an"), connect("hv.mai")
+    for socket in (teacher, learner):
+        call(socket, "join", session_id=live.id)
+    question = call(learner, "ask", session_id=live.id, client_id="q1", body="Hồ sơ thiếu thì sao?")["question"]
+    call(learner, "upvote", session_id=live.id, question_id=question["id"])
+    call(learner, "upvote", session_id=live.id, question_id=question["id"])  # once only
+    call(teacher, "answered", session_id=live.id, question_id=question["id"])
+    call(learner, "hand", session_id=live.id, raised=True)
+    assert call(teacher, "slide", session_id=live.id, section="mot-cua")["ok"]
+    assert call(teacher, "slide", session_id=live.id, section="khong-co")["error"] == "not_found"
+    assert call(teacher, "session_state", session_id=live.id, state="live")["ok"]
+    assert received(learner, "slide")[-1] == {"section": "mot-cua"}
+
+    learner.disconnect()
+    again = connect("hv.mai")
+    snapshot = call(again, "join", session_id=live.id)["snapshot"]
+    assert snapshot["questions"] == [{"id": question["id"], "user": {"id": question["user"]["id"],
+                                     "name": "Nguyễn Thị Mai"}, "body": "Hồ sơ thiếu thì sao?", "votes": 1,
+                                     "answered": True}]
+    assert [h["name"] for h in snapshot["hands"]] == ["Nguyễn Thị Mai"]
+    assert snapshot["session"]["slide"] == "mot-cua" and snapshot["session"]["state"] == "live"
+
+
+def test_attendance_stretches_follow_the_connection(live, connect):
+    learner = connect("hv.mai")
+    call(learner, "join", session_id=live.id)
+    assert call(learner, "heartbeat", session_id=live.id) == {"ok": True, "open": 1}
+    learner.disconnect()
+    db.session.expire_all()
+    (stretch,) = db.session.scalars(select(AttendanceInterval)).all()
+    assert stretch.left_at is not None and stretch.last_heartbeat_at is not None
+
+
+def test_a_logged_out_or_disabled_users_socket_is_cut_at_its_next_event(world, live, app, connect):
+    learner = connect("hv.mai")
+    call(learner, "join", session_id=live.id)
+    world.learner.active = False
+    db.session.commit()
+    ack = call(learner, "chat", session_id=live.id, client_id="c", body="còn đây không?")
+    assert ack["error"] == "unauthorized" and not learner.is_connected()
+
+
+def test_logout_cuts_the_sockets_of_that_login(live, app):
+    from tests.conftest import AuthActions
+
+    http = app.test_client()
+    actions = AuthActions(http)
+    actions.login("hv.mai")
+    socket = Socket(app, http)
+    call(socket, "join", session_id=live.id)
+    actions.logout()
+    assert received(socket, "logged_out") == [{}]
+    assert call(socket, "chat", session_id=live.id, client_id="c", body="x")["error"] == "unauthorized"
+    assert db.session.scalar(select(func.count()).select_from(ChatMessage)) == 0
+
+
+def test_identity_comes_from_the_login_not_the_payload(live, connect, world):
+    learner = connect("hv.mai")
+    call(learner, "join", session_id=live.id)
+    ack = call(learner, "chat", session_id=live.id, client_id="c", body="x", user_id=world.teacher.id)
+    assert ack["message"]["user"]["name"] == "Nguyễn Thị Mai"
