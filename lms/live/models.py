@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import JSON, Float, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from lms.auth.models import User
 from lms.courses.models import CourseClass, Module
@@ -82,38 +82,44 @@ class AttendanceInterval(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
-class ChatMessage(db.Model):
-    """A chat line; `client_id` makes a resend after a reconnect harmless."""
+class _RoomPost:
+    """What chat lines and questions share: who wrote what, in which session, under which client id.
 
-    __tablename__ = "chat_messages"
-    __table_args__ = (UniqueConstraint("session_id", "user_id", "client_id"),)
+    `client_id` is chosen by the sending browser, so a resend after a reconnect is recognised.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     client_id: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(String(1000))
+
+    @declared_attr
+    def user(cls) -> Mapped[User]:
+        return relationship()
+
+    @declared_attr.directive
+    def __table_args__(cls):
+        return (UniqueConstraint("session_id", "user_id", "client_id"),)
+
+
+class ChatMessage(_RoomPost, db.Model):
+    """A chat line; instructors may hide it."""
+
+    __tablename__ = "chat_messages"
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship()
 
-
-class RoomQuestion(db.Model):
+class RoomQuestion(_RoomPost, db.Model):
     """A question to the instructor, with upvotes."""
 
     __tablename__ = "room_questions"
-    __table_args__ = (UniqueConstraint("session_id", "user_id", "client_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    client_id: Mapped[str] = mapped_column(String(64))
-    body: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship()
     votes: Mapped[list[QuestionVote]] = relationship(cascade="all, delete-orphan")
 
 
