@@ -99,7 +99,7 @@ class _RoomPost:
         return relationship()
 
     @declared_attr.directive
-    def __table_args__(cls):
+    def __table_args__(cls):  # noqa: N805 - a per-class directive, as SQLAlchemy documents
         return (UniqueConstraint("session_id", "user_id", "client_id"),)
 
 
