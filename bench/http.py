@@ -244,6 +244,16 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / CLK_TCK
 
 
+def system_busy_seconds() -> float:
+    """CPU seconds all processors spent busy so far, time stolen by the hypervisor included."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return float("nan")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -375,8 +385,14 @@ class Result:
     error_kinds: dict
     client_cpu: float  # share of one core used by the load generator while measuring
     server_cpu: float  # share of one core used by the gunicorn worker while measuring
+    other_cpu: float  # cores used by everything else on the machine (and stolen) while measuring
     ratio: float | None = None
     round: int = 1
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        """Server worker CPU per request: what the page costs, whatever else ran on the machine."""
+        return 1000 * self.server_cpu * self.seconds / self.requests if self.requests else float("nan")
 
 
 def percentile(sorted_values: list[float], share: float) -> float:
@@ -455,7 +471,7 @@ async def _client(request: bytes, port: int, marker: bytes, box: _Collector, sto
 
 
 async def _python_load(target: Target, clients: int, warmup: float, duration: float, limit: int,
-                       server_pids: list[int]) -> tuple[_Collector, float, float, float]:
+                       server_pids: list[int]) -> tuple[_Collector, float, float, float, float]:
     cookie = f"Cookie: {target.cookie}\r\n" if target.cookie else ""
     request = (
         f"GET {target.path} HTTP/1.1\r\nHost: {HOST}:{target.port}\r\nUser-Agent: {USER_AGENT}\r\n"
@@ -468,12 +484,12 @@ async def _python_load(target: Target, clients: int, warmup: float, duration: fl
         for _ in range(clients)
     ]
     await asyncio.sleep(max(0.0, box.start - time.perf_counter()))
-    cpu0, server0 = _own_cpu(), cpu_seconds(server_pids)
+    cpu0, server0, all0 = _own_cpu(), cpu_seconds(server_pids), system_busy_seconds()
     wall0 = time.perf_counter()
     while time.perf_counter() < box.end and not box.done:
         await asyncio.sleep(min(0.05, max(0.0, box.end - time.perf_counter())))
     wall1 = time.perf_counter()
-    cpu1, server1 = _own_cpu(), cpu_seconds(server_pids)
+    cpu1, server1, all1 = _own_cpu(), cpu_seconds(server_pids), system_busy_seconds()
     box.end = min(box.end, wall1)
     box.done = True
     # In-flight requests may finish (not counted); anything still hanging is cut off.
@@ -483,7 +499,8 @@ async def _python_load(target: Target, clients: int, warmup: float, duration: fl
         box.errors["cut off at the end"] = box.errors.get("cut off at the end", 0) + 1
     await asyncio.gather(*pending, return_exceptions=True)
     seconds = wall1 - wall0
-    return box, seconds, (cpu1 - cpu0) / seconds, (server1 - server0) / seconds
+    client, server = (cpu1 - cpu0) / seconds, (server1 - server0) / seconds
+    return box, seconds, client, server, max(0.0, (all1 - all0) / seconds - client - server)
 
 
 def _own_cpu() -> float:
@@ -492,7 +509,7 @@ def _own_cpu() -> float:
 
 
 def measure_python(target: Target, args, server_pids: list[int]) -> Result:
-    box, seconds, client_cpu, server_cpu = asyncio.run(
+    box, seconds, client_cpu, server_cpu, other_cpu = asyncio.run(
         _python_load(target, args.clients, args.warmup, args.duration, args.max_requests, server_pids)
     )
     latencies = sorted(box.latencies)
@@ -500,7 +517,7 @@ def measure_python(target: Target, args, server_pids: list[int]) -> Result:
         target=target.name, generator="python-asyncio", requests=len(latencies), seconds=seconds,
         rps=len(latencies) / seconds, p50_ms=1000 * percentile(latencies, 0.50),
         p99_ms=1000 * percentile(latencies, 0.99), errors=sum(box.errors.values()), error_kinds=box.errors,
-        client_cpu=client_cpu, server_cpu=server_cpu,
+        client_cpu=client_cpu, server_cpu=server_cpu, other_cpu=other_cpu,
     )
 
 
@@ -541,9 +558,9 @@ def measure_wrk(wrk: str, target: Target, args, server_pids: list[int], workdir:
     if warmup:
         subprocess.run(base + ["-d", f"{warmup}s", url], timeout=warmup + 60, **run)
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server0, wall0 = cpu_seconds(server_pids), time.perf_counter()
+    server0, all0, wall0 = cpu_seconds(server_pids), system_busy_seconds(), time.perf_counter()
     done = subprocess.run(base + ["-d", f"{duration}s", url], timeout=duration + 60, **run)
-    wall1, server1 = time.perf_counter(), cpu_seconds(server_pids)
+    wall1, server1, all1 = time.perf_counter(), cpu_seconds(server_pids), system_busy_seconds()
     children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH ")), None)
     if done.returncode != 0 or line is None:
@@ -553,11 +570,14 @@ def measure_wrk(wrk: str, target: Target, args, server_pids: list[int], workdir:
              {"non-200 or unexpected body": bad, "connect": connect, "read": read, "write": write,
               "timeout": timeout}.items() if v}
     seconds = micros / 1e6
-    client_cpu = (children1.ru_utime + children1.ru_stime - children0.ru_utime - children0.ru_stime) / (wall1 - wall0)
+    wall = wall1 - wall0
+    client_cpu = (children1.ru_utime + children1.ru_stime - children0.ru_utime - children0.ru_stime) / wall
+    server_cpu = (server1 - server0) / wall
     return Result(
         target=target.name, generator=f"wrk -t{args.wrk_threads}", requests=count - bad, seconds=seconds,
         rps=(count - bad) / seconds, p50_ms=p50 / 1000, p99_ms=p99 / 1000, errors=sum(kinds.values()),
-        error_kinds=kinds, client_cpu=client_cpu, server_cpu=(server1 - server0) / (wall1 - wall0),
+        error_kinds=kinds, client_cpu=client_cpu, server_cpu=server_cpu,
+        other_cpu=max(0.0, (all1 - all0) / wall - client_cpu - server_cpu),
     )
 
 
@@ -576,23 +596,29 @@ def print_machine(info: dict) -> None:
 
 
 def print_table(results: list[Result], with_rounds: bool) -> None:
-    head = ["target", "req/s", "p50 ms", "p99 ms", "errors", "× hello", "client CPU", "server CPU"]
+    head = ["target", "req/s", "p50 ms", "p99 ms", "errors", "× hello", "server CPU", "CPU ms/req", "client CPU",
+            "other CPU"]
     if with_rounds:
         head.insert(0, "round")
     rows = []
     for r in results:
         row = [r.target, f"{r.rps:,.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}", str(r.errors),
-               "1.00" if r.ratio is None else f"{r.ratio:.2f}", f"{100 * r.client_cpu:.0f} %",
-               f"{100 * r.server_cpu:.0f} %"]
+               "1.00" if r.ratio is None else f"{r.ratio:.2f}", f"{100 * r.server_cpu:.0f} %",
+               f"{r.cpu_ms_per_request:.2f}", f"{100 * r.client_cpu:.0f} %", f"{100 * r.other_cpu:.0f} %"]
         if with_rounds:
             row.insert(0, str(r.round))
         rows.append(row)
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
-    line = "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths, strict=True)))
-    print(line)
-    print("-" * len(line))
+    text = head.index("target") + 1  # the columns up to the target's name are text, the rest figures
+
+    def join(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i < text else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths,
+                                                                                              strict=True)))
+
+    print(join(head))
+    print("-" * len(join(head)))
     for row in rows:
-        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        print(join(row))
 
 
 # --------------------------------------------------------------------------------------------
@@ -689,16 +715,26 @@ def run(args: argparse.Namespace) -> int:
         print("  warning: the load generator used over 90 % of a core for "
               + ", ".join(sorted({r.target for r in busy}))
               + "; those figures may be limited by the client rather than the server")
+    if any(r.other_cpu > 0.25 for r in results):
+        print("  warning: other processes used the CPU while measuring (other CPU column); on a 2-core machine "
+              "that lowers the figures unevenly — run again on a quiet machine")
     module_ratios = [r.ratio for r in results if r.target == "module page"]
     ratio = statistics.median(module_ratios)
     verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
     print(f"\nModule page: {ratio:.2f}× hello-world"
           f"{' (median of ' + str(len(module_ratios)) + ' rounds)' if len(module_ratios) > 1 else ''} — "
           f"target ≥ {TARGET_RATIO}× {verdict}.")
+    cpu_ratios = [
+        h.cpu_ms_per_request / m.cpu_ms_per_request
+        for h in results if h.target == "hello-world"
+        for m in results if m.target == "module page" and m.round == h.round
+    ]
+    print(f"By server CPU per request (less sensitive to other load): {statistics.median(cpu_ratios):.2f}×.")
     if args.json:
         args.json.write_text(json.dumps(
             {"machine": info, "clients": args.clients, "duration": args.duration, "warmup": args.warmup,
-             "results": [asdict(r) for r in results], "module_ratio": ratio, "target": TARGET_RATIO},
+             "results": [{**asdict(r), "cpu_ms_per_request": r.cpu_ms_per_request} for r in results],
+             "module_ratio": ratio, "target": TARGET_RATIO},
             indent=2, ensure_ascii=False))
     if any(r.errors for r in results):
         print("Benchmark failed: requests failed while measuring (see errors above).", file=sys.stderr)
