@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
@@ -61,6 +62,11 @@ def normalise_database_url(url: str | None) -> str | None:
 def _configure_instance(app: Flask) -> None:
     """Fill in the secret key and database defaults; production must be given both."""
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config.get("SQLALCHEMY_DATABASE_URI"))
+    if (app.config["SQLALCHEMY_DATABASE_URI"] or "sqlite").startswith("sqlite"):
+        # A pre-ping guards against a database server dropping idle connections; a file never does.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
+        }
     name = app.config["NAME"]
     if name == "production":
         key = app.config.get("SECRET_KEY") or ""
@@ -138,7 +144,8 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # The unit comes along: every page shows it.
+        user = db.session.get(User, int(user_id), options=[joinedload(User.unit)]) if user_id.isdigit() else None
         return user if user is not None and user.active else None
 
 
@@ -187,7 +194,7 @@ def register_hooks(app: Flask) -> None:
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user and current_user.is_authenticated and "Cache-Control" not in response.headers:
+        if "_user_id" in session and "Cache-Control" not in response.headers:  # a logged-in page
             response.headers["Cache-Control"] = "private, no-store"
         return response
 

@@ -23,7 +23,7 @@ from lms.courses.models import Course, CourseAsset, CourseClass
 from lms.database import begin_write
 from lms.extensions import db
 from lms.live.service import class_sessions, upcoming_sessions
-from lms.progress.service import EnrolmentRecords, overview, progress_by_module, records_for
+from lms.progress.service import EnrolmentRecords, module_progress, overview, records_for
 from lms.quizzes.attempts import active_quizzes, essays_to_mark
 
 bp = Blueprint("courses", __name__, template_folder="templates")
@@ -103,7 +103,7 @@ def module_page(class_id: int, slug: str):
     module = load_module(course_class, slug)
     modules = course_class.course.active_modules
     index = next(i for i, m in enumerate(modules) if m.id == module.id)
-    progress = progress_by_module(enrolment).get(module.id) if enrolment else None
+    progress = module_progress(enrolment, module) if enrolment else None
     return render_template(
         "courses/module.html",
         course_class=course_class,

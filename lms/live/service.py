@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from lms.auth.models import User
+from lms.auth.models import Role, User
 from lms.courses.logic import classes_taught, my_enrolments
 from lms.database import utcnow
 from lms.extensions import db
@@ -13,7 +13,8 @@ from lms.live.models import LiveSession, SessionState
 
 def visible_class_ids(user: User) -> list[int]:
     """Classes whose sessions the user sees: enrolled in, teaching, or all for an admin."""
-    return sorted({e.class_id for e in my_enrolments(user)} | {c.id for c in classes_taught(user)})
+    taught = {c.id for c in classes_taught(user)} if user.role in (Role.INSTRUCTOR, Role.ADMIN) else set()
+    return sorted({e.class_id for e in my_enrolments(user)} | taught)
 
 
 def upcoming_sessions(user: User, limit: int = 5) -> list[LiveSession]:

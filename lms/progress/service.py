@@ -54,9 +54,10 @@ def records_of(enrolment: Enrolment) -> EnrolmentRecords:
     return records_for([enrolment], quizzes)[enrolment.id]
 
 
-def progress_by_module(enrolment: Enrolment) -> dict[int, ModuleProgress]:
-    """The enrolment's progress rows, by module id."""
-    return records_for([enrolment], [])[enrolment.id].progress
+def module_progress(enrolment: Enrolment, module: Module) -> ModuleProgress | None:
+    """The enrolment's progress row for one module, if any."""
+    return db.session.scalar(select(ModuleProgress).where(
+        ModuleProgress.enrolment_id == enrolment.id, ModuleProgress.module_id == module.id))
 
 
 def enrolment_facts(modules: list[Module], quizzes: list[Quiz], records: EnrolmentRecords) -> EnrolmentFacts:

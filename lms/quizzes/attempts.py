@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from lms.audit.models import record_audit
 from lms.auth.models import User
@@ -84,8 +85,10 @@ def _draw(quiz: Quiz, rng: random.Random) -> list[dict]:
 
 def active_quizzes(course_id: int) -> list[Quiz]:
     """A course's quizzes still in its source, in order."""
+    # Lists and completion never need the question bank: leave it unloaded.
     return list(db.session.scalars(
-        select(Quiz).where(Quiz.course_id == course_id, Quiz.retired_at.is_(None)).order_by(Quiz.position)
+        select(Quiz).options(defer(Quiz.questions))
+        .where(Quiz.course_id == course_id, Quiz.retired_at.is_(None)).order_by(Quiz.position)
     ))
 
 
