@@ -36,6 +36,18 @@ class Outcome:
     others_only: bool = False  # the sender learns from the ack instead
 
 
+class ConnectionGoneError(Exception):
+    """The client disconnected while its event was being handled."""
+
+
+def enter_room(name: str) -> None:
+    """Join a Socket.IO room; a connection that closed meanwhile ends the event quietly."""
+    try:
+        join_room(name)
+    except ValueError as exc:  # python-socketio: "sid is not connected to requested namespace"
+        raise ConnectionGoneError from exc
+
+
 def room_name(session_id: int) -> str:
     return f"session:{session_id}"
 
@@ -74,6 +86,9 @@ def handler(event: str) -> Callable:
                 db.session.rollback()
                 emit("room_error", {"code": exc.code, "message": exc.message})
                 return {"ok": False, "error": exc.code, "message": exc.message}
+            except ConnectionGoneError:
+                db.session.rollback()
+                return {"ok": False, "error": "gone", "message": "the connection closed"}
             for name, body, target in outcome.broadcasts:
                 emit(name, body, to=target, namespace=NAMESPACE, include_self=not outcome.others_only)
             return {"ok": True, **outcome.ack}
@@ -88,7 +103,10 @@ def on_connect(auth=None):
     """Browser connects: only with a live login session."""
     if _signed_in_user() is None:
         raise ConnectionRefusedError("unauthorized")
-    join_room(user_room(current_user.id))
+    try:
+        enter_room(user_room(current_user.id))
+    except ConnectionGoneError:
+        return False
 
 
 def on_disconnect(reason=None):
@@ -108,7 +126,7 @@ def on_join(user, data, now) -> Outcome:
     room.leave(request.sid, now, who.session.id)  # a re-join on the same connection: one stretch
     room.join(who, request.sid, now)
     db.session.flush()
-    join_room(room_name(who.session.id))
+    enter_room(room_name(who.session.id))
     return Outcome(ack={"snapshot": room.snapshot(who)},
                    broadcasts=[("presence", {"joined": {"id": user.id, "name": user.full_name,
                                                         "instructor": who.instructor}},

@@ -83,6 +83,15 @@ def session_page(session_id: int):
                            manages=may_manage_class(current_user, session.course_class))
 
 
+@bp.get("/sessions/<int:session_id>/room")
+@login_required
+def room_page(session_id: int):
+    """The live room: chat, questions, hands, polls and slides, kept live over Socket.IO."""
+    session = _session_for_viewer(session_id)
+    return render_template("live/room.html", session=session,
+                           manages=may_manage_class(current_user, session.course_class))
+
+
 @bp.get("/sessions/<int:session_id>.ics")
 @login_required
 def session_ics(session_id: int):
