@@ -108,7 +108,9 @@
     snapshot.chat.forEach(addChat);
     snapshot.questions.forEach(drawQuestion);
     snapshot.polls.forEach(drawPoll);
-    status(snapshot.session.title + " · " + snapshot.session.state + (snapshot.session.chat_muted ? " · " + root.dataset.textMuted : ""));
+    var state = snapshot.session.state;
+    var stateText = root.getAttribute("data-state-" + state) || state;
+    status(snapshot.session.title + " · " + stateText + (snapshot.session.chat_muted ? " · " + root.dataset.textMuted : ""));
     root.dataset.state = snapshot.session.state;
     showSlide(snapshot.session.slide);
   }
