@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from lms.content.render import RENDERER_VERSION, LinkTargets, render_module
-from lms.progress.completion import MODULE_MODES, QUIZ_MODES
+from lms.progress.completion import ATTENDANCE_MODES, MODULE_MODES, QUIZ_MODES
 from lms.quizzes.source import SUFFIXES as QUIZ_SUFFIXES
 from lms.quizzes.source import QuizSource, read_quiz
 
@@ -25,7 +25,7 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MODULE_FILE_RE = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)\.md$")
 COURSE_KEYS = {"title": str, "summary": str, "estimated_hours": (int, float), "requirements": dict}
 MODULE_KEYS = {"title": str, "summary": str, "minutes": int, "required": bool}
-REQUIREMENT_KEYS = {"modules": MODULE_MODES, "quizzes": QUIZ_MODES}
+REQUIREMENT_KEYS = {"modules": MODULE_MODES, "quizzes": QUIZ_MODES, "attendance": ATTENDANCE_MODES}
 MAX_ASSET_BYTES = 10 * 1024 * 1024
 
 

@@ -36,11 +36,26 @@ class QuizFact:
 
 
 @dataclass(frozen=True)
+class SessionFact:
+    """One live session of the class whose attendance counts, and the share the learner attended."""
+
+    session_id: int
+    title: str
+    share: float
+    threshold: float
+
+    @property
+    def attended(self) -> bool:
+        return self.share + 1e-9 >= self.threshold
+
+
+@dataclass(frozen=True)
 class EnrolmentFacts:
     """Everything the rules look at for one enrolment, gathered beforehand."""
 
     modules: tuple[ModuleFact, ...] = ()
     quizzes: tuple[QuizFact, ...] = ()
+    sessions: tuple[SessionFact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,7 +88,8 @@ class CompletionStatus:
 
 MODULE_MODES = ("required", "all", "none")
 QUIZ_MODES = ("required", "all", "none")
-DEFAULT_REQUIREMENTS: Mapping[str, object] = {"modules": "required", "quizzes": "required"}
+ATTENDANCE_MODES = ("required", "none")
+DEFAULT_REQUIREMENTS: Mapping[str, object] = {"modules": "required", "quizzes": "required", "attendance": "required"}
 
 
 def modules_requirement(mode: object, facts: EnrolmentFacts) -> Requirement | None:
@@ -133,9 +149,29 @@ def quizzes_requirement(mode: object, facts: EnrolmentFacts) -> Requirement | No
     )
 
 
+def attendance_requirement(mode: object, facts: EnrolmentFacts) -> Requirement | None:
+    """Attendance rule: each live session marked "attendance required" attended for its share."""
+    if mode == "none":
+        return None
+    if mode not in ATTENDANCE_MODES:
+        raise ValueError(f"unknown attendance requirement {mode!r}")
+    if not facts.sessions:
+        return None
+    attended = sum(1 for s in facts.sessions if s.attended)
+    missing = tuple(s.title for s in facts.sessions if not s.attended)
+    total = len(facts.sessions)
+    if missing:
+        reason = _l("%(done)d of %(total)d required live sessions attended.", done=attended, total=total)
+    else:
+        reason = _l("All %(total)d required live sessions attended.", total=total)
+    return Requirement(key="attendance", met=not missing, done=attended, total=total, missing=missing,
+                       label=_l("Live sessions"), reason=reason)
+
+
 RULES: Mapping[str, Callable[[object, EnrolmentFacts], Requirement | None]] = {
     "modules": modules_requirement,
     "quizzes": quizzes_requirement,
+    "attendance": attendance_requirement,
 }
 
 

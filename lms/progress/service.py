@@ -10,11 +10,14 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.courses.models import CourseClass, Enrolment, EnrolmentStatus, Module
 from lms.extensions import db
+from lms.live.attendance import Presence, attendance_share
+from lms.live.models import AttendanceInterval, LiveSession, SessionState
 from lms.progress.completion import (
     CompletionStatus,
     EnrolmentFacts,
     ModuleFact,
     QuizFact,
+    SessionFact,
     completion_status,
     credited_seconds,
 )
@@ -30,6 +33,7 @@ class EnrolmentRecords:
     progress: dict[int, ModuleProgress] = field(default_factory=dict)
     best: dict[int, QuizAttempt] = field(default_factory=dict)  # quiz id -> best closed attempt
     pending: dict[int, int] = field(default_factory=dict)  # quiz id -> attempts awaiting a mark
+    sessions: tuple[SessionFact, ...] = ()  # required live sessions of the class, with the share attended
 
 
 def records_for(enrolments: list[Enrolment], quizzes: list[Quiz]) -> dict[int, EnrolmentRecords]:
@@ -45,7 +49,29 @@ def records_for(enrolments: list[Enrolment], quizzes: list[Quiz]) -> dict[int, E
         records[enrolment_id].best[quiz_id] = attempt
     for (enrolment_id, quiz_id), count in pending_count(ids, quiz_ids).items():
         records[enrolment_id].pending[quiz_id] = count
+    _attendance(enrolments, records)
     return records
+
+
+def _attendance(enrolments: list[Enrolment], records: dict[int, EnrolmentRecords]) -> None:
+    """Fill each record's required sessions with the share its learner attended."""
+    sessions = db.session.scalars(select(LiveSession).where(
+        LiveSession.class_id.in_({e.class_id for e in enrolments}), LiveSession.attendance_required.is_(True),
+        LiveSession.state != SessionState.CANCELLED).order_by(LiveSession.starts_at)).all()
+    if not sessions:
+        return
+    stretches: dict[tuple[int, int], list[Presence]] = {}
+    for row in db.session.scalars(select(AttendanceInterval).where(
+            AttendanceInterval.session_id.in_([s.id for s in sessions]),
+            AttendanceInterval.user_id.in_({e.user_id for e in enrolments}))):
+        stretches.setdefault((row.session_id, row.user_id), []).append(
+            Presence(row.joined_at, row.left_at, row.last_heartbeat_at))
+    for enrolment in enrolments:
+        records[enrolment.id].sessions = tuple(
+            SessionFact(s.id, s.title, attendance_share(stretches.get((s.id, enrolment.user_id), []), s.starts_at,
+                                                        s.ends_at), s.attendance_threshold)
+            for s in sessions if s.class_id == enrolment.class_id
+        )
 
 
 def records_of(enrolment: Enrolment) -> EnrolmentRecords:
@@ -70,6 +96,7 @@ def enrolment_facts(modules: list[Module], quizzes: list[Quiz], records: Enrolme
                      bool(records.pending.get(q.id)))
             for q in quizzes
         ),
+        sessions=records.sessions,
     )
 
 

@@ -75,3 +75,15 @@ NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 )
 def test_heartbeat_credits_only_short_gaps(last_seen, expected):
     assert credited_seconds(last_seen, NOW, 90) == expected
+
+
+def test_attendance_rule_counts_required_sessions_attended_for_their_share():
+    from lms.progress.completion import SessionFact
+
+    sessions = (SessionFact(1, "Buổi 1", 0.85, 0.8), SessionFact(2, "Buổi 2", 0.5, 0.8))
+    status = completion_status({"modules": "none"}, EnrolmentFacts(sessions=sessions))
+    (attendance,) = status.requirements
+    assert (attendance.key, attendance.met, attendance.done, attendance.total, attendance.missing) == (
+        "attendance", False, 1, 2, ("Buổi 2",))
+    assert completion_status({"attendance": "none"}, EnrolmentFacts(sessions=sessions)).complete
+    assert completion_status({}, EnrolmentFacts(sessions=(SessionFact(1, "B", 0.8, 0.8),))).complete
