@@ -57,3 +57,22 @@ def read_csv_rows(data: bytes, required: set[str], optional: set[str]) -> list[C
     except csv.Error as exc:
         raise CsvFileError(reader.line_num, f"malformed CSV: {exc}") from None
     return rows
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value) -> str:
+    """Keep a cell from being read as a formula by Excel or LibreOffice."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_for_excel(header: list[str], rows) -> bytes:
+    """CSV that Excel opens with the right accents (UTF-8 with BOM), formula cells escaped."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([spreadsheet_safe(v) for v in row])
+    return buffer.getvalue().encode("utf-8-sig")

@@ -170,3 +170,18 @@ class PollVote(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     option: Mapped[int]
     voted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AttendanceOverride(db.Model):
+    """An instructor's ruling that a learner was present or absent, with the reason (audited)."""
+
+    __tablename__ = "attendance_overrides"
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    present: Mapped[bool]
+    reason: Mapped[str] = mapped_column(String(500))
+    marked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,10 +13,12 @@ from lms.audit.models import record_audit
 from lms.auth.models import User
 from lms.courses.access import load_class_for_viewer
 from lms.courses.logic import may_manage_class
+from lms.csvfiles import csv_for_excel
 from lms.database import begin_write, utcnow
 from lms.extensions import db
 from lms.live.calendar import session_calendar
-from lms.live.models import LiveSession
+from lms.live.models import AttendanceOverride, LiveSession
+from lms.live.report import attendance_rows
 from lms.live.schedule import read_session_form
 from lms.live.service import upcoming_sessions, visible_class_ids
 
@@ -81,6 +83,53 @@ def session_page(session_id: int):
     session = _session_for_viewer(session_id)
     return render_template("live/session.html", session=session,
                            manages=may_manage_class(current_user, session.course_class))
+
+
+@bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
+@login_required
+def attendance(session_id: int):
+    """Attendance of every learner (instructors): minutes, share, source; mark present or absent."""
+    session = _session_for_viewer(session_id)
+    if not may_manage_class(current_user, session.course_class):
+        abort(403)
+    error = None
+    if request.method == "POST":
+        begin_write()
+        learner_id = request.form.get("user_id", "")
+        reason = " ".join(request.form.get("reason", "").split())[:500]
+        present = request.form.get("present")
+        enrolled = {r.enrolment.user_id for r in attendance_rows(session)}
+        if not learner_id.isdigit() or int(learner_id) not in enrolled or present not in ("1", "0"):
+            abort(400)
+        if not reason:
+            error = _("Give a reason for marking someone present or absent.")
+            db.session.rollback()
+        else:
+            ruling = db.session.scalar(select(AttendanceOverride).where(
+                AttendanceOverride.session_id == session.id, AttendanceOverride.user_id == int(learner_id)))
+            marker_id = current_user.id
+            if ruling is None:
+                ruling = AttendanceOverride(session_id=session.id, user_id=int(learner_id))
+            ruling.present, ruling.reason, ruling.marked_by_id, ruling.marked_at = (
+                present == "1", reason, marker_id, utcnow())
+            db.session.add(ruling)
+            record_audit(current_user.id, "attendance.mark", f"session:{session.id}", user_id=int(learner_id),
+                         present=present == "1", reason=reason)
+            db.session.commit()
+            flash(_("Attendance updated."), "success")
+            return redirect(url_for("live.attendance", session_id=session.id), 303)
+    rows = attendance_rows(session)
+    if request.args.get("format") == "csv":
+        body = csv_for_excel(
+            ["username", "full_name", "unit", "minutes_present", "share_percent", "sources", "ruling", "reason"],
+            ([r.enrolment.user.username, r.enrolment.user.full_name,
+              r.enrolment.user.unit.name if r.enrolment.user.unit else "", r.seconds // 60, round(r.share * 100),
+              " ".join(r.sources), "" if r.override is None else ("present" if r.override.present else "absent"),
+              r.override.reason if r.override else ""] for r in rows),
+        )
+        return body, 200, {"Content-Type": "text/csv; charset=utf-8",
+                           "Content-Disposition": f'attachment; filename="attendance-{session.id}.csv"'}
+    return render_template("live/attendance.html", session=session, rows=rows, error=error), 400 if error else 200
 
 
 @bp.get("/sessions/<int:session_id>/room")

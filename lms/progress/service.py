@@ -12,6 +12,7 @@ from lms.courses.models import CourseClass, Enrolment, EnrolmentStatus, Module
 from lms.extensions import db
 from lms.live.attendance import Presence, attendance_share
 from lms.live.models import AttendanceInterval, LiveSession, SessionState
+from lms.live.report import overrides_for
 from lms.progress.completion import (
     CompletionStatus,
     EnrolmentFacts,
@@ -66,10 +67,17 @@ def _attendance(enrolments: list[Enrolment], records: dict[int, EnrolmentRecords
             AttendanceInterval.user_id.in_({e.user_id for e in enrolments}))):
         stretches.setdefault((row.session_id, row.user_id), []).append(
             Presence(row.joined_at, row.left_at, row.last_heartbeat_at))
+    rulings = overrides_for([s.id for s in sessions], {e.user_id for e in enrolments})
+
+    def share(session: LiveSession, user_id: int) -> float:
+        ruling = rulings.get((session.id, user_id))
+        if ruling is not None:  # the instructor's word wins, either way
+            return 1.0 if ruling.present else 0.0
+        return attendance_share(stretches.get((session.id, user_id), []), session.starts_at, session.ends_at)
+
     for enrolment in enrolments:
         records[enrolment.id].sessions = tuple(
-            SessionFact(s.id, s.title, attendance_share(stretches.get((s.id, enrolment.user_id), []), s.starts_at,
-                                                        s.ends_at), s.attendance_threshold)
+            SessionFact(s.id, s.title, share(s, enrolment.user_id), s.attendance_threshold)
             for s in sessions if s.class_id == enrolment.class_id
         )
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from lms.courses.models import CourseClass, Enrolment, EnrolmentStatus
+from lms.csvfiles import csv_for_excel
 from lms.extensions import db
 from lms.quizzes.grading import MarkState
 from lms.quizzes.models import AttemptState, Quiz, QuizAttempt
 from lms.quizzes.questions import Question
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -89,22 +86,12 @@ def quiz_results(course_class: CourseClass, quiz: Quiz) -> QuizReport:
     return report
 
 
-def spreadsheet_safe(value) -> str:
-    """Keep a cell from being read as a formula by Excel or LibreOffice."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def results_csv(report: QuizReport) -> bytes:
-    """The learners' results as CSV for Excel (UTF-8 with BOM), formula cells escaped."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["username", "full_name", "unit", "attempts", "best_percent", "passed", "waiting_for_marking"])
-    for r in report.learners:
-        user = r.enrolment.user
-        writer.writerow([spreadsheet_safe(v) for v in (
-            user.username, user.full_name, user.unit.name if user.unit else "", r.attempts,
-            "" if r.best_percent is None else f"{r.best_percent:g}", "yes" if r.passed else "no",
-            "yes" if r.pending else "no",
-        )])
-    return buffer.getvalue().encode("utf-8-sig")
+    """The learners' results as CSV for Excel, formula cells escaped."""
+    return csv_for_excel(
+        ["username", "full_name", "unit", "attempts", "best_percent", "passed", "waiting_for_marking"],
+        ([r.enrolment.user.username, r.enrolment.user.full_name,
+          r.enrolment.user.unit.name if r.enrolment.user.unit else "", r.attempts,
+          "" if r.best_percent is None else f"{r.best_percent:g}", "yes" if r.passed else "no",
+          "yes" if r.pending else "no"] for r in report.learners),
+    )

@@ -1,0 +1,65 @@
+"""The per-session attendance report, CSV, and instructors' present/absent rulings."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from lms.audit.models import AuditEvent
+from lms.extensions import db
+from lms.live.models import AttendanceInterval, AttendanceOverride, LiveSession
+from lms.progress.service import completion_for
+
+
+@pytest.fixture
+def held(world):
+    start = datetime.now(UTC) - timedelta(hours=2)
+    session = LiveSession(class_id=world.course_class.id, title="Buổi 1", starts_at=start, duration_minutes=60)
+    db.session.add(session)
+    db.session.flush()
+    db.session.add(AttendanceInterval(session_id=session.id, user_id=world.learner.id, joined_at=start,
+                                      left_at=start + timedelta(minutes=54)))
+    world.other_learner.full_name = "=HYPERLINK(\"http://evil.example\")"
+    db.session.commit()
+    return session
+
+
+def test_report_shows_minutes_share_and_source(world, held, auth, client):
+    auth.login("gv.an")
+    page = client.get(f"/sessions/{held.id}/attendance").get_data(as_text=True)
+    rows = page.split('data-test="attendance-row"')[1:]
+    assert len(rows) == 2 and "0%" in rows[0] and "54" in rows[1] and "90%" in rows[1]
+    csv = client.get(f"/sessions/{held.id}/attendance?format=csv").data.decode("utf-8-sig")
+    assert "hv.mai,Nguyễn Thị Mai,Phường 1,54,90,online,," in csv
+    assert "'=HYPERLINK(" in csv
+
+
+def test_marking_needs_a_reason_is_audited_and_counts(world, held, auth, client):
+    auth.login("gv.an")
+    path = f"/sessions/{held.id}/attendance"
+    assert auth.post(path, {"user_id": str(world.other_learner.id), "present": "1", "reason": " "}).status_code == 400
+    assert db.session.scalar(select(AttendanceOverride)) is None
+    response = auth.post(path, {"user_id": str(world.other_learner.id), "present": "1", "reason": "Học trực tiếp"})
+    assert response.status_code == 303
+    nam = next(e for e in world.course_class.enrolments if e.user_id == world.other_learner.id)
+    assert {r.key: r.met for r in completion_for(nam).requirements}["attendance"] is True
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "attendance.mark"))
+    auth.post(path, {"user_id": str(world.learner.id), "present": "0", "reason": "Treo máy, không học"})
+    mai = next(e for e in world.course_class.enrolments if e.user_id == world.learner.id)
+    assert {r.key: r.met for r in completion_for(mai).requirements}["attendance"] is False
+
+
+@pytest.mark.parametrize("username", ["hv.mai", "gv.binh"])
+def test_only_the_class_instructors_see_or_mark_attendance(world, held, auth, client, username):
+    auth.login(username)
+    assert client.get(f"/sessions/{held.id}/attendance").status_code == 403
+    assert auth.post(f"/sessions/{held.id}/attendance",
+                     {"user_id": str(world.learner.id), "present": "1", "reason": "x"}).status_code == 403
+    assert db.session.scalar(select(AttendanceOverride)) is None
+
+
+def test_marking_someone_outside_the_class_is_refused(world, held, auth):
+    auth.login("gv.an")
+    response = auth.post(f"/sessions/{held.id}/attendance", {"user_id": str(world.teacher.id), "present": "1",
+                                                             "reason": "x"})
+    assert response.status_code == 400 and db.session.scalar(select(AttendanceOverride)) is None
