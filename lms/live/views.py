@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -12,12 +13,13 @@ from sqlalchemy import select
 from lms.audit.models import record_audit
 from lms.auth.models import User
 from lms.courses.access import load_class_for_viewer
-from lms.courses.logic import may_manage_class
+from lms.courses.logic import active_enrolment, may_manage_class
 from lms.csvfiles import csv_for_excel
 from lms.database import begin_write, utcnow
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.live.calendar import session_calendar
-from lms.live.models import AttendanceOverride, LiveSession
+from lms.live.checkin import checkin_code, code_is_valid, seconds_left
+from lms.live.models import AttendanceInterval, AttendanceOverride, LiveSession, PresenceSource
 from lms.live.report import attendance_rows
 from lms.live.schedule import read_session_form
 from lms.live.service import upcoming_sessions, visible_class_ids
@@ -130,6 +132,50 @@ def attendance(session_id: int):
         return body, 200, {"Content-Type": "text/csv; charset=utf-8",
                            "Content-Disposition": f'attachment; filename="attendance-{session.id}.csv"'}
     return render_template("live/attendance.html", session=session, rows=rows, error=error), 400 if error else 200
+
+
+CHECKIN_OPENS = timedelta(minutes=15)
+
+
+@bp.get("/sessions/<int:session_id>/checkin-code")
+@login_required
+def checkin_code_page(session_id: int):
+    """The code to show on the room's screen (instructors); the page refreshes itself."""
+    session = _session_for_viewer(session_id)
+    if not may_manage_class(current_user, session.course_class):
+        abort(403)
+    now = utcnow()
+    return render_template("live/checkin_code.html", session=session, refresh=seconds_left(now),
+                           code=checkin_code(current_app.config["SECRET_KEY"], session.id, now))
+
+
+@bp.post("/sessions/<int:session_id>/checkin")
+@login_required
+@limiter.limit("10 per minute")
+def checkin(session_id: int):
+    """A learner in the room enters the code shown there; counted as present from now to the end."""
+    session = _session_for_viewer(session_id)
+    enrolment = active_enrolment(current_user, session.course_class)
+    now = utcnow()
+    if enrolment is None:
+        abort(403)
+    if not session.starts_at - CHECKIN_OPENS <= now <= session.ends_at:
+        flash(_("Check-in is open from 15 minutes before the session until its end."), "error")
+    elif not code_is_valid(current_app.config["SECRET_KEY"], session.id, request.form.get("code", ""), now):
+        flash(_("That code is not the one shown in the room now. Check it and try again."), "error")
+    else:
+        begin_write()
+        already = db.session.scalar(select(AttendanceInterval).where(
+            AttendanceInterval.session_id == session.id, AttendanceInterval.user_id == current_user.id,
+            AttendanceInterval.source == PresenceSource.IN_PERSON))
+        if already is None:
+            db.session.add(AttendanceInterval(session_id=session.id, user_id=current_user.id,
+                                              source=PresenceSource.IN_PERSON, joined_at=max(now, session.starts_at),
+                                              left_at=session.ends_at))
+        db.session.commit()
+        flash(_("You are checked in."), "success")
+        return redirect(url_for("live.session_page", session_id=session.id), 303)
+    return redirect(url_for("live.session_page", session_id=session.id), 303)
 
 
 @bp.get("/sessions/<int:session_id>/room")

@@ -1,0 +1,72 @@
+"""In-person check-in with a code that changes every minute."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.live.checkin import checkin_code, code_is_valid
+from lms.live.models import AttendanceInterval, LiveSession
+
+T = datetime(2026, 12, 1, 1, 0, 30, tzinfo=UTC)
+
+
+def test_codes_change_every_minute_and_the_previous_one_still_works():
+    now = checkin_code("k", 1, T)
+    assert re.fullmatch(r"\d{6}", now)
+    assert checkin_code("k", 1, T + timedelta(seconds=20)) == now
+    assert checkin_code("k", 1, T + timedelta(minutes=1)) != now
+    assert checkin_code("k", 2, T) != now and checkin_code("other", 1, T) != now
+    assert code_is_valid("k", 1, now, T + timedelta(minutes=1))
+    assert not code_is_valid("k", 1, now, T + timedelta(minutes=2))
+    assert not code_is_valid("k", 1, "", T)
+
+
+@pytest.fixture
+def now_session(world):
+    session = LiveSession(class_id=world.course_class.id, title="Buổi 1", duration_minutes=90,
+                          starts_at=datetime.now(UTC) - timedelta(minutes=10))
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def shown_code(client, session) -> str:
+    page = client.get(f"/sessions/{session.id}/checkin-code").get_data(as_text=True)
+    return re.search(r'data-test="checkin-code">(\d{6})<', page).group(1)
+
+
+def in_person_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(AttendanceInterval)
+                             .where(AttendanceInterval.source == "in_person"))
+
+
+def test_learner_checks_in_with_the_code_on_the_screen(now_session, auth, client):
+    auth.login("gv.an")
+    code = shown_code(client, now_session)
+    auth.logout()
+    auth.login("hv.mai")
+    assert client.get(f"/sessions/{now_session.id}/checkin-code").status_code == 403
+    wrong = "000000" if code != "000000" else "111111"
+    auth.post(f"/sessions/{now_session.id}/checkin", {"code": wrong})
+    assert in_person_count() == 0
+    for _ in range(2):  # twice is harmless
+        assert auth.post(f"/sessions/{now_session.id}/checkin", {"code": code}).status_code == 303
+    (stretch,) = db.session.scalars(select(AttendanceInterval)).all()
+    assert stretch.source == "in_person" and stretch.left_at == now_session.ends_at
+
+
+def test_check_in_outside_the_session_or_class_is_refused(world, now_session, auth, client):
+    now_session.starts_at = datetime.now(UTC) + timedelta(hours=2)
+    db.session.commit()
+    auth.login("gv.an")
+    code = shown_code(client, now_session)
+    auth.logout()
+    auth.login("hv.mai")
+    auth.post(f"/sessions/{now_session.id}/checkin", {"code": code})
+    assert in_person_count() == 0
+    auth.logout()
+    auth.login("gv.binh")
+    assert auth.post(f"/sessions/{now_session.id}/checkin", {"code": code}).status_code == 403
