@@ -6,7 +6,7 @@ import importlib
 import secrets
 from pathlib import Path
 
-from flask import Flask, has_request_context, render_template, request, session
+from flask import Flask, current_app, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -89,19 +89,13 @@ def _configure_instance(app: Flask) -> None:
 
 def _select_locale() -> str:
     """The user's saved language, else the session's choice, else Vietnamese."""
-    languages = current_app_languages()
+    languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and background work: the default language
         return languages[0]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")
     return chosen if chosen in languages else languages[0]
-
-
-def current_app_languages() -> tuple[str, ...]:
-    from flask import current_app
-
-    return current_app.config["LANGUAGES"]
 
 
 # Every domain's models, imported once so the metadata (and migrations) see all tables.

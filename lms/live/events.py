@@ -66,8 +66,12 @@ def _signed_in_user():
     return current_user._get_current_object()
 
 
-def handler(event: str) -> Callable:
-    """Register a room event: check the user, run it in one transaction, then broadcast."""
+def handler(event: str, in_room: bool = True) -> Callable:
+    """Register a room event: check the user, run it in one transaction, then broadcast.
+
+    With `in_room` (every event but the heartbeat) the handler gets the user's `room.Member` for
+    the payload's session_id, after the membership check; otherwise the user.
+    """
 
     def decorate(fn: Callable[..., Outcome]) -> Callable:
         @wraps(fn)
@@ -80,7 +84,8 @@ def handler(event: str) -> Callable:
             payload = data if isinstance(data, dict) else {}
             try:
                 begin_write()
-                outcome = fn(user, payload, utcnow())
+                actor = room.member(user, payload.get("session_id")) if in_room else user
+                outcome = fn(actor, payload, utcnow())
                 db.session.commit()
             except RoomError as exc:
                 db.session.rollback()
@@ -120,139 +125,124 @@ def on_disconnect(reason=None):
 
 
 @handler("join")
-def on_join(user, data, now) -> Outcome:
+def on_join(who, data, now) -> Outcome:
     """Anyone in the class joins a session's room; the ack carries the room's snapshot."""
-    who = room.member(user, data.get("session_id"))
     room.leave(request.sid, now, who.session.id)  # a re-join on the same connection: one stretch
     room.join(who, request.sid, now)
     db.session.flush()
     enter_room(room_name(who.session.id))
     return Outcome(ack={"snapshot": room.snapshot(who)},
-                   broadcasts=[("presence", {"joined": {"id": user.id, "name": user.full_name,
+                   broadcasts=[("presence", {"joined": {"id": who.user.id, "name": who.user.full_name,
                                                         "instructor": who.instructor}},
                                 room_name(who.session.id))], others_only=True)
 
 
 @handler("leave")
-def on_leave(user, data, now) -> Outcome:
+def on_leave(who, data, now) -> Outcome:
     """Leave a session's room (the page closes or navigates)."""
-    who = room.member(user, data.get("session_id"))
     room.leave(request.sid, now, who.session.id)
     leave_room(room_name(who.session.id))
-    return Outcome(broadcasts=[("presence", {"left": user.id}, room_name(who.session.id))])
+    return Outcome(broadcasts=[("presence", {"left": who.user.id}, room_name(who.session.id))])
 
 
-@handler("heartbeat")
+@handler("heartbeat", in_room=False)
 def on_heartbeat(user, data, now) -> Outcome:
     """Still here: keeps attendance open; also cuts a socket whose login ended."""
     return Outcome(ack={"open": room.heartbeat(request.sid, now)})
 
 
 @handler("chat")
-def on_chat(user, data, now) -> Outcome:
+def on_chat(who, data, now) -> Outcome:
     """Anyone in the room posts a chat line {client_id, body}."""
-    who = room.member(user, data.get("session_id"))
     message, new = room.chat(who, data.get("client_id"), data.get("body"), now)
     return Outcome(ack={"message": message},
                    broadcasts=[("chat", message, room_name(who.session.id))] if new else [])
 
 
 @handler("delete_message")
-def on_delete_message(user, data, now) -> Outcome:
+def on_delete_message(who, data, now) -> Outcome:
     """Instructor hides a chat line."""
-    who = room.member(user, data.get("session_id"))
     body = room.delete_message(who, data.get("message_id"), now)
     return Outcome(broadcasts=[("message_deleted", body, room_name(who.session.id))])
 
 
 @handler("mute_chat")
-def on_mute_chat(user, data, now) -> Outcome:
+def on_mute_chat(who, data, now) -> Outcome:
     """Instructor pauses or resumes the learners' chat."""
-    who = room.member(user, data.get("session_id"))
     body = room.mute_chat(who, data.get("muted"))
     return Outcome(broadcasts=[("chat_muted", body, room_name(who.session.id))])
 
 
 @handler("ask")
-def on_ask(user, data, now) -> Outcome:
+def on_ask(who, data, now) -> Outcome:
     """Anyone in the room asks the instructor a question {client_id, body}."""
-    who = room.member(user, data.get("session_id"))
     question, new = room.ask(who, data.get("client_id"), data.get("body"), now)
     return Outcome(ack={"question": question},
                    broadcasts=[("question", question, room_name(who.session.id))] if new else [])
 
 
 @handler("upvote")
-def on_upvote(user, data, now) -> Outcome:
+def on_upvote(who, data, now) -> Outcome:
     """Anyone in the room upvotes a question once."""
-    who = room.member(user, data.get("session_id"))
     question = room.upvote(who, data.get("question_id"))
     return Outcome(ack={"question": question}, broadcasts=[("question", question, room_name(who.session.id))])
 
 
 @handler("answered")
-def on_answered(user, data, now) -> Outcome:
+def on_answered(who, data, now) -> Outcome:
     """Instructor marks a question answered."""
-    who = room.member(user, data.get("session_id"))
     question = room.mark_answered(who, data.get("question_id"), now)
     return Outcome(broadcasts=[("question", question, room_name(who.session.id))])
 
 
 @handler("hand")
-def on_hand(user, data, now) -> Outcome:
+def on_hand(who, data, now) -> Outcome:
     """Anyone raises or lowers their own hand {raised}."""
-    who = room.member(user, data.get("session_id"))
     body = room.raise_hand(who, data.get("raised"), now)
     return Outcome(broadcasts=[("hand", body, room_name(who.session.id))])
 
 
 @handler("clear_hands")
-def on_clear_hands(user, data, now) -> Outcome:
+def on_clear_hands(who, data, now) -> Outcome:
     """Instructor lowers every hand."""
-    who = room.member(user, data.get("session_id"))
     room.clear_hands(who, now)
     return Outcome(broadcasts=[("hands_cleared", {}, room_name(who.session.id))])
 
 
 @handler("poll_open")
-def on_poll_open(user, data, now) -> Outcome:
+def on_poll_open(who, data, now) -> Outcome:
     """Instructor opens a poll {client_id, question, options}."""
-    who = room.member(user, data.get("session_id"))
     poll, new = room.open_poll(who, data.get("client_id"), data.get("question"), data.get("options"), now)
     body = room.poll_payload(poll, with_counts=False)
     return Outcome(ack={"poll": body}, broadcasts=[("poll", body, room_name(who.session.id))] if new else [])
 
 
 @handler("poll_vote")
-def on_poll_vote(user, data, now) -> Outcome:
+def on_poll_vote(who, data, now) -> Outcome:
     """Learner votes (or changes their vote) in an open poll; counts go to the instructors."""
-    who = room.member(user, data.get("session_id"))
     poll = room.vote(who, data.get("poll_id"), data.get("option"), now)
     counts = room.poll_payload(poll, with_counts=True)
     teachers = [("poll_counts", counts, user_room(t.id)) for t in who.session.course_class.instructors]
-    return Outcome(ack={"poll": room.poll_payload(poll, False, user.id)}, broadcasts=teachers)
+    return Outcome(ack={"poll": room.poll_payload(poll, False, who.user.id)}, broadcasts=teachers)
 
 
 @handler("poll_close")
-def on_poll_close(user, data, now) -> Outcome:
+def on_poll_close(who, data, now) -> Outcome:
     """Instructor closes a poll; everyone gets the results."""
-    who = room.member(user, data.get("session_id"))
     poll = room.close_poll(who, data.get("poll_id"), now)
     return Outcome(broadcasts=[("poll", room.poll_payload(poll, True), room_name(who.session.id))])
 
 
 @handler("slide")
-def on_slide(user, data, now) -> Outcome:
+def on_slide(who, data, now) -> Outcome:
     """Instructor shows a section of the slides module; every learner's view follows."""
-    who = room.member(user, data.get("session_id"))
     body = room.show_slide(who, data.get("section"))
     return Outcome(broadcasts=[("slide", body, room_name(who.session.id))])
 
 
 @handler("session_state")
-def on_session_state(user, data, now) -> Outcome:
+def on_session_state(who, data, now) -> Outcome:
     """Instructor starts ("live") or ends ("ended") the session."""
-    who = room.member(user, data.get("session_id"))
     body = room.set_state(who, data.get("state"), now)
     return Outcome(broadcasts=[("session_state", body, room_name(who.session.id))])
 
