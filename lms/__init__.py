@@ -107,6 +107,7 @@ MODEL_MODULES = (
     "lms.quizzes.models",
     "lms.live.models",
     "lms.audit.models",
+    "lms.certificates.models",
 )
 
 

@@ -1,0 +1,1 @@
+"""Certificates of completion: issuing, PDF, QR, public verification, Open Badges, revocation."""
