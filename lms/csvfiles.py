@@ -6,6 +6,8 @@ import csv
 import io
 from dataclasses import dataclass
 
+from lms.problems import N_, Problem
+
 
 class CsvFileError(ValueError):
     """The file as a whole cannot be read (encoding, missing or wrong header)."""
@@ -30,32 +32,32 @@ def read_csv_rows(data: bytes, required: set[str], optional: set[str]) -> list[C
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise CsvFileError(line, "the file is not UTF-8 text; save it as 'CSV UTF-8'") from None
+        raise CsvFileError(line, Problem(N_("the file is not UTF-8 text; save it as 'CSV UTF-8'"))) from None
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if not header:
-        raise CsvFileError(1, "the file is empty")
+        raise CsvFileError(1, Problem(N_("the file is empty")))
     missing = required - set(header)
     unknown = set(header) - required - optional
     if missing:
-        raise CsvFileError(1, f"missing column(s): {', '.join(sorted(missing))}")
+        raise CsvFileError(1, Problem(N_("missing column(s): %(columns)s"), columns=", ".join(sorted(missing))))
     if unknown:
-        raise CsvFileError(1, f"unknown column(s): {', '.join(sorted(unknown))}")
+        raise CsvFileError(1, Problem(N_("unknown column(s): %(columns)s"), columns=", ".join(sorted(unknown))))
     reader.fieldnames = header
     rows = []
     line = reader.line_num
     try:
         for record in reader:
             if None in record:
-                raise CsvFileError(line + 1, "more values than columns")
+                raise CsvFileError(line + 1, Problem(N_("more values than columns")))
             values = {k: (v or "").strip() for k, v in record.items()}
             if any(values.values()):
                 rows.append(CsvRow(line + 1, values))
             line = reader.line_num
     except csv.Error as exc:
-        raise CsvFileError(reader.line_num, f"malformed CSV: {exc}") from None
+        raise CsvFileError(reader.line_num, Problem(N_("malformed CSV: %(error)s"), error=str(exc))) from None
     return rows
 
 

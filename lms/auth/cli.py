@@ -8,13 +8,12 @@ from flask.cli import AppGroup
 from lms.auth.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, plan_user_import
 from lms.auth.logic import clean_name, email_problem, normalise_username, password_problem, username_problem
 from lms.auth.models import Role
-from lms.auth.service import AccountError, apply_user_import, create_user, find_user
+from lms.auth.service import AccountError, apply_user_import, create_user, find_user, unit_codes
 from lms.cli import progressbar
 from lms.csvfiles import CsvFileError, read_csv_rows
 from lms.database import begin_write
 from lms.extensions import db
 from lms.org.logic import find_unit
-from lms.org.models import Unit
 
 users_cli = AppGroup("users", help="Create and import users.")
 
@@ -81,7 +80,7 @@ def import_command(csv_file):
     except CsvFileError as exc:
         raise click.ClickException(f"{csv_file.name}:{exc.line}: {exc.message}") from None
     begin_write()
-    plan = plan_user_import(rows, {code for code in db.session.scalars(db.select(Unit.code))})
+    plan = plan_user_import(rows, *unit_codes())
     if plan.errors:
         for line, message in plan.errors:
             click.echo(f"{csv_file.name}:{line}: {message}", err=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from lms.auth.logic import clean_name, email_problem, normalise_username, password_problem, username_problem
 from lms.auth.models import Role
 from lms.csvfiles import CsvRow
+from lms.problems import N_, Problem
 
 REQUIRED_COLUMNS = {"username", "full_name", "unit"}
 OPTIONAL_COLUMNS = {"email", "role", "password"}
@@ -33,8 +34,10 @@ class ImportPlan:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-def plan_user_import(rows: list[CsvRow], unit_codes: set[str]) -> ImportPlan:
-    """Validate rows against the known units; report each problem with its line."""
+def plan_user_import(
+    rows: list[CsvRow], unit_codes: set[str], retired_codes: frozenset[str] | set[str] = frozenset()
+) -> ImportPlan:
+    """Validate rows against the known units (retired ones take nobody); report each problem by line."""
     plan = ImportPlan()
     seen: dict[str, int] = {}
     roles = {r.value for r in Role}
@@ -45,21 +48,25 @@ def plan_user_import(rows: list[CsvRow], unit_codes: set[str]) -> ImportPlan:
         if problem := username_problem(username):
             problems.append(problem)
         elif username in seen:
-            problems.append(f"username '{username}' already appears on line {seen[username]}")
+            problems.append(Problem(N_("username '%(username)s' already appears on line %(line)d"),
+                                    username=username, line=seen[username]))
         full_name = clean_name(v.get("full_name", ""))
         if not full_name:
-            problems.append("full_name is empty")
+            problems.append(Problem(N_("full_name is empty")))
         elif len(full_name) > 200:
-            problems.append("full_name is longer than 200 characters")
+            problems.append(Problem(N_("full_name is longer than 200 characters")))
         email = v.get("email") or None
         if email and (problem := email_problem(email)):
             problems.append(problem)
         role = (v.get("role") or Role.LEARNER.value).lower()
         if role not in roles:
-            problems.append(f"role must be one of {', '.join(sorted(roles))}, not '{role}'")
+            problems.append(Problem(N_("role must be one of %(roles)s, not '%(role)s'"),
+                                    roles=", ".join(sorted(roles)), role=role))
         unit_code = v.get("unit", "")
-        if unit_code not in unit_codes:
-            problems.append(f"unknown unit '{unit_code}'")
+        if unit_code in retired_codes:
+            problems.append(Problem(N_("unit '%(unit)s' is retired"), unit=unit_code))
+        elif unit_code not in unit_codes:
+            problems.append(Problem(N_("unknown unit '%(unit)s'"), unit=unit_code))
         password = v.get("password") or None
         if password and (problem := password_problem(password)):
             problems.append(problem)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from urllib.parse import urlsplit
+
+from lms.problems import N_, Problem
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -29,24 +32,44 @@ def normalise_username(value: str) -> str:
 def username_problem(username: str) -> str | None:
     """Return why a username is not acceptable, or None."""
     if not USERNAME_RE.match(username):
-        return "username must be 3-64 characters: a-z, 0-9, '.', '_' or '-', starting with a letter or digit"
+        return Problem(N_(
+            "username must be 3-64 characters: a-z, 0-9, '.', '_' or '-', starting with a letter or digit"
+        ))
     return None
 
 
 def password_problem(password: str) -> str | None:
     """Return why a password is not acceptable, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"password must have at least {MIN_PASSWORD_LENGTH} characters"
+        return Problem(N_("password must have at least %(n)d characters"), n=MIN_PASSWORD_LENGTH)
     return None
 
 
 def email_problem(email: str) -> str | None:
     """Return why an e-mail address is not acceptable, or None (empty is allowed)."""
     if email and not EMAIL_RE.match(email):
-        return f"'{email}' is not an e-mail address"
+        return Problem(N_("'%(email)s' is not an e-mail address"), email=email)
     return None
 
 
 def clean_name(value: str) -> str:
     """Trim a person's name and normalise it to NFC (decomposed accents draw wrongly)."""
     return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def self_change_problem(actor_id: int, target_id: int, *, role: str | None = None,
+                        active: bool | None = None) -> str | None:
+    """Return why an admin may not make this change to their own account (no self lock-out), or None."""
+    if actor_id != target_id:
+        return None
+    if active is False:
+        return Problem(N_("you cannot disable your own account"))
+    if role is not None and role != "admin":
+        return Problem(N_("you cannot take away your own admin role"))
+    return None
+
+
+def generate_password() -> str:
+    """Return a new random password that is easy to read out (no look-alike characters)."""
+    alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))

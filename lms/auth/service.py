@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from lms.audit.models import record_audit
 from lms.auth.importing import ImportPlan
-from lms.auth.models import User
+from lms.auth.logic import email_problem, generate_password, password_problem, self_change_problem
+from lms.auth.models import Role, User
 from lms.extensions import db
+from lms.org.logic import UnitError, active_unit_or_error
 from lms.org.models import Unit
+from lms.problems import N_, Problem
 
 
 class AccountError(ValueError):
@@ -29,12 +34,17 @@ def create_user(
 ) -> User:
     """Add a new user; refuse a username that is taken."""
     if find_user(username) is not None:
-        raise AccountError(f"username '{username}' is already taken")
+        raise AccountError(Problem(N_("username '%(username)s' is already taken"), username=username))
+    try:
+        active_unit_or_error(unit)
+    except UnitError as exc:
+        raise AccountError(exc.problem) from None
     user = User(username=username, full_name=full_name, role=role, unit=unit, email=email)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    record_audit(actor_id, "user.create", f"user:{user.id}", role=role)
+    record_audit(actor_id, "user.create", f"user:{user.id}", username=username, role=role,
+                 unit=unit.code if unit else None)
     return user
 
 
@@ -58,6 +68,7 @@ def apply_user_import(plan: ImportPlan, actor_id: int | None = None, on_record=N
         for u in db.session.scalars(select(User).where(User.username.in_([r.username for r in plan.records])))
     }
     result = ImportResult()
+    created, updated = [], []
     for record in plan.records:
         user = existing.get(record.username)
         unit = units[record.unit_code]
@@ -70,6 +81,7 @@ def apply_user_import(plan: ImportPlan, actor_id: int | None = None, on_record=N
                 result.generated_passwords.append((record.username, password))
             user.set_password(password)
             result.created += 1
+            created.append(record.username)
         else:
             same = (user.full_name, user.email, user.role, user.unit_id) == (
                 record.full_name, record.email, record.role, unit.id,
@@ -82,11 +94,122 @@ def apply_user_import(plan: ImportPlan, actor_id: int | None = None, on_record=N
             if record.password is not None:
                 user.set_password(record.password)
             result.updated += 1
+            updated.append(record.username)
         user.full_name, user.email, user.role, user.unit = record.full_name, record.email, record.role, unit
         if on_record:
             on_record()
     db.session.flush()
     record_audit(
-        actor_id, "user.import", "users", created=result.created, updated=result.updated
+        actor_id, "user.import", "users", created=result.created, updated=result.updated,
+        created_users=created, updated_users=updated,
     )
     return result
+
+
+@dataclass(frozen=True)
+class UserChanges:
+    """What an admin may change on an account."""
+
+    full_name: str
+    email: str | None
+    role: str
+    unit: Unit | None
+
+
+def account_problems(*, full_name: str, email: str | None, role: str) -> list[str]:
+    """Every reason the edited fields of an account are not acceptable."""
+    problems = []
+    if not full_name or len(full_name) > 200:
+        problems.append(Problem(N_("the full name must have 1-200 characters")))
+    if email and (problem := email_problem(email)):
+        problems.append(problem)
+    if role not in {r.value for r in Role}:
+        problems.append(Problem(N_("unknown role '%(role)s'"), role=role))
+    return problems
+
+
+def update_user(user: User, changes: UserChanges, actor_id: int) -> dict:
+    """Apply an admin's edit to an account and audit what changed; return the changes."""
+    if problem := self_change_problem(actor_id, user.id, role=changes.role):
+        raise AccountError(problem)
+    if changes.unit is not None and changes.unit.id != user.unit_id:
+        try:
+            active_unit_or_error(changes.unit)
+        except UnitError as exc:
+            raise AccountError(exc.problem) from None
+    before = {"full_name": user.full_name, "email": user.email, "role": user.role,
+              "unit": user.unit.code if user.unit else None}
+    after = {"full_name": changes.full_name, "email": changes.email, "role": changes.role,
+             "unit": changes.unit.code if changes.unit else None}
+    changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    if not changed:
+        return {}
+    user.full_name, user.email, user.role, user.unit = changes.full_name, changes.email, changes.role, changes.unit
+    db.session.flush()
+    record_audit(actor_id, "user.update", f"user:{user.id}", username=user.username, **changed)
+    return changed
+
+
+def set_user_active(user: User, active: bool, actor_id: int, now: datetime) -> bool:
+    """Enable or disable an account; a disabled one's sessions end. Return False if unchanged."""
+    if problem := self_change_problem(actor_id, user.id, active=active):
+        raise AccountError(problem)
+    if user.active == active:
+        return False
+    user.active = active
+    if not active:
+        # Pages stop at the next request (the user loader refuses inactive users); live-room
+        # sockets opened before this moment are cut too.
+        user.logged_out_at = now
+    db.session.flush()
+    record_audit(actor_id, "user.enable" if active else "user.disable", f"user:{user.id}", username=user.username)
+    return True
+
+
+def reset_password(user: User, password: str | None, actor_id: int) -> str:
+    """Set a password chosen by an admin, or a generated one; return the password set."""
+    password = password or generate_password()
+    if problem := password_problem(password):
+        raise AccountError(problem)
+    user.set_password(password)
+    db.session.flush()
+    record_audit(actor_id, "user.password_reset", f"user:{user.id}", username=user.username)
+    return password
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """What the user list is narrowed to."""
+
+    text: str = ""
+    role: str = ""
+    unit_id: int | None = None
+    subunits: bool = False
+    active: bool | None = None
+
+
+def find_users(criteria: UserFilter, unit_ids: set[int] | None = None) -> Select:
+    """Return a query for the users matching a filter (name, username or e-mail), by username."""
+    query = select(User).options(joinedload(User.unit)).order_by(User.username)
+    text = " ".join(criteria.text.split()).lower()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(
+            func.lower(User.username).like(pattern, escape="\\"),
+            func.lower(User.full_name).like(pattern, escape="\\"),
+            func.lower(User.email).like(pattern, escape="\\"),
+            User.full_name.like(pattern, escape="\\"),  # SQLite lowers ASCII only: also match as typed
+        ))
+    if criteria.role:
+        query = query.where(User.role == criteria.role)
+    if unit_ids is not None:
+        query = query.where(User.unit_id.in_(unit_ids))
+    if criteria.active is not None:
+        query = query.where(User.active.is_(criteria.active))
+    return query
+
+
+def unit_codes() -> tuple[set[str], set[str]]:
+    """Return the codes of all units and of the retired ones, for checking an import."""
+    rows = db.session.execute(select(Unit.code, Unit.retired_at)).all()
+    return {code for code, _ in rows}, {code for code, retired in rows if retired is not None}

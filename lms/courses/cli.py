@@ -11,12 +11,12 @@ from sqlalchemy import select
 from lms.auth.logic import clean_name
 from lms.auth.models import Role, User
 from lms.auth.service import find_user
-from lms.courses.logic import EnrolmentError, enrol_users
+from lms.courses.logic import EnrolmentError, enrol_users, learners_from_rows, learners_of_unit
 from lms.courses.models import ClassMode, Course, CourseClass
 from lms.csvfiles import CsvFileError, read_csv_rows
 from lms.database import begin_write
 from lms.extensions import db
-from lms.org.logic import find_unit, subtree_ids
+from lms.org.logic import find_unit
 
 classes_cli = AppGroup("classes", help="Create classes and enrol learners.")
 
@@ -82,11 +82,10 @@ def enrol_command(class_code, unit_code, subunits, csv_file):
         unit = find_unit(unit_code)
         if unit is None:
             raise click.UsageError(f"unknown unit '{unit_code}'")
-        unit_ids = subtree_ids(unit) if subunits else {unit.id}
-        learners = list(db.session.scalars(
-            select(User).where(User.unit_id.in_(unit_ids), User.role == Role.LEARNER, User.active.is_(True))
-            .order_by(User.username)
-        ))
+        try:
+            learners = learners_of_unit(unit, subunits)
+        except EnrolmentError as exc:
+            raise click.ClickException(str(exc)) from None
     else:
         learners = _learners_from_csv(csv_file)
     try:
@@ -106,18 +105,10 @@ def _learners_from_csv(csv_file) -> list[User]:
         rows = read_csv_rows(csv_file.read(), {"username"}, {"full_name", "unit", "email"})
     except CsvFileError as exc:
         raise click.ClickException(f"{csv_file.name}:{exc.line}: {exc.message}") from None
-    learners, errors = [], []
-    for row in rows:
-        user = find_user(row.values["username"])
-        if user is None:
-            errors.append(f"{csv_file.name}:{row.line}: unknown user '{row.values['username']}'")
-        elif user.role != Role.LEARNER or not user.active:
-            errors.append(f"{csv_file.name}:{row.line}: '{user.username}' is not an active learner")
-        elif user not in learners:
-            learners.append(user)
+    learners, errors = learners_from_rows(rows)
     if errors:
-        for error in errors:
-            click.echo(error, err=True)
+        for line, problem in errors:
+            click.echo(f"{csv_file.name}:{line}: {problem}", err=True)
         raise click.ClickException(f"{len(errors)} error(s); nobody was enrolled.")
     return learners
 

@@ -1,16 +1,23 @@
-"""Who may see a class, enrolment, and the catalogue of classes open to self-enrolment."""
+"""Who may see a class; setting classes up; enrolment by admins and by learners themselves."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lms.audit.models import record_audit
+from lms.auth.logic import clean_name, normalise_username
 from lms.auth.models import Role, User
-from lms.courses.models import CourseClass, Enrolment, EnrolmentStatus, class_instructors
+from lms.courses.models import ClassMode, CourseClass, Enrolment, EnrolmentStatus, class_instructors
+from lms.csvfiles import CsvRow
 from lms.extensions import db
+from lms.org.logic import subtree_ids
+from lms.org.models import Unit
+from lms.problems import N_, Problem
 
 
 class EnrolmentError(ValueError):
@@ -84,6 +91,17 @@ class EnrolResult:
     reactivated: int = 0
 
 
+def enrol_problem(user: User) -> Problem | None:
+    """Return why an admin may not enrol this user, or None: active learners of active units only."""
+    if user.role != Role.LEARNER:
+        return Problem(N_("'%(username)s' is not a learner"), username=user.username)
+    if not user.active:
+        return Problem(N_("'%(username)s' is disabled"), username=user.username)
+    if user.unit is not None and user.unit.retired_at is not None:
+        return Problem(N_("'%(username)s' belongs to a retired unit"), username=user.username)
+    return None
+
+
 def enrol_users(
     course_class: CourseClass, users: list[User], source: str, actor_id: int | None = None
 ) -> EnrolResult:
@@ -94,8 +112,8 @@ def enrol_users(
         for e in db.session.scalars(select(Enrolment).where(Enrolment.class_id == course_class.id))
     }
     for user in users:
-        if user.role != Role.LEARNER:
-            raise EnrolmentError(f"'{user.username}' is not a learner")
+        if problem := enrol_problem(user):
+            raise EnrolmentError(problem)
         enrolment = existing.get(user.id)
         if enrolment is None:
             db.session.add(Enrolment(course_class=course_class, user=user, source=source))
@@ -115,10 +133,163 @@ def enrol_users(
 def self_enrol(user: User, course_class: CourseClass, today: date) -> bool:
     """Enrol a learner in an open class; return False if they were already in."""
     if user.role != Role.LEARNER:
-        raise EnrolmentError("only learners enrol in classes")
+        raise EnrolmentError(Problem(N_("only learners enrol in classes")))
     if active_enrolment(user, course_class) is not None:
         return False
     if not is_open_for_enrolment(course_class, today):
-        raise EnrolmentError("this class does not take enrolments")
+        raise EnrolmentError(Problem(N_("this class does not take enrolments")))
     enrol_users(course_class, [user], source="self")
     return True
+
+
+CLASS_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")
+
+
+@dataclass(frozen=True)
+class ClassForm:
+    """A checked class form: what the class should look like."""
+
+    code: str
+    name: str
+    course_id: int
+    level: str
+    mode: str
+    starts_on: date | None
+    ends_on: date | None
+    self_enrol: bool
+    instructor_ids: tuple[int, ...]
+
+
+def _read_date(value: str) -> date | None:
+    value = value.strip()
+    return date.fromisoformat(value) if value else None
+
+
+def read_class_form(form: dict[str, str], instructor_ids: list[str], course_ids: set[int],
+                    allowed_instructors: set[int]) -> tuple[ClassForm | None, dict[str, Problem]]:
+    """Check a class form against the courses and instructors that exist; return values or errors by field."""
+    errors: dict[str, Problem] = {}
+    code = form.get("code", "").strip()
+    if not CLASS_CODE_RE.match(code):
+        errors["code"] = Problem(N_("the code must be 2-64 characters: letters, digits, '.', '_' or '-'"))
+    name = clean_name(form.get("name", ""))
+    if not name or len(name) > 300:
+        errors["name"] = Problem(N_("the name must have 1-300 characters"))
+    course_id = form.get("course_id", "").strip()
+    if not course_id.isdigit() or int(course_id) not in course_ids:
+        errors["course_id"] = Problem(N_("choose a course"))
+    level = clean_name(form.get("level", ""))
+    if len(level) > 100:
+        errors["level"] = Problem(N_("the level must have at most 100 characters"))
+    mode = form.get("mode", "")
+    if mode not in {m.value for m in ClassMode}:
+        errors["mode"] = Problem(N_("choose how the class is taught"))
+    starts_on = ends_on = None
+    try:
+        starts_on = _read_date(form.get("starts_on", ""))
+    except ValueError:
+        errors["starts_on"] = Problem(N_("enter a date as YYYY-MM-DD"))
+    try:
+        ends_on = _read_date(form.get("ends_on", ""))
+    except ValueError:
+        errors["ends_on"] = Problem(N_("enter a date as YYYY-MM-DD"))
+    if starts_on and ends_on and ends_on < starts_on:
+        errors["ends_on"] = Problem(N_("the class cannot end before it starts"))
+    chosen: list[int] = []
+    for value in instructor_ids:
+        if not value.isdigit() or int(value) not in allowed_instructors:
+            errors["instructors"] = Problem(N_("choose instructors from the list"))
+            break
+        if int(value) not in chosen:
+            chosen.append(int(value))
+    if errors:
+        return None, errors
+    return ClassForm(code, name, int(course_id), level, mode, starts_on, ends_on,
+                     form.get("self_enrol") == "1", tuple(chosen)), {}
+
+
+def save_class(course_class: CourseClass | None, form: ClassForm, actor_id: int | None) -> CourseClass:
+    """Create a class, or change one, from a checked form; refuse a code already used."""
+    clash = db.session.scalar(select(CourseClass).where(CourseClass.code == form.code))
+    if clash is not None and clash is not course_class:
+        raise EnrolmentError(Problem(N_("class code '%(code)s' is already used"), code=form.code))
+    instructors = list(db.session.scalars(select(User).where(User.id.in_(form.instructor_ids))))
+    creating = course_class is None
+    if creating:
+        course_class = CourseClass()
+        db.session.add(course_class)
+    before = {} if creating else _class_facts(course_class)
+    course_class.code, course_class.name, course_class.course_id = form.code, form.name, form.course_id
+    course_class.level, course_class.mode, course_class.self_enrol = form.level, form.mode, form.self_enrol
+    course_class.starts_on, course_class.ends_on = form.starts_on, form.ends_on
+    course_class.instructors = sorted(instructors, key=lambda u: form.instructor_ids.index(u.id))
+    db.session.flush()
+    after = _class_facts(course_class)
+    if creating:
+        record_audit(actor_id, "class.create", f"class:{course_class.id}", **after)
+    elif changed := {k: [before[k], after[k]] for k in after if before[k] != after[k]}:
+        record_audit(actor_id, "class.update", f"class:{course_class.id}", **changed)
+    return course_class
+
+
+def _class_facts(course_class: CourseClass) -> dict:
+    return {
+        "code": course_class.code, "name": course_class.name, "course_id": course_class.course_id,
+        "level": course_class.level, "mode": course_class.mode, "self_enrol": course_class.self_enrol,
+        "starts_on": course_class.starts_on.isoformat() if course_class.starts_on else None,
+        "ends_on": course_class.ends_on.isoformat() if course_class.ends_on else None,
+        "instructors": [u.username for u in course_class.instructors],
+    }
+
+
+def learners_of_unit(unit: Unit, include_subunits: bool) -> list[User]:
+    """The active learners of an active unit (and of its active sub-units), by username."""
+    if unit.retired_at is not None:
+        raise EnrolmentError(Problem(N_("unit '%(unit)s' is retired"), unit=unit.code))
+    unit_ids = subtree_ids(unit) if include_subunits else {unit.id}
+    return list(db.session.scalars(
+        select(User).join(Unit, User.unit_id == Unit.id)
+        .where(User.unit_id.in_(unit_ids), Unit.retired_at.is_(None), User.role == Role.LEARNER,
+               User.active.is_(True))
+        .order_by(User.username)
+    ))
+
+
+def learners_from_rows(rows: list[CsvRow]) -> tuple[list[User], list[tuple[int, Problem]]]:
+    """Find the learners a CSV of usernames names; report each unusable row by line."""
+    wanted = {normalise_username(row.values.get("username", "")) for row in rows}
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(wanted)))}
+    learners: list[User] = []
+    errors: list[tuple[int, Problem]] = []
+    for row in rows:
+        username = normalise_username(row.values.get("username", ""))
+        user = users.get(username)
+        if user is None:
+            errors.append((row.line, Problem(N_("unknown user '%(username)s'"), username=username)))
+        elif problem := enrol_problem(user):
+            errors.append((row.line, problem))
+        elif user not in learners:
+            learners.append(user)
+    return learners, errors
+
+
+def withdraw(enrolment: Enrolment, actor_id: int | None) -> bool:
+    """Withdraw an active enrolment (its records stay); return False if it already was."""
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        return False
+    enrolment.status = EnrolmentStatus.WITHDRAWN
+    db.session.flush()
+    record_audit(actor_id, "class.withdraw", f"class:{enrolment.class_id}", user_id=enrolment.user_id,
+                 username=enrolment.user.username)
+    return True
+
+
+def roster(course_class: CourseClass) -> list[Enrolment]:
+    """Every enrolment of a class, active first, by the learner's name."""
+    enrolments = db.session.scalars(
+        select(Enrolment).join(User, Enrolment.user_id == User.id)
+        .options(joinedload(Enrolment.user).joinedload(User.unit))
+        .where(Enrolment.class_id == course_class.id)
+        .order_by(User.full_name, User.username)
+    ).all()
+    return sorted(enrolments, key=lambda e: e.status != EnrolmentStatus.ACTIVE)

@@ -6,10 +6,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from lms.auth.logic import clean_name
 from lms.database import begin_write
 from lms.extensions import db
-from lms.org.logic import find_unit, unit_path
+from lms.org.logic import UnitError, create_unit, find_unit, unit_path
 from lms.org.models import Unit
 
 units_cli = AppGroup("units", help="Manage the organisation tree.")
@@ -23,15 +22,16 @@ units_cli = AppGroup("units", help="Manage the organisation tree.")
 def create_command(code, name, level, parent_code):
     """Create a unit."""
     begin_write()
-    if find_unit(code) is not None:
-        raise click.UsageError(f"unit code '{code}' is already used")
     parent = None
     if parent_code:
         parent = find_unit(parent_code)
         if parent is None:
             raise click.UsageError(f"unknown parent unit '{parent_code}'")
-    unit = Unit(code=code.strip(), name=clean_name(name), level=clean_name(level), parent=parent)
-    db.session.add(unit)
+    try:
+        unit = create_unit(code=code, name=name, level=level, parent=parent)
+    except UnitError as exc:
+        db.session.rollback()
+        raise click.UsageError(str(exc)) from None
     db.session.commit()
     click.echo(f"Created unit '{unit.code}': {' / '.join(u.name for u in unit_path(unit))}")
 
@@ -41,7 +41,8 @@ def list_command():
     """Print the unit tree."""
 
     def show(unit: Unit, depth: int) -> None:
-        click.echo(f"{'  ' * depth}{unit.code}\t{unit.name} ({unit.level})")
+        retired = " [retired]" if unit.retired_at else ""
+        click.echo(f"{'  ' * depth}{unit.code}\t{unit.name} ({unit.level}){retired}")
         for child in unit.children:
             show(child, depth + 1)
 

@@ -84,7 +84,7 @@ def test_enrol_csv_with_unknown_users_enrols_nobody(runner, org, tmp_path):
     result = runner.invoke(args=["classes", "enrol", "--class", "LOP-1", "--csv", str(path)])
     assert result.exit_code == 1
     assert "lop.csv:3: unknown user 'khong-co'" in result.output
-    assert "lop.csv:4: 'gv.a' is not an active learner" in result.output
+    assert "lop.csv:4: 'gv.a' is not a learner" in result.output
     assert enrolled() == []
 
 
