@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, func, select, true
+from sqlalchemy.orm import contains_eager, undefer
 
 from lms.courses.logic import active_enrolment, may_manage_class
-from lms.courses.models import CourseClass, Module
+from lms.courses.models import CourseClass, Enrolment, EnrolmentStatus, Module
 from lms.extensions import db
+from lms.progress.models import ModuleProgress
 
 
 def load_class_for_viewer(class_id: int):
@@ -28,3 +32,83 @@ def load_module(course_class: CourseClass, slug: str) -> Module:
         )
     )
     return module or abort(404)
+
+
+@dataclass(frozen=True)
+class ModuleLink:
+    """A neighbouring module in the reading order."""
+
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ModulePage:
+    """Everything the module page shows, from one query."""
+
+    course_class: CourseClass
+    module: Module
+    enrolment: Enrolment | None
+    progress: ModuleProgress | None
+    position: int
+    count: int
+    previous: ModuleLink | None
+    following: ModuleLink | None
+
+
+def load_module_page(class_id: int, slug: str) -> ModulePage:
+    """Load a module page for the current user in one round trip; 404 if missing, 403 if not theirs.
+
+    The module page is the most visited page, so the class, its course, the module (with its
+    HTML), the viewer's enrolment, their progress on it and the module's place in the reading
+    order (window functions over the course's active modules) come back as one row.
+    """
+    order = Module.position
+    reading_order = (
+        select(
+            Module.id.label("module_id"),
+            func.row_number().over(order_by=order).label("position"),
+            func.count().over().label("count"),
+            func.lag(Module.slug).over(order_by=order).label("previous_slug"),
+            func.lag(Module.title).over(order_by=order).label("previous_title"),
+            func.lead(Module.slug).over(order_by=order).label("following_slug"),
+            func.lead(Module.title).over(order_by=order).label("following_title"),
+        )
+        .join(CourseClass, CourseClass.course_id == Module.course_id)
+        .where(CourseClass.id == class_id, Module.retired_at.is_(None))
+        .subquery()
+    )
+    row = db.session.execute(
+        select(CourseClass, Module, Enrolment, ModuleProgress, reading_order)
+        .join(CourseClass.course)
+        .join(reading_order, true())
+        .join(Module, Module.id == reading_order.c.module_id)
+        .outerjoin(
+            Enrolment,
+            and_(
+                Enrolment.class_id == CourseClass.id,
+                Enrolment.user_id == current_user.id,
+                Enrolment.status == EnrolmentStatus.ACTIVE,
+            ),
+        )
+        .outerjoin(
+            ModuleProgress,
+            and_(ModuleProgress.enrolment_id == Enrolment.id, ModuleProgress.module_id == Module.id),
+        )
+        .where(CourseClass.id == class_id, Module.slug == slug)
+        .options(contains_eager(CourseClass.course), undefer(Module.html))
+    ).one_or_none()
+    if row is None:
+        abort(404)
+    if row.Enrolment is None and not may_manage_class(current_user, row.CourseClass):
+        abort(403)
+    return ModulePage(
+        course_class=row.CourseClass,
+        module=row.Module,
+        enrolment=row.Enrolment,
+        progress=row.ModuleProgress,
+        position=row.position,
+        count=row.count,
+        previous=ModuleLink(row.previous_slug, row.previous_title) if row.previous_slug else None,
+        following=ModuleLink(row.following_slug, row.following_title) if row.following_slug else None,
+    )

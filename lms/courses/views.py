@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.auth.models import Role
-from lms.courses.access import load_class_for_viewer, load_module
+from lms.courses.access import load_class_for_viewer, load_module_page
 from lms.courses.logic import (
     EnrolmentError,
     classes_taught,
@@ -23,7 +23,7 @@ from lms.courses.models import Course, CourseAsset, CourseClass
 from lms.database import begin_write
 from lms.extensions import db
 from lms.live.service import class_sessions, upcoming_sessions
-from lms.progress.service import EnrolmentRecords, module_progress, overview, records_for
+from lms.progress.service import EnrolmentRecords, overview, records_for
 from lms.quizzes.attempts import active_quizzes, essays_to_mark
 
 bp = Blueprint("courses", __name__, template_folder="templates")
@@ -99,22 +99,8 @@ def class_page(class_id: int):
 @login_required
 def module_page(class_id: int, slug: str):
     """One module to read, with previous/next and "mark as done"."""
-    course_class, enrolment = load_class_for_viewer(class_id)
-    module = load_module(course_class, slug)
-    modules = course_class.course.active_modules
-    index = next(i for i, m in enumerate(modules) if m.id == module.id)
-    progress = module_progress(enrolment, module) if enrolment else None
-    return render_template(
-        "courses/module.html",
-        course_class=course_class,
-        module=module,
-        enrolment=enrolment,
-        progress=progress,
-        previous=modules[index - 1] if index > 0 else None,
-        following=modules[index + 1] if index + 1 < len(modules) else None,
-        position=index + 1,
-        count=len(modules),
-    )
+    page = load_module_page(class_id, slug)
+    return render_template("courses/module.html", page=page, course_class=page.course_class, module=page.module)
 
 
 @bp.get("/courses/<slug>/assets/<path:path>")
