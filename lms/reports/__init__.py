@@ -1,0 +1,1 @@
+"""Completion reports: figures from plain facts, SVG charts, CSV/XLSX exports, learners' transcripts."""
