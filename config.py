@@ -35,6 +35,13 @@ class Config:
         o.strip() for o in os.environ.get("LMS_CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()
     ]
 
+    # Engine.IO refuses (and closes the connection on) any HTTP body or WebSocket message larger
+    # than this; room events are at most a few kilobytes, so a megabyte (the default) is never needed.
+    SOCKETIO_MAX_MESSAGE_BYTES = int(os.environ.get("LMS_SOCKETIO_MAX_MESSAGE_BYTES", "100000"))
+    # How often the room page says it is still there; a connection silent for three of these has
+    # its attendance stretch ended at its last heartbeat (a crashed server never reports it gone).
+    LIVE_HEARTBEAT_SECONDS = int(os.environ.get("LMS_LIVE_HEARTBEAT_SECONDS", "30"))
+
     # Rate limits are kept in memory for one process; use Redis when there are several.
     RATELIMIT_STORAGE_URI = os.environ.get("LMS_RATELIMIT_STORAGE_URL", "memory://")
     RATELIMIT_ENABLED = True

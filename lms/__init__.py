@@ -132,6 +132,7 @@ def register_extensions(app: Flask) -> None:
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         cors_allowed_origins=cors,
+        max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE_BYTES"],
         manage_session=False,
     )
 

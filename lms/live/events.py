@@ -8,13 +8,19 @@ See docs/live-protocol.md.
 
 from __future__ import annotations
 
+import json
+import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import wraps
 
-from flask import request, session
+from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import disconnect, emit, join_room, leave_room
+from socketio.exceptions import ConnectionRefusedError  # Socket.IO's, which refuses the handshake
 
 from lms.database import begin_write, utcnow
 from lms.extensions import db, socketio
@@ -25,6 +31,44 @@ NAMESPACE = "/live"
 # (event name, handler): attached to each app's Socket.IO server by `register_events`, because
 # every create_app() makes a new server and handlers bound at import would stay with the first.
 EVENT_HANDLERS: list[tuple[str, Callable]] = []
+# The largest payload an event may carry, as JSON text: a poll of 10 options of 1000 characters
+# fits; anything bigger is not a room event and is refused before it reaches the database.
+MAX_PAYLOAD_CHARS = 16_000
+# Events one connection may send per EVENT_WINDOW_SECONDS, whatever they are (valid, refused or
+# unknown): a client looping on an event costs no database work beyond this.
+EVENT_BURST = 50
+EVENT_WINDOW_SECONDS = 10.0
+
+
+class Throttle:
+    """Per-connection event counts over a sliding window, in this process's memory.
+
+    Memory is enough: a connection lives on one process, and the counts only guard against a
+    runaway client, they are not room state (which stays in the database).
+    """
+
+    def __init__(self, burst: int, window: float):
+        self.burst, self.window = burst, window
+        self.sent: dict[str, deque[float]] = {}
+        self.lock = threading.Lock()
+
+    def allow(self, sid: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            times = self.sent.setdefault(sid, deque())
+            while times and times[0] <= now - self.window:
+                times.popleft()
+            if len(times) >= self.burst:
+                return False
+            times.append(now)
+            return True
+
+    def forget(self, sid: str) -> None:
+        with self.lock:
+            self.sent.pop(sid, None)
+
+
+throttle = Throttle(EVENT_BURST, EVENT_WINDOW_SECONDS)
 
 
 @dataclass
@@ -56,6 +100,43 @@ def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+def refuse(code: str, message: str) -> dict:
+    """Tell the sender why its event was refused: a `room_error` event and the acknowledgement."""
+    emit("room_error", {"code": code, "message": message})
+    return {"ok": False, "error": code, "message": message}
+
+
+def _payload_size(payload) -> int:
+    """Length of the payload as JSON text; binary parts count by their byte length."""
+    return len(json.dumps(payload, ensure_ascii=False, default=lambda o: "x" * len(o)
+                          if isinstance(o, bytes | bytearray) else str(o)))
+
+
+def check_event(args: tuple) -> tuple[dict | None, dict | None]:
+    """The event's one JSON-object payload, or the refusal to answer instead.
+
+    Runs before any database work: too many events from this connection, several arguments,
+    something other than an object, or an oversized payload are refused here.
+    """
+    if not throttle.allow(request.sid):
+        return None, refuse("rate_limited", "too many events; wait a few seconds")
+    if len(args) != 1 or not isinstance(args[0], dict):
+        return None, refuse("bad_request", "the payload must be one JSON object")
+    if _payload_size(args[0]) > MAX_PAYLOAD_CHARS:
+        return None, refuse("too_large", f"the payload is larger than {MAX_PAYLOAD_CHARS} characters")
+    return args[0], None
+
+
+def _from_client() -> bool:
+    """True when a `connect`/`disconnect` handler was called by an event the client sent.
+
+    Socket.IO calls these handlers while the connection is still connecting or already
+    disconnecting; a client emitting an event with either name reaches the same handler while
+    fully connected, and must not be taken for the real thing.
+    """
+    return socketio.server.manager.is_connected(request.sid, NAMESPACE)
+
+
 def _signed_in_user():
     """The connection's user, or None when the login ended (disabled, logged out since)."""
     if not current_user.is_authenticated:
@@ -75,13 +156,15 @@ def handler(event: str, in_room: bool = True) -> Callable:
 
     def decorate(fn: Callable[..., Outcome]) -> Callable:
         @wraps(fn)
-        def wrapped(data=None):
+        def wrapped(*args):
+            payload, refusal = check_event(args)
+            if refusal is not None:
+                return refusal
             user = _signed_in_user()
             if user is None:
-                emit("room_error", {"code": "unauthorized", "message": "please log in again"})
+                answer = refuse("unauthorized", "please log in again")
                 disconnect()
-                return {"ok": False, "error": "unauthorized", "message": "please log in again"}
-            payload = data if isinstance(data, dict) else {}
+                return answer
             try:
                 begin_write()
                 actor = room.member(user, payload.get("session_id")) if in_room else user
@@ -89,8 +172,7 @@ def handler(event: str, in_room: bool = True) -> Callable:
                 db.session.commit()
             except RoomError as exc:
                 db.session.rollback()
-                emit("room_error", {"code": exc.code, "message": exc.message})
-                return {"ok": False, "error": exc.code, "message": exc.message}
+                return refuse(exc.code, exc.message)
             except ConnectionGoneError:
                 db.session.rollback()
                 return {"ok": False, "error": "gone", "message": "the connection closed"}
@@ -106,6 +188,8 @@ def handler(event: str, in_room: bool = True) -> Callable:
 
 def on_connect(auth=None):
     """Browser connects: only with a live login session."""
+    if _from_client():
+        return on_unknown("connect")
     if _signed_in_user() is None:
         raise ConnectionRefusedError("unauthorized")
     try:
@@ -114,8 +198,11 @@ def on_connect(auth=None):
         return False
 
 
-def on_disconnect(reason=None):
+def on_disconnect(*_reason):
     """Connection gone: close its presence stretches and tell the rooms."""
+    if _from_client():  # an event named "disconnect" must not close a live connection's attendance
+        return on_unknown("disconnect")
+    throttle.forget(request.sid)
     begin_write()
     left = room.leave(request.sid, utcnow())
     db.session.commit()
@@ -128,6 +215,7 @@ def on_disconnect(reason=None):
 def on_join(who, data, now) -> Outcome:
     """Anyone in the class joins a session's room; the ack carries the room's snapshot."""
     room.leave(request.sid, now, who.session.id)  # a re-join on the same connection: one stretch
+    room.close_stale(who.session, now, stale_after())
     room.join(who, request.sid, now)
     db.session.flush()
     enter_room(room_name(who.session.id))
@@ -247,9 +335,31 @@ def on_session_state(who, data, now) -> Outcome:
     return Outcome(broadcasts=[("session_state", body, room_name(who.session.id))])
 
 
+def on_unknown(event, *args):
+    """Any event the room does not know (the namespace's catch-all): refused, nothing else done."""
+    if not throttle.allow(request.sid):
+        return refuse("rate_limited", "too many events; wait a few seconds")
+    name = event if isinstance(event, str) and len(event) <= 64 else "?"
+    return refuse("unknown_event", f"the room has no event '{name}'")
+
+
+def on_error(exc: Exception) -> dict:
+    """A handler failed unexpectedly: undo its writes, log it, and still answer the sender."""
+    db.session.rollback()
+    current_app.logger.exception("live room event failed", exc_info=exc)
+    return refuse("server_error", "the server could not handle this event")
+
+
+def stale_after() -> timedelta:
+    """How long a silent connection's presence stretch stays open: three missed heartbeats."""
+    return timedelta(seconds=3 * current_app.config["LIVE_HEARTBEAT_SECONDS"])
+
+
 def register_events() -> None:
     """Attach the room's handlers to the app's Socket.IO server (called by create_app)."""
     socketio.on_event("connect", on_connect, namespace=NAMESPACE)
     socketio.on_event("disconnect", on_disconnect, namespace=NAMESPACE)
+    socketio.on_event("*", on_unknown, namespace=NAMESPACE)
+    socketio.on_error(NAMESPACE)(on_error)
     for event, fn in EVENT_HANDLERS:
         socketio.on_event(event, fn, namespace=NAMESPACE)

@@ -8,6 +8,7 @@ memory: a late joiner, a reconnect or a restarted server rebuild the room from `
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,8 +33,13 @@ from lms.live.models import (
 
 CHAT_TAIL = 100
 MAX_TEXT = 1000
-CHAT_BURST = 5  # messages per CHAT_WINDOW per user
+MAX_POLL_QUESTION = 500  # the column's length: PostgreSQL refuses longer text outright
+CHAT_BURST = 5  # chat lines, and separately questions, per CHAT_WINDOW per learner
 CHAT_WINDOW = timedelta(seconds=10)
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL; a larger number would fail in the driver
+# Control characters other than tab and line breaks have no place in room text, and PostgreSQL
+# refuses NUL in text columns.
+ALLOWED_CONTROLS = {"\t", "\n", "\r"}
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SLIDE_RE = re.compile(r"^[A-Za-z0-9_-]{0,100}$")
 
@@ -56,11 +62,16 @@ class Member:
     instructor: bool
 
 
+def record_id(value, field: str) -> int:
+    """A database id from a payload: a whole number the database can hold (true is not 1)."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
+        raise RoomError("bad_request", f"'{field}' must be a positive whole number")
+    return value
+
+
 def member(user: User, session_id) -> Member:
     """The user's place in the session's room; refuse anyone not in the class."""
-    if not isinstance(session_id, int) or isinstance(session_id, bool):
-        raise RoomError("bad_request", "session_id must be a number")
-    session = db.session.get(LiveSession, session_id)
+    session = db.session.get(LiveSession, record_id(session_id, "session_id"))
     if session is None:
         raise RoomError("not_found", "no such session")
     if may_manage_class(user, session.course_class):
@@ -75,17 +86,21 @@ def require_instructor(who: Member) -> None:
         raise RoomError("instructor_only", "only the class's instructors may do this")
 
 
-def _text(value, field: str = "body") -> str:
+def _text(value, field: str = "body", limit: int = MAX_TEXT) -> str:
     if not isinstance(value, str) or not value.strip():
         raise RoomError("bad_request", f"'{field}' must be non-empty text")
+    if any(unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROLS for c in value):
+        raise RoomError("bad_request", f"'{field}' contains control characters")
+    # NFC: Vietnamese typed on some keyboards arrives decomposed and would compare and print differently.
+    value = unicodedata.normalize("NFC", value)
     text = " ".join(value.split()) if field != "body" else value.strip()
-    if len(text) > MAX_TEXT:
-        raise RoomError("too_long", f"'{field}' is longer than {MAX_TEXT} characters")
+    if len(text) > limit:
+        raise RoomError("too_long", f"'{field}' is longer than {limit} characters")
     return text
 
 
 def _client_id(value) -> str:
-    if not isinstance(value, str) or not CLIENT_ID_RE.match(value):
+    if not isinstance(value, str) or not CLIENT_ID_RE.fullmatch(value):
         raise RoomError("bad_request", "client_id must be 1-64 letters, digits, '-' or '_'")
     return value
 
@@ -95,6 +110,23 @@ def _person(user: User) -> dict:
 
 
 # --- presence and attendance -------------------------------------------------------------------
+
+def close_stale(session: LiveSession, now: datetime, stale_after: timedelta) -> int:
+    """End the session's open stretches whose connection fell silent, at their last heartbeat.
+
+    A server that crashes or is killed never sees its sockets disconnect, so their stretches stay
+    open. Once nothing has been heard for `stale_after`, the stretch ends where it was last heard
+    of: the attendance counted so far is kept, the person leaves the participants list, and a
+    reconnect opens a new stretch. Returns how many were closed.
+    """
+    rows = db.session.scalars(select(AttendanceInterval).where(
+        AttendanceInterval.session_id == session.id, AttendanceInterval.left_at.is_(None),
+        AttendanceInterval.source == PresenceSource.ONLINE,
+        AttendanceInterval.last_heartbeat_at < now - stale_after)).all()
+    for row in rows:
+        row.left_at = row.last_heartbeat_at
+    return len(rows)
+
 
 def join(who: Member, sid: str, now: datetime) -> None:
     """Open a presence stretch for this connection (learners and instructors alike)."""
@@ -142,6 +174,17 @@ def _chat_payload(message: ChatMessage) -> dict:
             "at": message.created_at.isoformat()}
 
 
+def _limit_posts(who: Member, model: type[ChatMessage] | type[RoomQuestion], now: datetime) -> None:
+    """Refuse a learner's post beyond CHAT_BURST in CHAT_WINDOW (counted from the database, so
+    every server process and every tab of that learner shares the count)."""
+    if who.instructor:
+        return
+    recent = db.session.scalar(select(func.count()).select_from(model).where(
+        model.session_id == who.session.id, model.user_id == who.user.id, model.created_at > now - CHAT_WINDOW))
+    if recent >= CHAT_BURST:
+        raise RoomError("rate_limited", "too many messages; wait a few seconds")
+
+
 def chat(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
     """Post a chat line; a resent client_id returns the stored line and False (nothing new)."""
     client_id, body = _client_id(client_id), _text(body)
@@ -152,11 +195,7 @@ def chat(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
         return _chat_payload(existing), False
     if who.session.chat_muted and not who.instructor:
         raise RoomError("chat_muted", "the instructor has paused the chat")
-    recent = db.session.scalar(select(func.count()).select_from(ChatMessage).where(
-        ChatMessage.session_id == who.session.id, ChatMessage.user_id == who.user.id,
-        ChatMessage.created_at > now - CHAT_WINDOW))
-    if recent >= CHAT_BURST and not who.instructor:
-        raise RoomError("rate_limited", "too many messages; wait a few seconds")
+    _limit_posts(who, ChatMessage, now)
     message = ChatMessage(session_id=who.session.id, user_id=who.user.id, client_id=client_id, body=body,
                           created_at=now)
     try:
@@ -171,7 +210,7 @@ def chat(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
 def delete_message(who: Member, message_id, now: datetime) -> dict:
     """Hide a chat line (instructors)."""
     require_instructor(who)
-    message = db.session.get(ChatMessage, message_id) if isinstance(message_id, int) else None
+    message = db.session.get(ChatMessage, record_id(message_id, "message_id"))
     if message is None or message.session_id != who.session.id:
         raise RoomError("not_found", "no such message in this session")
     message.deleted_at = message.deleted_at or now
@@ -202,6 +241,7 @@ def ask(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
         RoomQuestion.client_id == client_id))
     if existing is not None:
         return _question_payload(existing), False
+    _limit_posts(who, RoomQuestion, now)
     question = RoomQuestion(session_id=who.session.id, user_id=who.user.id, client_id=client_id, body=body,
                             created_at=now, user=who.user)
     db.session.add(question)
@@ -210,7 +250,7 @@ def ask(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
 
 
 def _own_question(who: Member, question_id) -> RoomQuestion:
-    question = db.session.get(RoomQuestion, question_id) if isinstance(question_id, int) else None
+    question = db.session.get(RoomQuestion, record_id(question_id, "question_id"))
     if question is None or question.session_id != who.session.id:
         raise RoomError("not_found", "no such question in this session")
     return question
@@ -280,7 +320,7 @@ def poll_payload(poll: Poll, with_counts: bool, user_id: int | None = None) -> d
 def open_poll(who: Member, client_id, question, options, now: datetime) -> tuple[Poll, bool]:
     """Open a poll with 2-10 options (instructors); a resend returns the same poll."""
     require_instructor(who)
-    client_id, question = _client_id(client_id), _text(question, "question")
+    client_id, question = _client_id(client_id), _text(question, "question", MAX_POLL_QUESTION)
     if not isinstance(options, list) or not 2 <= len(options) <= 10:
         raise RoomError("bad_request", "a poll has 2 to 10 options")
     options = [_text(o, "option") for o in options]
@@ -294,7 +334,7 @@ def open_poll(who: Member, client_id, question, options, now: datetime) -> tuple
 
 
 def _poll(who: Member, poll_id) -> Poll:
-    poll = db.session.get(Poll, poll_id) if isinstance(poll_id, int) else None
+    poll = db.session.get(Poll, record_id(poll_id, "poll_id"))
     if poll is None or poll.session_id != who.session.id:
         raise RoomError("not_found", "no such poll in this session")
     return poll
@@ -329,7 +369,7 @@ def close_poll(who: Member, poll_id, now: datetime) -> Poll:
 def show_slide(who: Member, section) -> dict:
     """Show a section of the slides module to everyone (instructors)."""
     require_instructor(who)
-    if not isinstance(section, str) or not SLIDE_RE.match(section):
+    if not isinstance(section, str) or not SLIDE_RE.fullmatch(section):
         raise RoomError("bad_request", "no such section")
     toc = who.session.slides_module.toc if who.session.slides_module else []
     if section and section not in {entry["id"] for entry in toc}:
@@ -341,6 +381,8 @@ def show_slide(who: Member, section) -> dict:
 def set_state(who: Member, state, now: datetime) -> dict:
     """Start or end the session (instructors)."""
     require_instructor(who)
+    if state not in ("live", "ended"):
+        raise RoomError("bad_request", "'state' must be \"live\" or \"ended\"")
     if state == "live" and who.session.state in (SessionState.SCHEDULED, SessionState.LIVE):
         who.session.state = SessionState.LIVE
         who.session.started_at = who.session.started_at or now

@@ -1,82 +1,11 @@
 """The live room over Socket.IO (test client): access, state that survives, and refusals."""
 
-import contextvars
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from sqlalchemy import func, select
 
-from lms.extensions import db, socketio
+from lms.extensions import db
 from lms.live.models import AttendanceInterval, ChatMessage, LiveSession, PollVote
-
-NS = "/live"
-
-
-@pytest.fixture
-def live(world):
-    slides = world.modules[1]  # "thu-tuc" has a "mot-cua" section
-    session = LiveSession(class_id=world.course_class.id, title="Buổi 1", duration_minutes=60,
-                          starts_at=datetime.now(UTC) + timedelta(minutes=5), slides_module_id=slides.id)
-    db.session.add(session)
-    db.session.commit()
-    return session
-
-
-def isolated(fn, *args, **kwargs):
-    """Run a socket call as a server would: in its own app context, after the test's commit.
-
-    The test keeps an app context open; handlers run in the caller's thread, so without this they
-    would share its `g` (and Flask-Login's cached user) across connections.
-    """
-    db.session.commit()
-    return contextvars.Context().run(fn, *args, **kwargs)
-
-
-class Socket:
-    """A Socket.IO test client whose every call runs in a fresh context."""
-
-    def __init__(self, app, http=None):
-        self.client = isolated(socketio.test_client, app, namespace=NS, flask_test_client=http)
-
-    def emit(self, event, data):
-        return isolated(self.client.emit, event, data, namespace=NS, callback=True)
-
-    def get_received(self, namespace=NS):
-        return self.client.get_received(namespace)
-
-    def is_connected(self, namespace=NS):
-        return self.client.is_connected(namespace)
-
-    def disconnect(self, namespace=NS):
-        isolated(self.client.disconnect, namespace=namespace)
-
-
-@pytest.fixture
-def connect(app, auth, client):
-    """Log a user in through the real form and open a socket with that login."""
-    opened = []
-
-    def open_socket(username: str):
-        http = app.test_client()
-        from tests.conftest import AuthActions
-
-        assert AuthActions(http).login(username).status_code == 302
-        socket = Socket(app, http)
-        opened.append(socket)
-        return socket
-
-    yield open_socket
-    for socket in opened:
-        if socket.is_connected():
-            socket.disconnect()
-
-
-def call(socket, event, **data):
-    return socket.emit(event, data)
-
-
-def received(socket, name):
-    return [m["args"][0] for m in socket.get_received(NS) if m["name"] == name]
+from tests.live.conftest import NS, Socket, call, received
 
 
 def test_a_socket_needs_a_login(app, live):

@@ -134,7 +134,12 @@
   socket.on("slide", function (s) { showSlide(s.section); });
   socket.on("room_error", function (e) { showError(e.message); });
   socket.on("logged_out", function () { socket.disconnect(); status(root.dataset.textLoggedOut); });
-  setInterval(function () { if (socket.connected) { send("heartbeat"); } }, 30000);
+  // A heartbeat that finds no open presence stretch (closed after a long stall, or a server
+  // restart) joins again, so attendance resumes without a reload.
+  var heartbeatMs = (parseInt(root.dataset.heartbeat, 10) || 30) * 1000;
+  setInterval(function () {
+    if (socket.connected) { send("heartbeat", {}, function (ack) { if (ack.open === 0) { rejoin(); } }); }
+  }, heartbeatMs);
 
   $("chat-form").addEventListener("submit", function (event) {
     event.preventDefault();
