@@ -32,6 +32,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
 
 def create_app(
     config_name: str = "development", overrides: dict | None = None, instance_path: str | None = None
@@ -121,6 +129,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     limiter.init_app(app)
+    _limit_decorated_views_only(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
@@ -143,6 +152,27 @@ def register_extensions(app: Flask) -> None:
         # The unit comes along: every page shows it.
         user = db.session.get(User, int(user_id), options=[joinedload(User.unit)]) if user_id.isdigit() else None
         return user if user is not None and user.active else None
+
+
+def _limit_decorated_views_only(app: Flask) -> None:
+    """Drop Flask-Limiter's per-request hooks: this app has no default or application-wide limits.
+
+    Only a few views are limited (the login form, check-in codes, ...) and their decorator checks
+    the limit itself when the view runs. The extension's before/after/teardown hooks would
+    otherwise resolve limits on every request, static files and health checks included, which
+    cost about a sixth of a bare request.
+    """
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
+        return
+
+    def is_limiter_hook(function) -> bool:
+        bound_to = getattr(function, "__self__", None)
+        partial_of = getattr(function, "args", ())
+        return bound_to is limiter or (bool(partial_of) and partial_of[0] is limiter)
+
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        if None in hooks:
+            hooks[None] = [function for function in hooks[None] if not is_limiter_hook(function)]
 
 
 def register_blueprints(app: Flask) -> None:
@@ -183,11 +213,10 @@ def register_cli(app: Flask) -> None:
 def register_hooks(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        headers = response.headers
+        for name, value in SECURITY_HEADERS:
+            if name not in headers:  # a view may set its own, e.g. a stricter CSP for assets
+                headers[name] = value
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if "_user_id" in session and "Cache-Control" not in response.headers:  # a logged-in page

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import and_, bindparam, func, select, true
 from sqlalchemy.orm import contains_eager, undefer
 
 from lms.courses.logic import active_enrolment, may_manage_class
@@ -56,14 +57,11 @@ class ModulePage:
     following: ModuleLink | None
 
 
-def load_module_page(class_id: int, slug: str) -> ModulePage:
-    """Load a module page for the current user in one round trip; 404 if missing, 403 if not theirs.
-
-    The module page is the most visited page, so the class, its course, the module (with its
-    HTML), the viewer's enrolment, their progress on it and the module's place in the reading
-    order (window functions over the course's active modules) come back as one row.
-    """
+@cache
+def _module_page_statement():
+    """Built once: the module page runs it on every view, and building it costs more than running it."""
     order = Module.position
+    class_id = bindparam("class_id")
     reading_order = (
         select(
             Module.id.label("module_id"),
@@ -78,7 +76,7 @@ def load_module_page(class_id: int, slug: str) -> ModulePage:
         .where(CourseClass.id == class_id, Module.retired_at.is_(None))
         .subquery()
     )
-    row = db.session.execute(
+    return (
         select(CourseClass, Module, Enrolment, ModuleProgress, reading_order)
         .join(CourseClass.course)
         .join(reading_order, true())
@@ -87,7 +85,7 @@ def load_module_page(class_id: int, slug: str) -> ModulePage:
             Enrolment,
             and_(
                 Enrolment.class_id == CourseClass.id,
-                Enrolment.user_id == current_user.id,
+                Enrolment.user_id == bindparam("user_id"),
                 Enrolment.status == EnrolmentStatus.ACTIVE,
             ),
         )
@@ -95,8 +93,20 @@ def load_module_page(class_id: int, slug: str) -> ModulePage:
             ModuleProgress,
             and_(ModuleProgress.enrolment_id == Enrolment.id, ModuleProgress.module_id == Module.id),
         )
-        .where(CourseClass.id == class_id, Module.slug == slug)
+        .where(CourseClass.id == class_id, Module.slug == bindparam("slug"))
         .options(contains_eager(CourseClass.course), undefer(Module.html))
+    )
+
+
+def load_module_page(class_id: int, slug: str) -> ModulePage:
+    """Load a module page for the current user in one round trip; 404 if missing, 403 if not theirs.
+
+    The module page is the most visited page, so the class, its course, the module (with its
+    HTML), the viewer's enrolment, their progress on it and the module's place in the reading
+    order (window functions over the course's active modules) come back as one row.
+    """
+    row = db.session.execute(
+        _module_page_statement(), {"class_id": class_id, "slug": slug, "user_id": current_user.id}
     ).one_or_none()
     if row is None:
         abort(404)
