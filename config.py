@@ -63,6 +63,17 @@ class Config:
     # Time credited for one module page heartbeat at most: a tab left open is not study time.
     MODULE_TIME_CAP_SECONDS = 90
 
+    # Certificates: who issues them (printed on the PDF, named in the Open Badges issuer profile),
+    # the serial's prefix, and the public address written into QR codes and badge ids (empty: the
+    # address the request came in on).
+    CERTIFICATE_ISSUER = os.environ.get("LMS_CERTIFICATE_ISSUER", "Sở Nội vụ Thành phố Hồ Chí Minh")
+    CERTIFICATE_ISSUER_EMAIL = os.environ.get("LMS_CERTIFICATE_ISSUER_EMAIL", "daotao@example.org")
+    CERTIFICATE_ISSUER_URL = os.environ.get("LMS_CERTIFICATE_ISSUER_URL", "")
+    CERTIFICATE_SERIAL_PREFIX = os.environ.get("LMS_CERTIFICATE_SERIAL_PREFIX", "CCHC")
+    PUBLIC_BASE_URL = os.environ.get("LMS_PUBLIC_BASE_URL", "").rstrip("/")
+    # Looking up verification codes: only misses count, so guessing is slow and real checks are not.
+    VERIFY_RATE_LIMIT = os.environ.get("LMS_VERIFY_RATE_LIMIT", "20 per minute; 200 per day")
+
 
 class DevelopmentConfig(Config):
     """Local development: SQLite in the instance folder, a generated secret key."""

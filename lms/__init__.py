@@ -178,12 +178,13 @@ def _limit_decorated_views_only(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from lms.admin.views import bp as admin_bp
     from lms.auth.views import bp as auth_bp
+    from lms.certificates.views import bp as certificates_bp
     from lms.courses.views import bp as courses_bp
     from lms.live.views import bp as live_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
 
-    for blueprint in (auth_bp, courses_bp, progress_bp, quizzes_bp, live_bp, admin_bp):
+    for blueprint in (auth_bp, courses_bp, progress_bp, quizzes_bp, live_bp, certificates_bp, admin_bp):
         app.register_blueprint(blueprint)
     from lms.live.events import register_events
 
