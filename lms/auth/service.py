@@ -141,7 +141,7 @@ def update_user(user: User, changes: UserChanges, actor_id: int) -> dict:
               "unit": user.unit.code if user.unit else None}
     after = {"full_name": changes.full_name, "email": changes.email, "role": changes.role,
              "unit": changes.unit.code if changes.unit else None}
-    changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+    changed = {k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]}
     if not changed:
         return {}
     user.full_name, user.email, user.role, user.unit = changes.full_name, changes.email, changes.role, changes.unit

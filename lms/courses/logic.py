@@ -227,7 +227,7 @@ def save_class(course_class: CourseClass | None, form: ClassForm, actor_id: int 
     after = _class_facts(course_class)
     if creating:
         record_audit(actor_id, "class.create", f"class:{course_class.id}", **after)
-    elif changed := {k: [before[k], after[k]] for k in after if before[k] != after[k]}:
+    elif changed := {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}:
         record_audit(actor_id, "class.update", f"class:{course_class.id}", **changed)
     return course_class
 

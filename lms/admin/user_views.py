@@ -1,0 +1,260 @@
+"""Admin screens for people: find, create, edit, disable/enable, reset a password, import from CSV."""
+
+from __future__ import annotations
+
+import zlib
+from base64 import urlsafe_b64decode, urlsafe_b64encode
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from lms.admin.views import bp, get_or_404, paginate
+from lms.auth.decorators import roles_required
+from lms.auth.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, plan_user_import
+from lms.auth.logic import clean_name, generate_password, normalise_username, password_problem, username_problem
+from lms.auth.models import Role, User
+from lms.auth.service import (
+    AccountError,
+    UserChanges,
+    UserFilter,
+    account_problems,
+    apply_user_import,
+    create_user,
+    find_users,
+    reset_password,
+    set_user_active,
+    unit_codes,
+    update_user,
+)
+from lms.csvfiles import CsvFileError, read_csv_rows
+from lms.database import begin_write, utcnow
+from lms.extensions import db, socketio
+from lms.org.logic import subtree_ids, unit_tree
+from lms.org.models import Unit
+from lms.problems import translate_problem
+
+MAX_IMPORT_BYTES = 1024 * 1024
+IMPORT_TOKEN_MAX_AGE = 3600  # seconds between the preview and the confirmation
+
+
+def _unit_choice(value: str) -> tuple[bool, Unit | None]:
+    value = value.strip()
+    if not value.isdigit():
+        return False, None
+    unit = db.session.get(Unit, int(value))
+    return unit is not None, unit
+
+
+@bp.get("/users")
+@roles_required(Role.ADMIN)
+def users():
+    """Find people by name, username or e-mail; filter by role, unit and state."""
+    args = request.args
+    role = args.get("role", "") if args.get("role", "") in {r.value for r in Role} else ""
+    active = {"1": True, "0": False}.get(args.get("active", ""))
+    unit = None
+    if args.get("unit_id", "").isdigit():
+        unit = db.session.get(Unit, int(args["unit_id"]))
+    criteria = UserFilter(text=args.get("q", "")[:200], role=role, active=active,
+                          subunits=args.get("subunits") == "1")
+    unit_ids = None
+    if unit is not None:
+        unit_ids = subtree_ids(unit) if criteria.subunits else {unit.id}
+    return render_template("admin/users.html", page=paginate(find_users(criteria, unit_ids)),
+                           criteria=criteria, unit=unit, units=unit_tree())
+
+
+def _read_account_form(form) -> tuple[dict, list[str]]:
+    """Read the fields shared by the create and edit forms; return values and translated problems."""
+    values = {
+        "full_name": clean_name(form.get("full_name", "")),
+        "email": form.get("email", "").strip() or None,
+        "role": form.get("role", ""),
+    }
+    problems = [translate_problem(p) for p in account_problems(**values)]
+    valid, unit = _unit_choice(form.get("unit_id", ""))
+    if not valid:
+        problems.append(_("Choose a unit from the list."))
+    values["unit"] = unit
+    return values, problems
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_user():
+    """Create one account; the password is typed by the admin or generated and shown once."""
+    problems: list[str] = []
+    if request.method == "POST":
+        begin_write()
+        values, problems = _read_account_form(request.form)
+        username = normalise_username(request.form.get("username", ""))
+        if problem := username_problem(username):
+            problems.insert(0, translate_problem(problem))
+        password = request.form.get("password", "")
+        generated = not password
+        if password and (problem := password_problem(password)):
+            problems.append(translate_problem(problem))
+        if not problems:
+            try:
+                password = password or generate_password()
+                user = create_user(username=username, password=password, actor_id=current_user.id, **values)
+            except AccountError as exc:
+                problems.append(translate_problem(exc.args[0]))
+        if problems:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            flash(_("Account %(username)s created.", username=user.username), "success")
+            if generated:
+                return render_template("admin/password_shown.html", user=user, password=password)
+            return redirect(url_for("admin.user_page", user_id=user.id), 303)
+    return render_template("admin/user_form.html", user=None, values=request.form, problems=problems,
+                           units=unit_tree(include_retired=False)), 400 if problems else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_page(user_id: int):
+    """One account: edit full name, e-mail, role and unit; disable, enable, reset the password."""
+    problems: list[str] = []
+    if request.method == "POST":
+        begin_write()
+        user = get_or_404(User, user_id)
+        values, problems = _read_account_form(request.form)
+        if not problems:
+            try:
+                changed = update_user(user, UserChanges(**values), actor_id=current_user.id)
+            except AccountError as exc:
+                problems.append(translate_problem(exc.args[0]))
+        if problems:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            flash(_("Account updated.") if changed else _("Nothing changed."), "success")
+            return redirect(url_for("admin.user_page", user_id=user_id), 303)
+    user = get_or_404(User, user_id)
+    return render_template("admin/user_form.html", user=user, values=request.form, problems=problems,
+                           units=unit_tree(include_retired=False)), 400 if problems else 200
+
+
+@bp.post("/users/<int:user_id>/active")
+@roles_required(Role.ADMIN)
+def set_active(user_id: int):
+    """Disable an account (its sessions end) or enable it again."""
+    begin_write()
+    user = get_or_404(User, user_id)
+    wanted = request.form.get("active")
+    if wanted not in ("0", "1"):
+        db.session.rollback()
+        return render_template("error.html", code=400, message=_("The request could not be understood.")), 400
+    try:
+        changed = set_user_active(user, wanted == "1", current_user.id, utcnow())
+    except AccountError as exc:
+        db.session.rollback()
+        flash(translate_problem(exc.args[0]), "error")
+        return redirect(url_for("admin.user_page", user_id=user_id), 303)
+    db.session.commit()
+    if changed and wanted == "0":
+        socketio.emit("logged_out", {}, to=f"user:{user_id}", namespace="/live")
+    flash(_("Account enabled.") if wanted == "1" else _("Account disabled; its sessions have ended."), "success")
+    return redirect(url_for("admin.user_page", user_id=user_id), 303)
+
+
+@bp.post("/users/<int:user_id>/password")
+@roles_required(Role.ADMIN)
+def set_password(user_id: int):
+    """Set a password typed by the admin, or generate one and show it once."""
+    begin_write()
+    user = get_or_404(User, user_id)
+    typed = request.form.get("password", "")
+    try:
+        password = reset_password(user, typed or None, current_user.id)
+    except AccountError as exc:
+        db.session.rollback()
+        return render_template("admin/user_form.html", user=user, values={}, units=unit_tree(include_retired=False),
+                               problems=[translate_problem(exc.args[0])]), 400
+    db.session.commit()
+    if typed:
+        flash(_("Password changed."), "success")
+        return redirect(url_for("admin.user_page", user_id=user_id), 303)
+    return render_template("admin/password_shown.html", user=user, password=password)
+
+
+# Import: the preview keeps the uploaded file in a signed, compressed hidden field, so the
+# confirmation writes exactly what was previewed (a changed or forged field fails the signature).
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="admin.user-import")
+
+
+def _import_token(data: bytes) -> str:
+    packed = urlsafe_b64encode(zlib.compress(data, 9)).decode("ascii")
+    return _serializer().dumps({"admin": current_user.id, "csv": packed})
+
+
+def _import_data(token: str) -> bytes | None:
+    try:
+        payload = _serializer().loads(token, max_age=IMPORT_TOKEN_MAX_AGE)
+        if payload.get("admin") != current_user.id:
+            return None
+        return zlib.decompress(urlsafe_b64decode(payload["csv"].encode("ascii")), bufsize=MAX_IMPORT_BYTES)
+    except (BadSignature, KeyError, TypeError, ValueError, zlib.error, AttributeError):
+        return None
+
+
+def _plan(data: bytes):
+    """Check a CSV file; return (plan or None, [(line, translated problem)])."""
+    try:
+        rows = read_csv_rows(data, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
+    except CsvFileError as exc:
+        return None, [(exc.line, translate_problem(exc.message))]
+    plan = plan_user_import(rows, *unit_codes())
+    return plan, [(line, translate_problem(p)) for line, p in plan.errors]
+
+
+def _existing_usernames(plan) -> set[str]:
+    names = [r.username for r in plan.records]
+    return set(db.session.scalars(select(User.username).where(User.username.in_(names)))) if names else set()
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def import_users():
+    """Upload a CSV and preview it: every problem by line, or what would be created and updated."""
+    if request.method == "GET":
+        return render_template("admin/user_import.html", plan=None, errors=[])
+    upload = request.files.get("file")
+    data = upload.read(MAX_IMPORT_BYTES + 1) if upload else b""
+    if not data:
+        return render_template("admin/user_import.html", plan=None,
+                               errors=[(0, _("Choose a CSV file to upload."))]), 400
+    if len(data) > MAX_IMPORT_BYTES:
+        return render_template("admin/user_import.html", plan=None,
+                               errors=[(0, _("The file is larger than 1 MB; split it into smaller files."))]), 400
+    plan, errors = _plan(data)
+    if errors:
+        return render_template("admin/user_import.html", plan=None, errors=errors), 400
+    existing = _existing_usernames(plan)
+    return render_template("admin/user_import.html", plan=plan, errors=[], token=_import_token(data),
+                           existing=existing, new_count=len(plan.records) - len(existing))
+
+
+@bp.post("/users/import/confirm")
+@roles_required(Role.ADMIN)
+def confirm_import():
+    """Write a previewed import, all or nothing; re-checked first, since units may have changed."""
+    data = _import_data(request.form.get("token", ""))
+    if data is None:
+        return render_template("admin/user_import.html", plan=None, errors=[
+            (0, _("The preview has expired or was changed. Upload the file again."))]), 400
+    begin_write()
+    plan, errors = _plan(data)
+    if errors:
+        db.session.rollback()
+        return render_template("admin/user_import.html", plan=None, errors=errors), 400
+    result = apply_user_import(plan, actor_id=current_user.id)
+    db.session.commit()
+    return render_template("admin/user_import_done.html", result=result)
