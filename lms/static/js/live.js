@@ -11,8 +11,6 @@
   var me = null;
   var handRaised = false;
   var chatMuted = false;
-  var followLive = true;
-  var liveSlide = "";
   var $ = function (id) { return document.getElementById(id); };
 
   function clientId() { return Date.now().toString(36) + Math.random().toString(36).slice(2, 10); }
@@ -46,7 +44,7 @@
     li.appendChild(item("strong", m.user.name + ": "));
     li.appendChild(document.createTextNode(m.body));
     if (instructor) {
-      var del = item("button", "×", { type: "button", "class": "link", "aria-label": "delete" });
+      var del = item("button", "×", { type: "button", "class": "link", "aria-label": root.dataset.textDelete });
       del.addEventListener("click", function () { send("delete_message", { message_id: m.id }); });
       li.appendChild(del);
     }
@@ -58,11 +56,11 @@
     li.textContent = "";
     li.appendChild(document.createTextNode(q.body + " — " + q.user.name + " (" + q.votes + ")"));
     if (q.answered) { li.classList.add("answered"); }
-    var up = item("button", "▲", { type: "button", "class": "link", "aria-label": "upvote" });
+    var up = item("button", "▲", { type: "button", "class": "link", "aria-label": root.dataset.textUpvote });
     up.addEventListener("click", function () { send("upvote", { question_id: q.id }); });
     li.appendChild(up);
     if (instructor && !q.answered) {
-      var done = item("button", "✓", { type: "button", "class": "link", "aria-label": "answered" });
+      var done = item("button", "✓", { type: "button", "class": "link", "aria-label": root.dataset.textAnswered });
       done.addEventListener("click", function () { send("answered", { question_id: q.id }); });
       li.appendChild(done);
     }
@@ -83,18 +81,81 @@
       box.appendChild(button);
     });
     if (instructor && p.open) {
-      var close = item("button", "■", { type: "button", "class": "link", "aria-label": "close poll" });
+      var close = item("button", "■", { type: "button", "class": "link", "aria-label": root.dataset.textClosePoll,
+                                        "data-test": "close-poll" });
       close.addEventListener("click", function () { send("poll_close", { poll_id: p.id }); });
       box.appendChild(close);
     }
   }
-  function showSlide(section) {
-    liveSlide = section;
-    if (!followLive || !section) { return; }
-    var heading = document.getElementById(section);
-    document.querySelectorAll(".slide-body .current").forEach(function (n) { n.classList.remove("current"); });
-    if (heading) { heading.classList.add("current"); heading.scrollIntoView({ block: "start", behavior: "smooth" }); }
+
+  // Slides: the module is cut into one slide per heading of its table of contents (what comes
+  // before the first heading is an opening slide). Everyone sees one slide at a time. The
+  // instructor's slide is the live one; a learner's view follows it, unless they went back or
+  // ahead themselves, and then "Jump to live" brings them back and following resumes.
+  var slidesBox = document.querySelector(".slides");
+  var slides = [];  // [{id, nodes}] in reading order
+  var liveIndex = 0;
+  var viewIndex = 0;
+  var following = true;
+
+  function cutSlides() {
+    var body = $("slide-body");
+    var ids = {};
+    slidesBox.querySelectorAll("[data-slide]").forEach(function (b) { ids[b.dataset.slide] = true; });
+    var current = { id: "", nodes: [] };
+    slides.push(current);
+    Array.prototype.forEach.call(body.children, function (node) {
+      if (/^H[1-6]$/.test(node.tagName) && node.id && ids[node.id]) {
+        current = { id: node.id, nodes: [] };
+        slides.push(current);
+      }
+      current.nodes.push(node);
+    });
+    if (!slides[0].nodes.length && slides.length > 1) { slides.shift(); }
   }
+  function slideIndex(section) {
+    if (!section) { return 0; }
+    for (var i = 0; i < slides.length; i++) { if (slides[i].id === section) { return i; } }
+    // A heading nested deeper (inside a note, say) belongs to the slide that holds it.
+    var body = $("slide-body");
+    var node = body.querySelector('[id="' + (window.CSS && CSS.escape ? CSS.escape(section) : section) + '"]');
+    while (node && node.parentNode !== body) { node = node.parentNode; }
+    for (var j = 0; node && j < slides.length; j++) { if (slides[j].nodes.indexOf(node) >= 0) { return j; } }
+    return 0;
+  }
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, key) { return values[key] !== undefined ? values[key] : all; });
+  }
+  function drawSlides() {
+    if (!slidesBox) { return; }
+    slides.forEach(function (slide, i) { slide.nodes.forEach(function (n) { n.hidden = i !== viewIndex; }); });
+    slidesBox.querySelector("[data-test=slide-position]").textContent =
+      fill(slidesBox.dataset.textPosition, { n: viewIndex + 1, total: slides.length });
+    slidesBox.querySelector("[data-action=slide-prev]").disabled = viewIndex === 0;
+    slidesBox.querySelector("[data-action=slide-next]").disabled = viewIndex === slides.length - 1;
+    slidesBox.dataset.viewing = slides[viewIndex] ? slides[viewIndex].id : "";
+    var offLive = slidesBox.querySelector("[data-test=off-live]");
+    if (offLive) {
+      offLive.hidden = viewIndex === liveIndex;
+      offLive.querySelector("[data-test=live-position]").textContent =
+        fill(slidesBox.dataset.textLive, { n: liveIndex + 1 });
+    }
+  }
+  function showSlide(section) {  // the live slide changed (or the room was drawn again)
+    if (!slidesBox) { return; }
+    liveIndex = slideIndex(section);
+    if (following || instructor) { viewIndex = liveIndex; }
+    drawSlides();
+  }
+  function goToSlide(index) {  // the user moved: instructors move everyone, learners only look
+    index = Math.max(0, Math.min(slides.length - 1, index));
+    if (instructor) { send("slide", { section: slides[index].id }); return; }
+    viewIndex = index;
+    following = viewIndex === liveIndex;
+    drawSlides();
+    $("slide-body").scrollTop = 0;
+  }
+  if (slidesBox) { cutSlides(); drawSlides(); }
 
   function draw(snapshot) {
     me = snapshot.you;
@@ -156,18 +217,18 @@
   root.addEventListener("click", function (event) {
     var target = event.target.closest("[data-action], [data-slide]");
     if (!target) { return; }
-    if (target.dataset.slide !== undefined) { send("slide", { section: target.dataset.slide }); return; }
+    if (target.dataset.slide !== undefined) { goToSlide(slideIndex(target.dataset.slide)); return; }
     switch (target.dataset.action) {
       case "hand": handRaised = !handRaised; send("hand", { raised: handRaised }); break;
       case "start": send("session_state", { state: "live" }); break;
       case "end": send("session_state", { state: "ended" }); break;
       case "mute": send("mute_chat", { muted: !chatMuted }); break;
       case "clear-hands": send("clear_hands"); break;
-      case "follow": followLive = true; showSlide(liveSlide); break;
+      case "slide-prev": goToSlide(viewIndex - 1); break;
+      case "slide-next": goToSlide(viewIndex + 1); break;
+      case "follow": following = true; viewIndex = liveIndex; drawSlides(); break;
     }
   });
-  var slides = document.querySelector(".slide-body");
-  if (slides) { slides.addEventListener("wheel", function () { followLive = false; }, { passive: true }); }
   var pollForm = $("poll-form");
   if (pollForm) {
     pollForm.addEventListener("submit", function (event) {
