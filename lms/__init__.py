@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -147,10 +148,15 @@ def register_extensions(app: Flask) -> None:
 
     from lms.auth.models import User
 
+    # Every request loads the user, so the statement is built once; `Session.get` with options
+    # builds a new one each time. The unit comes along: every page shows it.
+    user_by_id = select(User).options(joinedload(User.unit)).where(User.id == bindparam("user_id"))
+
     @login_manager.user_loader
     def load_user(user_id: str):
-        # The unit comes along: every page shows it.
-        user = db.session.get(User, int(user_id), options=[joinedload(User.unit)]) if user_id.isdigit() else None
+        if not user_id.isdigit():
+            return None
+        user = db.session.execute(user_by_id, {"user_id": int(user_id)}).scalar_one_or_none()
         return user if user is not None and user.active else None
 
 
