@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -191,14 +192,15 @@ class UserFilter:
 def find_users(criteria: UserFilter, unit_ids: set[int] | None = None) -> Select:
     """Return a query for the users matching a filter (name, username or e-mail), by username."""
     query = select(User).options(joinedload(User.unit)).order_by(User.username)
-    text = " ".join(criteria.text.split()).lower()
+    text = unicodedata.normalize("NFC", " ".join(criteria.text.split()))
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        typed = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        lowered = typed.lower()
         query = query.where(or_(
-            func.lower(User.username).like(pattern, escape="\\"),
-            func.lower(User.full_name).like(pattern, escape="\\"),
-            func.lower(User.email).like(pattern, escape="\\"),
-            User.full_name.like(pattern, escape="\\"),  # SQLite lowers ASCII only: also match as typed
+            func.lower(User.username).like(lowered, escape="\\"),
+            func.lower(User.full_name).like(lowered, escape="\\"),
+            func.lower(User.email).like(lowered, escape="\\"),
+            User.full_name.like(typed, escape="\\"),  # SQLite lowers ASCII only: also match as typed
         ))
     if criteria.role:
         query = query.where(User.role == criteria.role)

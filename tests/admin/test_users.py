@@ -47,6 +47,9 @@ def test_search_filters_and_paginates(world, auth, client):
     assert only_city.count('data-test="user-row"') == 0
     assert client.get("/admin/users?page=abc&role=nonsense&active=x&unit_id=x").status_code == 200
     assert client.get("/admin/users?q=%25_").status_code == 200
+    for query in ("Nguyễn Thị", "nguyễn thị", "HV.MAI"):
+        page = client.get("/admin/users", query_string={"q": query}).get_data(as_text=True)
+        assert 'data-username="hv.mai"' in page, query
 
 
 def test_create_with_a_generated_password_shown_once(world, auth, client):
