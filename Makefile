@@ -35,6 +35,7 @@ test: $(VENV)/.dev translations
 
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/http.py
+	$(BIN)/python bench/live_room.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check lms tests bench config.py wsgi.py

@@ -1,0 +1,561 @@
+"""Live-room benchmark: joins and chat fan-out in one Socket.IO room, against a bare python-socketio room.
+
+Run it with `make bench` (after bench/http.py) or `.venv/bin/python bench/live_room.py --help`. It
+
+1. builds a fresh SQLite database like bench/http.py (production configuration, random secret key,
+   migrate, sync content/, seed the demo), then adds learners to the demo class CCHC-2026-01 until
+   it has as many as the largest client count, and schedules one live session of that class,
+2. logs every learner and the instructor gv.lan in through the form (CSRF token, Secure cookie
+   carried by the bench),
+3. for each client count N and each target (first the bare room, then the LMS), starts a fresh
+   `gunicorn -k gevent -w 1` on a free port of 127.0.0.1, connects the instructor and N learners
+   over WebSocket to the namespace /live, has all N emit `join` at once and waits for every
+   acknowledgement (with its snapshot),
+4. has the instructor send chat lines at --rate per second for --duration seconds; each line
+   carries its send time on this process's monotonic clock, and every learner's client computes
+   the delivery latency on the same clock, and
+5. prints per N: connect and join time, latency p50/p99, deliveries/s, lost deliveries, worker CPU
+   per delivery, worker memory per connection, and the LMS's ratios to the bare room.
+
+The load generator (python-socketio's asyncio client over aiohttp, all clients in one event loop)
+runs in this process, never in a server process. Its CPU share is printed, like the other CPU
+load of the machine, so a run limited by the generator or by other work can be recognised.
+
+Exit status: 0 when the figures were measured (whether or not the targets were met), 1 when the
+benchmark itself failed (set-up, server start, login, a refused connect or join, a server that
+died). Servers are stopped by PID and the temporary directory removed in every case.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, this folder comes first on sys.path, where bench/http.py would shadow the
+# standard library's `http` package (aiohttp and requests need it). Take the folder off the path.
+if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+    sys.path.remove(sys.path[0])
+
+import argparse
+import asyncio
+import contextlib
+import importlib.util
+import json
+import logging
+import os
+import resource
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+
+BENCH_DIR = Path(__file__).resolve().parent
+
+
+def _load_http_bench():
+    """bench/http.py as a module: its server, login and /proc helpers are shared, not copied.
+
+    It cannot be imported by its own name (`http` is the standard library's), so it is loaded
+    from its path under another one.
+    """
+    spec = importlib.util.spec_from_file_location("bench_http", BENCH_DIR / "http.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+hb = _load_http_bench()
+BenchError = hb.BenchError
+ROOT = hb.ROOT
+HOST = hb.HOST
+
+NAMESPACE = "/live"
+INSTRUCTOR = "gv.lan"
+DEMO_CLASS = "CCHC-2026-01"
+TARGET_P99_MS = 50.0  # at the largest client count
+TARGET_CPU_US = 30.0  # worker CPU per delivery, at the largest client count
+TARGET_JOIN_S = 2.0  # all joins of the largest client count
+CONNECT_TIMEOUT = 60.0
+JOIN_TIMEOUT = 120.0  # generous: a slow join is a figure to report, not a failure
+DRAIN_TIMEOUT = 10.0  # after the last line is sent, how long deliveries may still arrive
+
+BARE_APP = '''\
+"""A bare python-socketio room under gevent, served like the LMS for comparison: no database,
+no login; `join` enters one room, `chat` is broadcast to it with a payload shaped like the LMS's."""
+
+import datetime
+import itertools
+
+import socketio
+
+sio = socketio.Server(async_mode="gevent")
+ids = itertools.count(1)
+
+
+def health(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+
+
+app = socketio.WSGIApp(sio, health)
+
+
+@sio.on("join", namespace="/live")
+def join(sid, data):
+    sio.enter_room(sid, "room", namespace="/live")
+    return {"ok": True, "snapshot": {}}
+
+
+@sio.on("chat", namespace="/live")
+def chat(sid, data):
+    message = {"id": next(ids), "client_id": data["client_id"], "user": {"id": 1, "name": "Giảng viên"},
+               "body": data["body"], "at": datetime.datetime.now(datetime.UTC).isoformat()}
+    sio.emit("chat", message, to="room", namespace="/live")
+    return {"ok": True, "message": message}
+'''
+
+
+# --------------------------------------------------------------------------------------------
+# Set-up: learners enough for the largest N, and one scheduled session (run with the LMS env)
+
+
+def prepare_room(learners: int) -> dict:
+    """Inside the app (production config from the environment): enrol learners, schedule a session.
+
+    Runs in a child process with the bench's LMS_* environment, like the `flask` set-up commands.
+    The extra accounts reuse the demo learners' password hash, so no hashing is spent on them.
+    """
+    sys.path.insert(0, str(ROOT))
+    from sqlalchemy import select
+
+    from lms import create_app
+    from lms.auth.models import Role, User
+    from lms.courses.logic import enrol_users
+    from lms.courses.models import CourseClass
+    from lms.database import begin_write, utcnow
+    from lms.extensions import db
+    from lms.live.models import LiveSession
+
+    app = create_app("production")
+    with app.app_context():
+        begin_write()
+        course_class = db.session.scalar(select(CourseClass).where(CourseClass.code == DEMO_CLASS))
+        if course_class is None:
+            raise SystemExit(f"class {DEMO_CLASS} is not in the database (demo seed?)")
+        template = db.session.scalar(select(User).where(User.username == "hv01"))
+        existing = list(db.session.scalars(select(User).where(User.role == Role.LEARNER).order_by(User.username)))
+        extra = [
+            User(username=f"bench{number:03d}", full_name=f"Học viên Thử tải {number:03d}", role=Role.LEARNER,
+                 unit_id=template.unit_id, password_hash=template.password_hash)
+            for number in range(1, max(0, learners - len(existing)) + 1)
+        ]
+        db.session.add_all(extra)
+        db.session.flush()
+        enrol_users(course_class, extra, source="admin")
+        instructor = db.session.scalar(select(User).where(User.username == INSTRUCTOR))
+        session = LiveSession(class_id=course_class.id, title="Buổi trực tuyến (thử tải)", starts_at=utcnow(),
+                              duration_minutes=120, created_by_id=instructor.id)
+        db.session.add(session)
+        db.session.commit()
+        return {"session_id": session.id,
+                "learners": [u.username for u in existing + extra][:learners]}
+
+
+def set_up_room(env: dict, learners: int, workdir: Path) -> dict:
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--prepare-room", str(learners)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    (workdir / "setup.log").open("a").write(f"$ live_room.py --prepare-room {learners}\n{done.stdout}{done.stderr}\n")
+    if done.returncode != 0:
+        raise BenchError(f"preparing the room failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------------------------
+# Measurement
+
+
+@dataclass
+class Run:
+    target: str  # "bare" or "lms"
+    clients: int
+    connect_s: float
+    join_s: float
+    messages: int  # chat lines sent (and acknowledged) while measuring
+    deliveries: int  # lines received by the learners' clients
+    lost: int  # messages × clients − deliveries
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    deliveries_per_s: float
+    cpu_us_per_delivery: float
+    kb_per_connection: float
+    server_cpu: float  # share of one core, while measuring
+    client_cpu: float
+    other_cpu: float
+    send_errors: int
+    send_error_kinds: dict
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise BenchError(f"no VmRSS for process {pid}")
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Receiver:
+    """Every learner's client appends to the same lists: they all share this process's clock."""
+
+    def __init__(self, expected_per_message: int):
+        self.expected = expected_per_message
+        self.latencies: list[float] = []
+        self.received: dict[int, int] = {}  # message number → deliveries
+        self.last_at = 0.0
+        self.all_in = asyncio.Event()
+        self.target = 0  # deliveries expected in total once sending stops
+
+    def chat(self, data: dict) -> None:
+        now = time.monotonic()
+        parts = str(data.get("body", "")).split()
+        if len(parts) != 3 or parts[0] != "bench":
+            return
+        number, sent = int(parts[1]), float(parts[2])
+        self.latencies.append(now - sent)
+        self.received[number] = self.received.get(number, 0) + 1
+        self.last_at = now
+        if self.target and len(self.latencies) >= self.target:
+            self.all_in.set()
+
+
+async def _connect(url: str, cookie: str | None, wait: float) -> object:
+    import socketio
+
+    client = socketio.AsyncClient(reconnection=False)
+    headers = {"User-Agent": hb.USER_AGENT}
+    if cookie:
+        headers["Cookie"] = cookie
+    try:
+        await client.connect(url, headers=headers, transports=["websocket"], namespaces=[NAMESPACE],
+                             wait_timeout=wait)
+    except Exception as exc:  # socketio.exceptions.ConnectionError and aiohttp's errors alike
+        raise BenchError(f"connect to {url} failed: {type(exc).__name__}: {exc}") from exc
+    return client
+
+
+async def _join(client, session_id: int) -> dict:
+    import socketio
+
+    try:
+        ack = await client.call("join", {"session_id": session_id}, namespace=NAMESPACE, timeout=JOIN_TIMEOUT)
+    except socketio.exceptions.TimeoutError:
+        raise BenchError(f"a join got no acknowledgement within {JOIN_TIMEOUT:g} s") from None
+    if not isinstance(ack, dict) or not ack.get("ok") or "snapshot" not in ack:
+        raise BenchError(f"join refused: {ack!r}")
+    return ack
+
+
+async def measure(target: str, url: str, worker: int, cookies: list[str | None], teacher_cookie: str | None,
+                  session_id: int, rate: float, duration: float, tag: str) -> Run:
+    clients = len(cookies)
+    teacher = await _connect(url, teacher_cookie, CONNECT_TIMEOUT)
+    learners: list = []
+    try:
+        # The instructor's connection and join also warm the worker (imports, first queries):
+        # the memory baseline is taken after them.
+        await _join(teacher, session_id)
+        rss0 = rss_kib(worker)
+        start = time.monotonic()
+        results = await asyncio.gather(*(_connect(url, c, CONNECT_TIMEOUT) for c in cookies),
+                                       return_exceptions=True)
+        learners = [r for r in results if not isinstance(r, BaseException)]
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            raise BenchError(f"{len(failed)} of {clients} connects failed, first: {failed[0]}")
+        connect_s = time.monotonic() - start
+        box = Receiver(clients)
+        for client in learners:
+            client.on("chat", box.chat, namespace=NAMESPACE)
+        start = time.monotonic()
+        await asyncio.gather(*(_join(c, session_id) for c in learners))
+        join_s = time.monotonic() - start
+        await asyncio.sleep(1.0)  # presence broadcasts of the last joins settle before measuring
+        rss1 = rss_kib(worker)
+
+        send_errors: list = []
+
+        def acked(*args):
+            ack = args[0] if args else None
+            if not (isinstance(ack, dict) and ack.get("ok")):
+                send_errors.append(ack.get("error", "?") if isinstance(ack, dict) else repr(ack))
+
+        count = max(1, round(rate * duration))
+        cpu0, server0, all0 = own_cpu(), hb.cpu_seconds([worker]), hb.system_busy_seconds()
+        wall0 = time.monotonic()
+        for number in range(count):
+            # Lines go out on a fixed schedule (an open loop), whatever the answers' delay.
+            await asyncio.sleep(max(0.0, wall0 + number / rate - time.monotonic()))
+            await teacher.emit("chat", {"session_id": session_id, "client_id": f"{tag}-{number}",
+                                        "body": f"bench {number} {time.monotonic():.6f}"},
+                               namespace=NAMESPACE, callback=acked)
+        box.target = count * clients
+        if len(box.latencies) < box.target:
+            with contextlib.suppress(TimeoutError):  # what is still missing then counts as lost
+                await asyncio.wait_for(box.all_in.wait(), DRAIN_TIMEOUT)
+        wall1 = box.last_at if len(box.latencies) >= box.target else time.monotonic()
+        cpu1, server1, all1 = own_cpu(), hb.cpu_seconds([worker]), hb.system_busy_seconds()
+        seconds = max(1e-9, wall1 - wall0)
+    finally:
+        await asyncio.gather(*(c.disconnect() for c in [teacher, *learners]), return_exceptions=True)
+
+    latencies = sorted(box.latencies)
+    delivered = len(latencies)
+    server_s = server1 - server0
+    client_share = (cpu1 - cpu0) / seconds
+    server_share = server_s / seconds
+    return Run(
+        target=target, clients=clients, connect_s=connect_s, join_s=join_s, messages=count,
+        deliveries=delivered, lost=count * clients - delivered,
+        p50_ms=1000 * hb.percentile(latencies, 0.50), p99_ms=1000 * hb.percentile(latencies, 0.99),
+        max_ms=1000 * latencies[-1] if latencies else float("nan"),
+        deliveries_per_s=delivered / seconds,
+        cpu_us_per_delivery=1e6 * server_s / delivered if delivered else float("nan"),
+        kb_per_connection=(rss1 - rss0) * 1.024 / clients,  # KiB → kB
+        server_cpu=server_share, client_cpu=client_share,
+        other_cpu=max(0.0, (all1 - all0) / seconds - client_share - server_share),
+        send_errors=len(send_errors),
+        send_error_kinds={kind: send_errors.count(kind) for kind in set(send_errors)},
+    )
+
+
+def serve(name: str, app: str, cwd: Path, env: dict, workdir: Path, servers: list) -> object:
+    server = hb.start_server(name, app, cwd, env, workdir)
+    servers.append(server)
+    hb.wait_ready(server, "/healthz", 60)
+    if len(server.workers) != 1:
+        raise BenchError(f"{name}: expected one gunicorn worker, found {server.workers}")
+    return server
+
+
+def measure_target(target: str, app: str, cwd: Path, env: dict, workdir: Path, cookies: list, teacher_cookie,
+                   session_id: int, args, n: int) -> Run:
+    """A fresh server per measurement, so the memory per connection starts from the same state."""
+    servers: list = []
+    try:
+        server = serve(target, app, cwd, env, workdir, servers)
+        url = server.base
+        run = asyncio.run(measure(target, url, server.workers[0], cookies[:n], teacher_cookie, session_id,
+                                  args.rate, args.duration, f"{target}{n}x{secrets.token_hex(3)}"))
+        if server.proc.poll() is not None:
+            raise BenchError(f"{target} server died while measuring:\n{hb.tail(server.log)}")
+        return run
+    finally:
+        for server in servers:
+            hb.stop_server(server)
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b and b == b and a == a else "–"
+
+
+def print_runs(runs: list[Run]) -> None:
+    head = ["target", "N", "connect s", "join s", "p50 ms", "p99 ms", "max ms", "deliv/s", "lost",
+            "CPU µs/deliv", "kB/conn", "server CPU", "client CPU", "other CPU"]
+    rows = [[r.target, str(r.clients), f"{r.connect_s:.2f}", f"{r.join_s:.2f}", f"{r.p50_ms:.1f}",
+             f"{r.p99_ms:.1f}", f"{r.max_ms:.1f}", f"{r.deliveries_per_s:,.0f}", str(r.lost),
+             f"{r.cpu_us_per_delivery:.1f}", f"{r.kb_per_connection:.1f}", f"{100 * r.server_cpu:.0f} %",
+             f"{100 * r.client_cpu:.0f} %", f"{100 * r.other_cpu:.0f} %"] for r in runs]
+    table(head, rows)
+    print("\nLMS as a ratio to the bare room (same N):")
+    head = ["N", "join time", "p50", "p99", "CPU/delivery", "memory/conn"]
+    rows = []
+    for lms in (r for r in runs if r.target == "lms"):
+        bare = next(r for r in runs if r.target == "bare" and r.clients == lms.clients)
+        rows.append([str(lms.clients), ratio(lms.join_s, bare.join_s), ratio(lms.p50_ms, bare.p50_ms),
+                     ratio(lms.p99_ms, bare.p99_ms), ratio(lms.cpu_us_per_delivery, bare.cpu_us_per_delivery),
+                     ratio(lms.kb_per_connection, bare.kb_per_connection)])
+    table(head, rows)
+
+
+def table(head: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
+
+    def join(cells):
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths,
+                                                                                             strict=True)))
+
+    print(join(head))
+    print("-" * len(join(head)))
+    for row in rows:
+        print(join(row))
+
+
+def verdicts(runs: list[Run]) -> list[tuple[str, bool]]:
+    largest = max(r.clients for r in runs)
+    lms = next(r for r in runs if r.target == "lms" and r.clients == largest)
+    return [
+        (f"{largest} joins in {lms.join_s:.2f} s (target < {TARGET_JOIN_S:g} s)", lms.join_s < TARGET_JOIN_S),
+        (f"p99 {lms.p99_ms:.1f} ms at {largest} clients (target ≤ {TARGET_P99_MS:g} ms)",
+         lms.p99_ms <= TARGET_P99_MS),
+        (f"{lms.cpu_us_per_delivery:.1f} µs worker CPU per delivery (target ≤ {TARGET_CPU_US:g} µs)",
+         lms.cpu_us_per_delivery <= TARGET_CPU_US),
+        (f"{lms.lost} lost deliveries (target 0)", lms.lost == 0),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", default="100,300,500",
+                        help="comma-separated client counts, each measured on a fresh server (100,300,500)")
+    parser.add_argument("--rate", type=float, default=20.0, help="instructor's chat lines per second (20)")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of chat measured per run (10)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument("--prepare-room", type=int, help=argparse.SUPPRESS)  # the set-up child process
+    args = parser.parse_args(argv)
+    if args.prepare_room is not None:
+        return args
+    try:
+        args.clients = sorted({int(x) for x in args.clients.split(",") if x.strip()})
+    except ValueError:
+        parser.error("--clients takes comma-separated numbers, e.g. 100,300,500")
+    if not args.clients or not all(1 <= n <= 2000 for n in args.clients):
+        parser.error("client counts from 1 to 2000")
+    if not (0 < args.rate <= 200 and 0 < args.duration <= 300):
+        parser.error("rate 0–200 lines/s, duration 0–300 s")
+    return args
+
+
+def raise_file_limit(clients: int) -> None:
+    """Each client is a socket here and one in the worker (which inherits this limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 4 * clients + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        new = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+        if new < wanted:
+            print(f"  note: open files limited to {new} (hard limit); {clients} clients may not fit")
+
+
+def log_in_all(base: str, usernames: list[str]) -> list[str]:
+    """Log every account in through the form; a few at a time, the worker hashes one by one anyway."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(lambda name: hb.log_in(base, name), usernames))
+
+
+def run(args: argparse.Namespace) -> int:
+    largest = max(args.clients)
+    # Engine.IO's client logs every normal close at error level ("packet queue is empty"): with
+    # hundreds of clients that drowns the report. Failures still show as refused joins or lost lines.
+    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
+    raise_file_limit(largest)
+    info = hb.machine()
+    hb.print_machine(info)
+    print()
+    workdir = Path(tempfile.mkdtemp(prefix="lms-bench-live-"))
+    servers: list = []
+    runs: list[Run] = []
+    try:
+        env = hb.lms_environment(f"sqlite:///{workdir / 'bench.sqlite3'}")
+        # Hundreds of logins come from 127.0.0.1 within a minute; the login limit would refuse them.
+        env["LMS_LOGIN_RATE_LIMIT"] = "100000 per minute"
+        print("Setting up a fresh database (migrate, sync content/, seed demo) …", flush=True)
+        hb.set_up_database(env, workdir)
+        room = set_up_room(env, largest, workdir)
+        session_id, usernames = room["session_id"], room["learners"]
+        if len(usernames) < largest:
+            raise BenchError(f"only {len(usernames)} learners in {DEMO_CLASS}, {largest} needed")
+        print(f"Class {DEMO_CLASS}: {len(usernames)} learners enrolled, live session {session_id} scheduled",
+              flush=True)
+
+        # Session cookies signed by this run's key stay valid on the fresh servers started later.
+        lms = serve("lms-login", "wsgi:app", ROOT, env, workdir, servers)
+        started = time.monotonic()
+        cookies = log_in_all(lms.base, usernames)
+        teacher_cookie = hb.log_in(lms.base, INSTRUCTOR)
+        hb.stop_server(servers.pop())
+        print(f"Logged in {len(cookies)} learners and {INSTRUCTOR} in {time.monotonic() - started:.1f} s", flush=True)
+
+        (workdir / "bare_room.py").write_text(BARE_APP)
+        bare_env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+        print(f"Load: instructor chat at {args.rate:g} lines/s for {args.duration:g} s to N learners, "
+              f"N = {', '.join(map(str, args.clients))}; WebSocket transport; each run on a fresh "
+              "gunicorn -k gevent -w 1 --no-control-socket; generator: python-socketio AsyncClient "
+              "(aiohttp), this process\n", flush=True)
+        for n in args.clients:
+            for target, app, cwd, target_env, target_cookies, teacher in (
+                    ("bare", "bare_room:app", workdir, bare_env, [None] * n, None),
+                    ("lms", "wsgi:app", ROOT, env, cookies, teacher_cookie)):
+                print(f"  {target:4} N={n:<4} …", end=" ", flush=True)
+                result = measure_target(target, app, cwd, target_env, workdir, target_cookies, teacher,
+                                        session_id, args, n)
+                runs.append(result)
+                print(f"join {result.join_s:.2f} s, p99 {result.p99_ms:.1f} ms, "
+                      f"{result.cpu_us_per_delivery:.1f} µs/delivery, lost {result.lost}", flush=True)
+    finally:
+        for server in servers:
+            hb.stop_server(server)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print()
+    print_runs(runs)
+    if any(r.send_errors for r in runs):
+        print("  warning: some chat lines were refused: "
+              + ", ".join(f"{r.target} N={r.clients}: {r.send_error_kinds}" for r in runs if r.send_errors))
+    if any(r.client_cpu > 0.9 for r in runs):
+        print("  warning: the load generator used over 90 % of a core in some runs; latency there may be "
+              "the generator's, not the server's")
+    if any(r.other_cpu > 0.25 for r in runs):
+        print("  warning: other processes used the CPU while measuring (other CPU column); on a 2-core "
+              "machine that raises latency unevenly — run again on a quiet machine")
+    print("\nTargets (LMS):")
+    checks = verdicts(runs)
+    for text, met in checks:
+        print(f"  {'met    ' if met else 'NOT met'}  {text}")
+    if args.json:
+        args.json.write_text(json.dumps(
+            {"machine": info, "rate": args.rate, "duration": args.duration, "session_id": session_id,
+             "runs": [asdict(r) for r in runs],
+             "targets": [{"check": text, "met": met} for text, met in checks]},
+            indent=2, ensure_ascii=False))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.prepare_room is not None:
+        print(json.dumps(prepare_room(args.prepare_room)))
+        return 0
+
+    def terminate(signum, frame):  # let `finally` stop the servers on SIGTERM too
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        return run(args)
+    except BenchError as exc:
+        print(f"\nBenchmark failed: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
