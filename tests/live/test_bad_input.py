@@ -5,6 +5,8 @@ as one `room_error` event to the sender; the other people in the room receive no
 room's snapshot (rebuilt from the database) is exactly what it was.
 """
 
+import os
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -240,3 +242,64 @@ def test_a_connection_sending_too_many_events_is_throttled_whatever_they_are(rea
     assert snapshot(ready["session"], "gv.an") == before
     # The instructor's own connection has its own allowance.
     assert call(teacher, "heartbeat", session_id=ready["session"])["ok"]
+
+
+def test_a_message_over_the_servers_limit_drops_only_that_connection(world, database_url):
+    """Engine.IO's size limit, which the test client skips: a real gevent server, a real client.
+
+    The largest real event (a full poll in Vietnamese) passes; a message over the limit never
+    reaches the room: the server closes that connection, which reconnects and rejoins by itself,
+    while the other member's connection is untouched and receives nothing.
+    """
+    from tests.live.test_origin import free_port
+    from tests.live.test_restart import RoomClient, Server
+    from tests.live.test_scale_out import login_cookie
+
+    session = LiveSession(class_id=world.course_class.id, title="Buổi 1", duration_minutes=60,
+                          starts_at=datetime.now(UTC) + timedelta(minutes=5))
+    db.session.add(session)
+    db.session.commit()
+    env = {**os.environ, "LMS_CONFIG": "production", "LMS_SECRET_KEY": "s" * 40, "LMS_DATABASE_URL": database_url,
+           "LMS_SECURE_COOKIES": "0"}
+    env.pop("LMS_SOCKETIO_MESSAGE_QUEUE", None)
+    server = Server(env, free_port())
+    clients = []
+    try:
+        server.start()
+        teacher = RoomClient(server.base, login_cookie(server.base, "gv.an"), session.id)
+        clients.append(teacher)
+        teacher.next_join(10)
+        heard = []
+        teacher.sio.on("chat", heard.append, namespace=NS)
+        learner = RoomClient(server.base, login_cookie(server.base, "hv.mai"), session.id)
+        clients.append(learner)
+        learner.next_join(10)
+        options = [f"Phương án {i}: " + "ữ" * 980 for i in range(10)]  # about 30 kB of UTF-8
+        poll = teacher.call("poll_open", client_id="big", question="Chọn phương án nào?", options=options)["poll"]
+        assert poll["options"] == options
+
+        teacher_sid, learner_sid = teacher.sid, learner.sid
+        learner.sio.emit("chat", {"session_id": session.id, "client_id": "huge", "body": "a" * 200_000},
+                         namespace=NS)
+        deadline = time.monotonic() + 10
+        while learner.sio.connected and learner.sid == learner_sid and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not learner.sio.connected or learner.sid != learner_sid, "the server kept the connection"
+        assert teacher.sio.connected and teacher.sid == teacher_sid
+        # python-socketio does not reconnect after a disconnect by the server; the page's client
+        # would. Either way the learner comes back on a new connection.
+        learner.sio.disconnect()
+        learner = RoomClient(server.base, login_cookie(server.base, "hv.mai"), session.id)
+        clients.append(learner)
+        learner.next_join(10)
+        learner.call("chat", client_id="after", body="Vẫn ở đây")
+        deadline = time.monotonic() + 10
+        while not heard and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [m["body"] for m in heard] == ["Vẫn ở đây"]
+        db.session.commit()
+        assert [m.client_id for m in db.session.scalars(select(ChatMessage))] == ["after"]
+    finally:
+        for client in clients:
+            client.sio.disconnect()
+        server.stop()

@@ -176,8 +176,26 @@
     showSlide(snapshot.session.slide);
   }
 
-  function rejoin() { send("join", {}, function (ack) { draw(ack.snapshot); }); }
-  socket.on("connect", rejoin);  // first connection and every reconnection
+  // Many room events redraw from a fresh snapshot. Joins are coalesced: one at a time, and a
+  // burst of events (a class arriving together) costs one more join a second later, not one
+  // each, which also keeps the page well inside the server's per-connection event allowance.
+  var joining = false;
+  var joinAgain = false;
+  function rejoin() {
+    if (joining) { joinAgain = true; return; }
+    joining = true;
+    socket.emit("join", { session_id: sessionId }, function (ack) {
+      if (ack && ack.ok) { draw(ack.snapshot); }
+      if (!joinAgain) { joining = false; return; }
+      // Events came in meanwhile: one more join after a pause covers them all (and any during it).
+      setTimeout(function () { joining = false; joinAgain = false; rejoin(); }, 1000);
+    });
+  }
+  socket.on("connect", function () {  // first connection and every reconnection
+    joining = false;  // a join in flight when the connection dropped will never be answered
+    joinAgain = false;
+    rejoin();
+  });
   socket.on("disconnect", function () { status(root.dataset.textOffline); });
   socket.on("presence", function () { rejoin(); });
   socket.on("chat", addChat);
