@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
+from limits import parse_many
 from sqlalchemy import func, select
 
 from lms.auth.decorators import roles_required
@@ -47,13 +49,31 @@ bp = Blueprint("certificates", __name__, template_folder="templates", static_fol
 PUBLIC_CACHE = "no-cache"  # a revocation shows at once: every look-up asks the server again
 
 
-def _verify_limit() -> str:
-    return current_app.config["VERIFY_RATE_LIMIT"]
+def _miss_limits():
+    return parse_many(current_app.config["VERIFY_RATE_LIMIT"])
 
 
-def _missed(response: Response) -> bool:
-    """Only look-ups of codes that do not exist count towards the rate limit."""
-    return response.status_code == 404
+def _guessing() -> bool:
+    """Tell whether this client looked up too many unknown codes lately (only misses count)."""
+    if not limiter.enabled:
+        return False
+    return not all(limiter.limiter.test(item, "verify-miss", get_remote_address()) for item in _miss_limits())
+
+
+def _count_miss() -> None:
+    if limiter.enabled:
+        for item in _miss_limits():
+            limiter.limiter.hit(item, "verify-miss", get_remote_address())
+
+
+def _lookup(code: str) -> Certificate | None:
+    """The certificate of a code; a miss is counted and, past the limit, every look-up is refused (429)."""
+    if _guessing():
+        abort(429)
+    certificate = certificate_by_code(code) if looks_like_code(code) else None
+    if certificate is None:
+        _count_miss()
+    return certificate
 
 
 def _zone() -> ZoneInfo:
@@ -228,16 +248,10 @@ def _printed(certificate: Certificate) -> PrintedFacts:
 
 # --- Public: verification page and Open Badges ------------------------------------------------
 
-def _by_code_or_404(code: str) -> Certificate:
-    certificate = certificate_by_code(code) if looks_like_code(code) else None
-    return certificate or abort(404)
-
-
 @bp.get("/verify/<code>")
-@limiter.limit(_verify_limit, deduct_when=_missed)
 def verify(code: str):
     """Public: whether a certificate is valid or revoked, with the least personal data."""
-    certificate = _by_code_or_404(code)
+    certificate = _lookup(code) or abort(404)
     response = Response(render_template(
         "certificates/verify.html", certificate=certificate,
         has_badge=bool(certificate.enrolment.user.email),
@@ -309,10 +323,9 @@ def badge_image(slug: str):
 
 
 @bp.get("/badges/assertions/<code>")
-@limiter.limit(_verify_limit, deduct_when=_missed)
 def badge_assertion(code: str):
     """Open Badges hosted Assertion of one certificate; 410 once revoked."""
-    certificate = certificate_by_code(code) if looks_like_code(code) else None
+    certificate = _lookup(code)
     if certificate is None:
         return _json({"error": "not found"}, 404)
     own_url = public_url("certificates.badge_assertion", code=code)

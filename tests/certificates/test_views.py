@@ -319,6 +319,8 @@ def test_guessing_codes_is_rate_limited_but_checking_is_not(certified, client):
         assert client.get(f"/verify/{code}").status_code == 200
     statuses = [client.get(f"/verify/{'B' * 31}{i % 10}").status_code for i in range(21)]
     assert statuses[:20] == [404] * 20 and statuses[20] == 429
+    assert client.get(f"/verify/{code}").status_code == 429  # a guesser is stopped, whatever they try
+    assert client.get(f"/badges/assertions/{code}").status_code == 429
 
 
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "<img src=x onerror=alert(1)>"])
