@@ -189,8 +189,9 @@ def register_blueprints(app: Flask) -> None:
     from lms.live.views import bp as live_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
+    from lms.reports.views import bp as reports_bp
 
-    for blueprint in (auth_bp, courses_bp, progress_bp, quizzes_bp, live_bp, certificates_bp, admin_bp):
+    for blueprint in (auth_bp, courses_bp, progress_bp, quizzes_bp, live_bp, certificates_bp, admin_bp, reports_bp):
         app.register_blueprint(blueprint)
     from lms.live.events import register_events
 
