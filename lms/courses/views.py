@@ -100,7 +100,7 @@ def class_page(class_id: int):
 def module_page(class_id: int, slug: str):
     """One module to read, with previous/next and "mark as done"."""
     page = load_module_page(class_id, slug)
-    return render_template("courses/module.html", page=page, course_class=page.course_class, module=page.module)
+    return render_template("courses/module.html", page=page)
 
 
 @bp.get("/courses/<slug>/assets/<path:path>")
