@@ -37,14 +37,15 @@ def _today() -> date:
 @login_required
 def dashboard():
     """The user's home: their classes with progress, and what to do next."""
-    overviews = [overview(e) for e in my_enrolments(current_user)]
+    enrolments = my_enrolments(current_user)
+    overviews = [overview(e) for e in enrolments]
     taught = classes_taught(current_user) if current_user.role in (Role.INSTRUCTOR, Role.ADMIN) else []
     return render_template(
         "courses/dashboard.html",
         overviews=overviews,
         taught=taught,
         to_mark=len(essays_to_mark([c.id for c in taught])) if taught else 0,
-        upcoming=upcoming_sessions(current_user),
+        upcoming=upcoming_sessions(current_user, enrolments=enrolments, taught=taught),
         open_count=len(open_classes(current_user, _today())) if current_user.role == Role.LEARNER else 0,
     )
 
