@@ -38,7 +38,8 @@ def complete_in_class(world, class_id: int) -> None:
     db.session.commit()
 
 
-def test_admin_certifies_learner_downloads_qr_verifies_admin_revokes(page: Page, world, live_server):
+def test_admin_certifies_learner_downloads_qr_verifies_admin_revokes(page: Page, world, live_server, tmp_path):
+    screenshots = tmp_path
     world.learner.full_name = NAME
     world.learner.email = "hong.anh@example.org"
     db.session.commit()
@@ -62,7 +63,10 @@ def test_admin_certifies_learner_downloads_qr_verifies_admin_revokes(page: Page,
     expect(row).to_have_count(1)
     expect(row).to_have_attribute("data-complete", "no")
     complete_in_class(world, class_id)
+    page.set_viewport_size(PHONE)  # the review table scrolls inside its box; the page does not
     page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshots / "review-phone.png"), full_page=True)
     expect(row).to_have_attribute("data-complete", "yes")
     row.get_by_test_id("certify-one").click()
     expect(row.get_by_test_id("certificate-link")).to_have_text(re.compile(r"^CCHC-\d{4}-\d{6}$"))
