@@ -12,11 +12,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
-from lms.auth.models import User
+from lms.auth.models import Role, User
 from lms.courses.logic import active_enrolment, may_manage_class
+from lms.courses.models import CourseClass
 from lms.extensions import db
 from lms.live.models import (
     AttendanceInterval,
@@ -69,9 +71,18 @@ def record_id(value, field: str) -> int:
     return value
 
 
+# Every room event starts here, so the statement is built once; it brings the class and its
+# instructors along, which the membership rule reads (three lazy loads per event otherwise).
+_SESSION_WITH_CLASS = select(LiveSession).options(
+    joinedload(LiveSession.course_class).joinedload(CourseClass.instructors)
+).where(LiveSession.id == bindparam("session_id"))
+
+
 def member(user: User, session_id) -> Member:
     """The user's place in the session's room; refuse anyone not in the class."""
-    session = db.session.get(LiveSession, record_id(session_id, "session_id"))
+    session = db.session.execute(
+        _SESSION_WITH_CLASS, {"session_id": record_id(session_id, "session_id")}
+    ).unique().scalar_one_or_none()
     if session is None:
         raise RoomError("not_found", "no such session")
     if may_manage_class(user, session.course_class):
@@ -155,16 +166,21 @@ def leave(sid: str, now: datetime, session_id: int | None = None) -> list[int]:
     return left
 
 
+# Every join lists everyone present: plain columns, not User objects, since a full room has
+# hundreds of rows and each join pays for all of them.
+_PARTICIPANTS = select(User.id, User.full_name, User.role).join(
+    AttendanceInterval, AttendanceInterval.user_id == User.id
+).where(
+    AttendanceInterval.session_id == bindparam("session_id"), AttendanceInterval.left_at.is_(None),
+    AttendanceInterval.source == PresenceSource.ONLINE,
+).distinct().order_by(User.full_name)
+
+
 def participants(session: LiveSession) -> list[dict]:
     """Everyone connected now (an open online stretch), once each."""
-    rows = db.session.execute(
-        select(User).join(AttendanceInterval, AttendanceInterval.user_id == User.id).where(
-            AttendanceInterval.session_id == session.id, AttendanceInterval.left_at.is_(None),
-            AttendanceInterval.source == PresenceSource.ONLINE,
-        ).distinct().order_by(User.full_name)
-    ).scalars().all()
     managers = {u.id for u in session.course_class.instructors}
-    return [{**_person(u), "instructor": u.id in managers or u.is_admin} for u in rows]
+    return [{"id": user_id, "name": name, "instructor": user_id in managers or role == Role.ADMIN}
+            for user_id, name, role in db.session.execute(_PARTICIPANTS, {"session_id": session.id})]
 
 
 # --- chat ---------------------------------------------------------------------------------------
@@ -185,12 +201,17 @@ def _limit_posts(who: Member, model: type[ChatMessage] | type[RoomQuestion], now
         raise RoomError("rate_limited", "too many messages; wait a few seconds")
 
 
+# Chat is the busiest event: its resend lookup is built once.
+_CHAT_RESEND = select(ChatMessage).where(
+    ChatMessage.session_id == bindparam("session_id"), ChatMessage.user_id == bindparam("user_id"),
+    ChatMessage.client_id == bindparam("client_id"))
+
+
 def chat(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
     """Post a chat line; a resent client_id returns the stored line and False (nothing new)."""
     client_id, body = _client_id(client_id), _text(body)
-    existing = db.session.scalar(select(ChatMessage).where(
-        ChatMessage.session_id == who.session.id, ChatMessage.user_id == who.user.id,
-        ChatMessage.client_id == client_id))
+    existing = db.session.scalar(_CHAT_RESEND, {"session_id": who.session.id, "user_id": who.user.id,
+                                               "client_id": client_id})
     if existing is not None:
         return _chat_payload(existing), False
     if who.session.chat_muted and not who.instructor:
@@ -394,12 +415,20 @@ def set_state(who: Member, state, now: datetime) -> dict:
     return {"state": who.session.state}
 
 
+# Every join sends the chat's tail: plain columns with the author's name in one statement, not
+# a hundred ChatMessage objects and their users (the same fields as _chat_payload).
+_CHAT_TAIL = select(
+    ChatMessage.id, ChatMessage.client_id, ChatMessage.user_id, User.full_name, ChatMessage.body,
+    ChatMessage.created_at,
+).join(User, User.id == ChatMessage.user_id).where(
+    ChatMessage.session_id == bindparam("session_id"), ChatMessage.deleted_at.is_(None)
+).order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc()).limit(CHAT_TAIL)
+
+
 def snapshot(who: Member) -> dict:
     """Everything a client needs to draw the room, rebuilt from the database."""
     session = who.session
-    chat_rows = db.session.scalars(select(ChatMessage).where(
-        ChatMessage.session_id == session.id, ChatMessage.deleted_at.is_(None))
-        .order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc()).limit(CHAT_TAIL)).all()
+    chat_rows = db.session.execute(_CHAT_TAIL, {"session_id": session.id}).all()
     questions = db.session.scalars(select(RoomQuestion).where(RoomQuestion.session_id == session.id)
                                    .order_by(RoomQuestion.created_at)).all()
     hands = db.session.scalars(select(HandRaise).where(
@@ -410,7 +439,8 @@ def snapshot(who: Member) -> dict:
                     "chat_muted": session.chat_muted, "slide": session.current_slide},
         "you": {**_person(who.user), "instructor": who.instructor},
         "participants": participants(session),
-        "chat": [_chat_payload(m) for m in reversed(chat_rows)],
+        "chat": [{"id": row.id, "client_id": row.client_id, "user": {"id": row.user_id, "name": row.full_name},
+                  "body": row.body, "at": row.created_at.isoformat()} for row in reversed(chat_rows)],
         "questions": [_question_payload(q) for q in questions],
         "hands": [_person(h.user) for h in hands],
         "polls": [poll_payload(p, who.instructor, who.user.id) for p in polls],
