@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.auth.models import Role, User
 from lms.certificates.models import Certificate
@@ -94,6 +95,8 @@ def gather_places(classes: Sequence[CourseClass]) -> list[PlaceFact]:
             select(Enrolment, User.unit_id).join(User, User.id == Enrolment.user_id)
             .where(Enrolment.class_id.in_(ids), Enrolment.status == EnrolmentStatus.ACTIVE)
         ):
+            # The class is already loaded: hand it over instead of a lazy load per enrolment.
+            set_committed_value(enrolment, "course_class", by_id[enrolment.class_id])
             enrolments.append(enrolment)
             unit_of[enrolment.id] = unit_id
     attended = _attended(list(by_id))
