@@ -101,6 +101,7 @@ def test_an_instructor_and_a_learner_run_a_session_together(browser, live_server
         expect(learner.get_by_test_id("slide-body")).to_contain_text("Buổi học về cải cách")
         expect(learner.get_by_test_id("slide-position")).to_have_text("Trang 1 / 4")
         teacher.get_by_test_id("slide-next").click()
+        expect_slide(learner, "Mục tiêu", "Trang 2 / 4")
         teacher.get_by_test_id("slide-next").click()
         expect_slide(teacher, "Hồ sơ", "Trang 3 / 4")
         expect_slide(learner, "Hồ sơ", "Trang 3 / 4")

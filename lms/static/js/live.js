@@ -149,8 +149,12 @@
   }
   function goToSlide(index) {  // the user moved: instructors move everyone, learners only look
     index = Math.max(0, Math.min(slides.length - 1, index));
-    if (instructor) { send("slide", { section: slides[index].id }); return; }
     viewIndex = index;
+    if (instructor) {
+      // Moved at once, not when the broadcast comes back: two quick "next" clicks must move two slides.
+      liveIndex = index;
+      send("slide", { section: slides[index].id });
+    }
     following = viewIndex === liveIndex;
     drawSlides();
     $("slide-body").scrollTop = 0;
