@@ -144,7 +144,7 @@ def move_unit(unit: Unit, new_parent: Unit | None, actor_id: int | None = None) 
     """Move a unit (with its sub-units) under another active unit; refuse cycles."""
     if unit.retired_at is not None:
         raise UnitError(Problem(N_("unit '%(unit)s' is retired"), unit=unit.code))
-    parents = dict(db.session.execute(select(Unit.id, Unit.parent_id)).tuples().all())
+    parents = dict(db.session.execute(select(Unit.id, Unit.parent_id)).all())
     if problem := move_problem(unit.id, new_parent.id if new_parent else None, parents):
         raise UnitError(problem)
     _parent_or_error(new_parent)
