@@ -11,14 +11,15 @@ Run it with `make bench` (after bench/http.py) or `.venv/bin/python bench/live_r
    `gunicorn -k gevent -w 1` on a free port of 127.0.0.1, connects the instructor and N learners
    over WebSocket to the namespace /live, has all N emit `join` at once and waits for every
    acknowledgement (with its snapshot),
-4. has the instructor send chat lines at --rate per second for --duration seconds; each line
-   carries its send time on this process's monotonic clock, and every learner's client computes
-   the delivery latency on the same clock, and
+4. has the instructor send chat lines at --rate per second for --duration seconds, spread over
+   several of the instructor's connections (the room allows each connection 50 events per 10 s);
+   each line carries its send time on this process's monotonic clock, and every learner's client
+   computes the delivery latency on the same clock, and
 5. prints per N: connect and join time, latency p50/p99, deliveries/s, lost deliveries, worker CPU
    per delivery, worker memory per connection, and the LMS's ratios to the bare room.
 
-The load generator (python-socketio's asyncio client over aiohttp, all clients in one event loop)
-runs in this process, never in a server process. Its CPU share is printed, like the other CPU
+The load generator (a minimal Socket.IO client over aiohttp's WebSocket, all clients in one event
+loop) runs in this process, never in a server process. Its CPU share is printed, like the other CPU
 load of the machine, so a run limited by the generator or by other work can be recognised.
 
 Exit status: 0 when the figures were measured (whether or not the targets were met), 1 when the
@@ -41,7 +42,7 @@ import asyncio
 import contextlib
 import importlib.util
 import json
-import logging
+import math
 import os
 import resource
 import secrets
@@ -82,6 +83,11 @@ TARGET_CPU_US = 30.0  # worker CPU per delivery, at the largest client count
 TARGET_JOIN_S = 2.0  # all joins of the largest client count
 CONNECT_TIMEOUT = 60.0
 JOIN_TIMEOUT = 120.0  # generous: a slow join is a figure to report, not a failure
+# The room allows each connection 50 events per 10 s, whoever sends them (EVENT_BURST in
+# lms/live/events.py); instructors are not limited by the chat rules, but their connection is.
+# The instructor's lines are therefore spread over several of their connections (tabs), each
+# staying under 4 lines a second.
+LINES_PER_SENDER = 4.0
 DRAIN_TIMEOUT = 10.0  # after the last line is sent, how long deliveries may still arrive
 
 BARE_APP = '''\
@@ -237,27 +243,103 @@ class Receiver:
             self.all_in.set()
 
 
-async def _connect(url: str, cookie: str | None, wait: float) -> object:
-    import socketio
+class LeanClient:
+    """A minimal Socket.IO 5 client (Engine.IO 4, WebSocket only) on aiohttp, for one namespace.
 
-    client = socketio.AsyncClient(reconnection=False)
-    headers = {"User-Agent": hb.USER_AGENT}
-    if cookie:
-        headers["Cookie"] = cookie
+    python-socketio's own asyncio client spends a hundred-odd microseconds of Python on every
+    message it receives; at 500 clients × 20 lines/s (and the presence storm of 500 joins) the
+    generator, not the server, became the limit. This one answers pings, matches acknowledgements
+    and decodes only the events it was asked to watch: everything else is skipped unparsed.
+    """
+
+    def __init__(self, http, on_chat=None):
+        self.http, self.on_chat = http, on_chat
+        self.ws = None
+        self.acks: dict[int, asyncio.Future] = {}
+        self.next_id = 0
+        self.connected: asyncio.Future | None = None
+        self.reader: asyncio.Task | None = None
+        self.prefix = f"42{NAMESPACE},"
+        self.chat_prefix = self.prefix + '["chat",'
+
+    async def connect(self, base: str, cookie: str | None, timeout: float) -> None:
+        headers = {"User-Agent": hb.USER_AGENT, **({"Cookie": cookie} if cookie else {})}
+        url = base.replace("http://", "ws://", 1) + "/socket.io/?EIO=4&transport=websocket"
+        self.ws = await self.http.ws_connect(url, headers=headers, timeout=timeout, autoping=False,
+                                             max_msg_size=0)
+        self.connected = asyncio.get_running_loop().create_future()
+        self.reader = asyncio.create_task(self._read())
+        await self.ws.send_str(f"40{NAMESPACE},")
+        await asyncio.wait_for(self.connected, timeout)
+
+    async def _read(self) -> None:
+        import aiohttp
+
+        ack_prefix, connect_prefix, error_prefix = f"43{NAMESPACE},", f"40{NAMESPACE},", f"44{NAMESPACE},"
+        try:
+            async for message in self.ws:
+                if message.type != aiohttp.WSMsgType.TEXT:
+                    break
+                text = message.data
+                if text.startswith(self.chat_prefix):
+                    if self.on_chat is not None:
+                        self.on_chat(json.loads(text[len(self.prefix):])[1])
+                elif text.startswith(self.prefix):
+                    pass  # presence and other room events: not measured, not parsed
+                elif text == "2":
+                    await self.ws.send_str("3")  # Engine.IO ping → pong
+                elif text.startswith(ack_prefix):
+                    body = text[len(ack_prefix):]
+                    digits = len(body) - len(body.lstrip("0123456789"))
+                    future = self.acks.pop(int(body[:digits]), None)
+                    if future is not None and not future.done():
+                        future.set_result(json.loads(body[digits:])[0])
+                elif text.startswith(connect_prefix) and not self.connected.done():
+                    self.connected.set_result(True)
+                elif text.startswith(error_prefix) and not self.connected.done():
+                    self.connected.set_exception(BenchError(f"namespace connect refused: {text[len(error_prefix):]}"))
+        finally:
+            gone = BenchError("the connection closed")
+            if self.connected is not None and not self.connected.done():
+                self.connected.set_exception(gone)
+            for future in self.acks.values():
+                if not future.done():
+                    future.set_exception(gone)
+
+    def emit(self, event: str, data: dict) -> asyncio.Future:
+        """Send an event with an acknowledgement id; the future gets the acknowledgement."""
+        self.next_id += 1
+        future = asyncio.get_running_loop().create_future()
+        self.acks[self.next_id] = future
+        frame = f"42{NAMESPACE},{self.next_id}" + json.dumps([event, data], ensure_ascii=False)
+        asyncio.ensure_future(self.ws.send_str(frame))
+        return future
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self.reader is not None:
+            with contextlib.suppress(BaseException):
+                await self.reader
+
+
+async def _connect(http, url: str, cookie: str | None, on_chat=None) -> LeanClient:
+    client = LeanClient(http, on_chat)
     try:
-        await client.connect(url, headers=headers, transports=["websocket"], namespaces=[NAMESPACE],
-                             wait_timeout=wait)
-    except Exception as exc:  # socketio.exceptions.ConnectionError and aiohttp's errors alike
+        await client.connect(url, cookie, CONNECT_TIMEOUT)
+    except BenchError:
+        await client.close()
+        raise
+    except Exception as exc:  # aiohttp's and asyncio's errors alike
+        await client.close()
         raise BenchError(f"connect to {url} failed: {type(exc).__name__}: {exc}") from exc
     return client
 
 
-async def _join(client, session_id: int) -> dict:
-    import socketio
-
+async def _join(client: LeanClient, session_id: int) -> dict:
     try:
-        ack = await client.call("join", {"session_id": session_id}, namespace=NAMESPACE, timeout=JOIN_TIMEOUT)
-    except socketio.exceptions.TimeoutError:
+        ack = await asyncio.wait_for(client.emit("join", {"session_id": session_id}), JOIN_TIMEOUT)
+    except TimeoutError:
         raise BenchError(f"a join got no acknowledgement within {JOIN_TIMEOUT:g} s") from None
     if not isinstance(ack, dict) or not ack.get("ok") or "snapshot" not in ack:
         raise BenchError(f"join refused: {ack!r}")
@@ -266,25 +348,29 @@ async def _join(client, session_id: int) -> dict:
 
 async def measure(target: str, url: str, worker: int, cookies: list[str | None], teacher_cookie: str | None,
                   session_id: int, rate: float, duration: float, tag: str) -> Run:
+    import aiohttp
+
     clients = len(cookies)
-    teacher = await _connect(url, teacher_cookie, CONNECT_TIMEOUT)
-    learners: list = []
+    box = Receiver(clients)
+    # One HTTP session for every client, without aiohttp's default cap of 100 connections.
+    http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+    senders: list[LeanClient] = []
+    learners: list[LeanClient] = []
     try:
-        # The instructor's connection and join also warm the worker (imports, first queries):
+        for _ in range(max(1, math.ceil(rate / LINES_PER_SENDER))):
+            senders.append(await _connect(http, url, teacher_cookie))
+        # The instructor's connections and join also warm the worker (imports, first queries):
         # the memory baseline is taken after them.
-        await _join(teacher, session_id)
+        await _join(senders[0], session_id)
         rss0 = rss_kib(worker)
         start = time.monotonic()
-        results = await asyncio.gather(*(_connect(url, c, CONNECT_TIMEOUT) for c in cookies),
+        results = await asyncio.gather(*(_connect(http, url, c, box.chat) for c in cookies),
                                        return_exceptions=True)
         learners = [r for r in results if not isinstance(r, BaseException)]
         failed = [r for r in results if isinstance(r, BaseException)]
         if failed:
             raise BenchError(f"{len(failed)} of {clients} connects failed, first: {failed[0]}")
         connect_s = time.monotonic() - start
-        box = Receiver(clients)
-        for client in learners:
-            client.on("chat", box.chat, namespace=NAMESPACE)
         start = time.monotonic()
         await asyncio.gather(*(_join(c, session_id) for c in learners))
         join_s = time.monotonic() - start
@@ -293,20 +379,23 @@ async def measure(target: str, url: str, worker: int, cookies: list[str | None],
 
         send_errors: list = []
 
-        def acked(*args):
-            ack = args[0] if args else None
+        def acked(future: asyncio.Future) -> None:
+            ack = None if future.cancelled() or future.exception() else future.result()
             if not (isinstance(ack, dict) and ack.get("ok")):
-                send_errors.append(ack.get("error", "?") if isinstance(ack, dict) else repr(ack))
+                send_errors.append(ack.get("error", "?") if isinstance(ack, dict) else "no answer")
 
         count = max(1, round(rate * duration))
+        answers: list[asyncio.Future] = []
         cpu0, server0, all0 = own_cpu(), hb.cpu_seconds([worker]), hb.system_busy_seconds()
         wall0 = time.monotonic()
         for number in range(count):
             # Lines go out on a fixed schedule (an open loop), whatever the answers' delay.
             await asyncio.sleep(max(0.0, wall0 + number / rate - time.monotonic()))
-            await teacher.emit("chat", {"session_id": session_id, "client_id": f"{tag}-{number}",
-                                        "body": f"bench {number} {time.monotonic():.6f}"},
-                               namespace=NAMESPACE, callback=acked)
+            answer = senders[number % len(senders)].emit(
+                "chat", {"session_id": session_id, "client_id": f"{tag}-{number}",
+                         "body": f"bench {number} {time.monotonic():.6f}"})
+            answer.add_done_callback(acked)
+            answers.append(answer)
         box.target = count * clients
         if len(box.latencies) < box.target:
             with contextlib.suppress(TimeoutError):  # what is still missing then counts as lost
@@ -314,8 +403,10 @@ async def measure(target: str, url: str, worker: int, cookies: list[str | None],
         wall1 = box.last_at if len(box.latencies) >= box.target else time.monotonic()
         cpu1, server1, all1 = own_cpu(), hb.cpu_seconds([worker]), hb.system_busy_seconds()
         seconds = max(1e-9, wall1 - wall0)
+        await asyncio.wait(answers, timeout=DRAIN_TIMEOUT)  # a line may arrive before its own ack
     finally:
-        await asyncio.gather(*(c.disconnect() for c in [teacher, *learners]), return_exceptions=True)
+        await asyncio.gather(*(c.close() for c in [*senders, *learners]), return_exceptions=True)
+        await http.close()
 
     latencies = sorted(box.latencies)
     delivered = len(latencies)
@@ -461,9 +552,6 @@ def log_in_all(base: str, usernames: list[str]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     largest = max(args.clients)
-    # Engine.IO's client logs every normal close at error level ("packet queue is empty"): with
-    # hundreds of clients that drowns the report. Failures still show as refused joins or lost lines.
-    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
     raise_file_limit(largest)
     info = hb.machine()
     hb.print_machine(info)
@@ -496,8 +584,8 @@ def run(args: argparse.Namespace) -> int:
         bare_env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
         print(f"Load: instructor chat at {args.rate:g} lines/s for {args.duration:g} s to N learners, "
               f"N = {', '.join(map(str, args.clients))}; WebSocket transport; each run on a fresh "
-              "gunicorn -k gevent -w 1 --no-control-socket; generator: python-socketio AsyncClient "
-              "(aiohttp), this process\n", flush=True)
+              "gunicorn -k gevent -w 1 --no-control-socket; generator: minimal Socket.IO client on "
+              "aiohttp, this process\n", flush=True)
         for n in args.clients:
             for target, app, cwd, target_env, target_cookies, teacher in (
                     ("bare", "bare_room:app", workdir, bare_env, [None] * n, None),
