@@ -160,13 +160,16 @@ def handler(event: str, in_room: bool = True) -> Callable:
             payload, refusal = check_event(args)
             if refusal is not None:
                 return refusal
+            # The write transaction starts before the login check, so the user is loaded once,
+            # inside it: starting it afterwards would commit and expire the user, loading it again.
+            begin_write()
             user = _signed_in_user()
             if user is None:
+                db.session.rollback()
                 answer = refuse("unauthorized", "please log in again")
                 disconnect()
                 return answer
             try:
-                begin_write()
                 actor = room.member(user, payload.get("session_id")) if in_room else user
                 outcome = fn(actor, payload, utcnow())
                 db.session.commit()
