@@ -265,8 +265,8 @@ class LeanClient:
     async def connect(self, base: str, cookie: str | None, timeout: float) -> None:
         headers = {"User-Agent": hb.USER_AGENT, **({"Cookie": cookie} if cookie else {})}
         url = base.replace("http://", "ws://", 1) + "/socket.io/?EIO=4&transport=websocket"
-        self.ws = await self.http.ws_connect(url, headers=headers, timeout=timeout, autoping=False,
-                                             max_msg_size=0)
+        self.ws = await asyncio.wait_for(self.http.ws_connect(url, headers=headers, autoping=False, max_msg_size=0),
+                                         timeout)
         self.connected = asyncio.get_running_loop().create_future()
         self.reader = asyncio.create_task(self._read())
         await self.ws.send_str(f"40{NAMESPACE},")
