@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 
 from lms.live.models import LiveSession, SessionState
 
@@ -15,7 +15,9 @@ def session_calendar(sessions: Iterable[LiveSession], url_for_session, name: str
     calendar.add("prodid", "-//Boi duong CCHC//LMS//VI")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", name)
+    # An X- property has no known type: without vText the name would go out unescaped (a comma or ";"
+    # breaks RFC 5545 TEXT, and a line break in a session's title made to_ical() fail).
+    calendar.add("x-wr-calname", vText(name))
     for session in sessions:
         event = Event()
         url = url_for_session(session)
