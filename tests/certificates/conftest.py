@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,19 +14,7 @@ from lms.database import utcnow
 from lms.extensions import db
 from lms.progress.service import mark_done
 
-SHARED = Path(os.environ.get("LMS_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared")
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def shared_fixture(*parts: str) -> Path:
-    """A third-party fixture file; skipped when the folder is absent, unless LMS_REQUIRE_FIXTURES=1."""
-    path = SHARED.joinpath("fixtures", *parts)
-    if not path.is_file():
-        reason = f"fixture {path} is missing (set LMS_SHARED_DIR to the shared folder)"
-        if os.environ.get("LMS_REQUIRE_FIXTURES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
 
 
 def enrolment_of(user, course_class) -> Enrolment:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from lms.certificates import badges
-from tests.certificates.conftest import shared_fixture
+from tests.shared_files import shared_fixture
 
 
 def example(name: str) -> dict:

@@ -1,8 +1,6 @@
 """A class whose course has a quiz, and helpers to answer it through the real forms."""
 
-import os
 import re
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -12,22 +10,6 @@ from lms.auth.models import Role
 from lms.extensions import db
 from lms.quizzes.models import Quiz, QuizAttempt
 from tests import factories
-
-# Third-party test files (Moodle's, GPL) live in a shared folder next to the repository, not in it.
-SHARED = Path(os.environ.get("LMS_SHARED_DIR") or Path(__file__).resolve().parents[3] / "shared")
-FIXTURES = SHARED / "fixtures"
-
-
-def fixture_text(*parts: str) -> str:
-    """A Moodle fixture file; skipped when the folder is absent, unless LMS_REQUIRE_FIXTURES=1."""
-    path = FIXTURES.joinpath(*parts)
-    if not path.is_file():
-        reason = f"Moodle fixture {path} is missing (set LMS_SHARED_DIR to the shared folder)"
-        if os.environ.get("LMS_REQUIRE_FIXTURES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path.read_text(encoding="utf-8")
-
 
 QUIZ = """---
 title: "Kiểm tra"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lms.quizzes.aiken import parse_aiken
 from lms.quizzes.questions import QuestionType, SourceError
-from tests.quizzes.conftest import fixture_text
+from tests.shared_files import fixture_text
 
 
 def right_letter(question) -> str:

@@ -12,7 +12,7 @@ import pytest
 
 from lms.quizzes.gift import BLANK, parse_gift
 from lms.quizzes.questions import QuestionType
-from tests.quizzes.conftest import fixture_text
+from tests.shared_files import fixture_text
 
 T = QuestionType
 

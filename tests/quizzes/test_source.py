@@ -9,7 +9,7 @@ import pytest
 
 from lms.quizzes.questions import QuestionType, SourceError
 from lms.quizzes.source import DEFAULT_SETTINGS, read_quiz
-from tests.quizzes.conftest import fixture_text
+from tests.shared_files import fixture_text
 
 T = QuestionType
 
