@@ -41,6 +41,9 @@ class Config:
     # How often the room page says it is still there; a connection silent for three of these has
     # its attendance stretch ended at its last heartbeat (a crashed server never reports it gone).
     LIVE_HEARTBEAT_SECONDS = int(os.environ.get("LMS_LIVE_HEARTBEAT_SECONDS", "30"))
+    # Arrivals and departures are gathered per room and broadcast as one `presence` event at most
+    # this often (a class arriving together is then a few broadcasts, not one per arrival).
+    LIVE_PRESENCE_BATCH_SECONDS = float(os.environ.get("LMS_LIVE_PRESENCE_BATCH_SECONDS", "0.5"))
 
     # Rate limits are kept in memory for one process; use Redis when there are several.
     RATELIMIT_STORAGE_URI = os.environ.get("LMS_RATELIMIT_STORAGE_URL", "memory://")
@@ -93,6 +96,7 @@ class TestingConfig(Config):
     SOCKETIO_MESSAGE_QUEUE = None
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
+    LIVE_PRESENCE_BATCH_SECONDS = 0.05  # tests that count batches set a longer window themselves
 
 
 class ProductionConfig(Config):

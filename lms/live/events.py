@@ -24,7 +24,7 @@ from socketio.exceptions import ConnectionRefusedError  # Socket.IO's, which ref
 
 from lms.database import begin_write, utcnow
 from lms.extensions import db, socketio
-from lms.live import room
+from lms.live import presence, room
 from lms.live.room import RoomError
 
 NAMESPACE = "/live"
@@ -38,6 +38,10 @@ MAX_PAYLOAD_CHARS = 16_000
 # unknown): a client looping on an event costs no database work beyond this.
 EVENT_BURST = 50
 EVENT_WINDOW_SECONDS = 10.0
+# A connection that joined a session as its instructor (or as an admin) gets a larger budget: a
+# lecturer chatting, moving slides and running polls from one tab sends far more than a learner
+# (20 lines a second is realistic in bursts). Still a limit: a runaway instructor page is cut too.
+INSTRUCTOR_BURST = 600
 
 
 class Throttle:
@@ -50,6 +54,7 @@ class Throttle:
     def __init__(self, burst: int, window: float):
         self.burst, self.window = burst, window
         self.sent: dict[str, deque[float]] = {}
+        self.budgets: dict[str, int] = {}  # connections with a budget other than `burst`
         self.lock = threading.Lock()
 
     def allow(self, sid: str) -> bool:
@@ -58,14 +63,23 @@ class Throttle:
             times = self.sent.setdefault(sid, deque())
             while times and times[0] <= now - self.window:
                 times.popleft()
-            if len(times) >= self.burst:
+            if len(times) >= self.budgets.get(sid, self.burst):
                 return False
             times.append(now)
             return True
 
+    def set_budget(self, sid: str, burst: int) -> None:
+        """Give one connection another number of events per window (the default: `burst`)."""
+        with self.lock:
+            if burst == self.burst:
+                self.budgets.pop(sid, None)
+            else:
+                self.budgets[sid] = burst
+
     def forget(self, sid: str) -> None:
         with self.lock:
             self.sent.pop(sid, None)
+            self.budgets.pop(sid, None)
 
 
 throttle = Throttle(EVENT_BURST, EVENT_WINDOW_SECONDS)
@@ -78,6 +92,9 @@ class Outcome:
     ack: dict = field(default_factory=dict)
     broadcasts: list[tuple[str, dict, str]] = field(default_factory=list)  # event, payload, room
     others_only: bool = False  # the sender learns from the ack instead
+    # Presence changes queued for the room's next `presence` flush once committed:
+    # (session id, user id, person who joined or None for one who left).
+    presence: list[tuple[int, int, dict | None]] = field(default_factory=list)
 
 
 class ConnectionGoneError(Exception):
@@ -181,6 +198,7 @@ def handler(event: str, in_room: bool = True) -> Callable:
                 return {"ok": False, "error": "gone", "message": "the connection closed"}
             for name, body, target in outcome.broadcasts:
                 emit(name, body, to=target, namespace=NAMESPACE, include_self=not outcome.others_only)
+            queue_presence(outcome.presence)
             return {"ok": True, **outcome.ack}
 
         EVENT_HANDLERS.append((event, wrapped))
@@ -207,33 +225,44 @@ def on_disconnect(*_reason):
         return on_unknown("disconnect")
     throttle.forget(request.sid)
     begin_write()
-    left = room.leave(request.sid, utcnow())
+    gone = [(session_id, user_id, None) for session_id, user_id in room.leave(request.sid, utcnow())
+            if not room.present(session_id, user_id)]  # another tab keeps them present
     db.session.commit()
-    for session_id in left:
-        emit("presence", {"left": current_user.id if current_user.is_authenticated else None},
-             to=room_name(session_id), namespace=NAMESPACE)
+    queue_presence(gone)
+
+
+def queue_presence(changes: list[tuple[int, int, dict | None]]) -> None:
+    """Hand committed presence changes to the room's next batched `presence` broadcast."""
+    if not changes:
+        return
+    delay = current_app.config["LIVE_PRESENCE_BATCH_SECONDS"]
+    for session_id, user_id, person in changes:
+        presence.batches.add(session_id, user_id, person, delay, room_name(session_id), NAMESPACE)
 
 
 @handler("join")
 def on_join(who, data, now) -> Outcome:
     """Anyone in the class joins a session's room; the ack carries the room's snapshot."""
-    room.leave(request.sid, now, who.session.id)  # a re-join on the same connection: one stretch
-    room.close_stale(who.session, now, stale_after())
+    session_id = who.session.id
+    room.leave(request.sid, now, session_id)  # a re-join on the same connection: one stretch
+    stale = room.close_stale(who.session, now, stale_after())
     room.join(who, request.sid, now)
-    db.session.flush()
-    enter_room(room_name(who.session.id))
+    enter_room(room_name(session_id))
+    throttle.set_budget(request.sid, INSTRUCTOR_BURST if who.instructor else EVENT_BURST)
+    person = {"id": who.user.id, "name": who.user.full_name, "instructor": who.instructor}
     return Outcome(ack={"snapshot": room.snapshot(who)},
-                   broadcasts=[("presence", {"joined": {"id": who.user.id, "name": who.user.full_name,
-                                                        "instructor": who.instructor}},
-                                room_name(who.session.id))], others_only=True)
+                   presence=[(session_id, user_id, None) for user_id in stale if user_id != who.user.id]
+                   + [(session_id, who.user.id, person)])
 
 
 @handler("leave")
 def on_leave(who, data, now) -> Outcome:
     """Leave a session's room (the page closes or navigates)."""
-    room.leave(request.sid, now, who.session.id)
-    leave_room(room_name(who.session.id))
-    return Outcome(broadcasts=[("presence", {"left": who.user.id}, room_name(who.session.id))])
+    session_id = who.session.id
+    room.leave(request.sid, now, session_id)
+    leave_room(room_name(session_id))
+    gone = not room.present(session_id, who.user.id)
+    return Outcome(presence=[(session_id, who.user.id, None)] if gone else [])
 
 
 @handler("heartbeat", in_room=False)

@@ -122,13 +122,13 @@ def _person(user: User) -> dict:
 
 # --- presence and attendance -------------------------------------------------------------------
 
-def close_stale(session: LiveSession, now: datetime, stale_after: timedelta) -> int:
+def close_stale(session: LiveSession, now: datetime, stale_after: timedelta) -> list[int]:
     """End the session's open stretches whose connection fell silent, at their last heartbeat.
 
     A server that crashes or is killed never sees its sockets disconnect, so their stretches stay
     open. Once nothing has been heard for `stale_after`, the stretch ends where it was last heard
     of: the attendance counted so far is kept, the person leaves the participants list, and a
-    reconnect opens a new stretch. Returns how many were closed.
+    reconnect opens a new stretch. Returns the users who are no longer present because of it.
     """
     rows = db.session.scalars(select(AttendanceInterval).where(
         AttendanceInterval.session_id == session.id, AttendanceInterval.left_at.is_(None),
@@ -136,7 +136,8 @@ def close_stale(session: LiveSession, now: datetime, stale_after: timedelta) -> 
         AttendanceInterval.last_heartbeat_at < now - stale_after)).all()
     for row in rows:
         row.left_at = row.last_heartbeat_at
-    return len(rows)
+    users = {row.user_id for row in rows}
+    return sorted(u for u in users if not present(session.id, u))
 
 
 def join(who: Member, sid: str, now: datetime) -> None:
@@ -154,16 +155,27 @@ def heartbeat(sid: str, now: datetime) -> int:
     return len(rows)
 
 
-def leave(sid: str, now: datetime, session_id: int | None = None) -> list[int]:
-    """Close the connection's open stretches; return the sessions it left."""
+def leave(sid: str, now: datetime, session_id: int | None = None) -> list[tuple[int, int]]:
+    """Close the connection's open stretches; return the (session, user) pairs it left."""
     query = select(AttendanceInterval).where(AttendanceInterval.sid == sid, AttendanceInterval.left_at.is_(None))
     if session_id is not None:
         query = query.where(AttendanceInterval.session_id == session_id)
     left = []
     for row in db.session.scalars(query):
         row.left_at = now
-        left.append(row.session_id)
+        left.append((row.session_id, row.user_id))
     return left
+
+
+_PRESENT = select(AttendanceInterval.id).where(
+    AttendanceInterval.session_id == bindparam("session_id"), AttendanceInterval.user_id == bindparam("user_id"),
+    AttendanceInterval.left_at.is_(None), AttendanceInterval.source == PresenceSource.ONLINE,
+).limit(1)
+
+
+def present(session_id: int, user_id: int) -> bool:
+    """Whether the user still has an open online stretch in the session (another tab, another device)."""
+    return db.session.scalar(_PRESENT, {"session_id": session_id, "user_id": user_id}) is not None
 
 
 # Every join lists everyone present: plain columns, not User objects, since a full room has

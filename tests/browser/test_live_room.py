@@ -78,6 +78,17 @@ def test_an_instructor_and_a_learner_run_a_session_together(browser, live_server
         expect(learner.get_by_test_id("room-status")).to_contain_text("đang diễn ra")
         expect(teacher.get_by_test_id("participants")).to_contain_text("Nguyễn Thị Mai")
 
+        # Hands and the chat pause are drawn from the events themselves, on both sides.
+        learner.get_by_test_id("raise-hand").click()
+        expect(teacher.get_by_test_id("hands")).to_contain_text("Nguyễn Thị Mai")
+        expect(learner.get_by_test_id("hands")).to_contain_text("Nguyễn Thị Mai")
+        teacher.locator("[data-action=clear-hands]").click()
+        expect(learner.get_by_test_id("hands")).to_be_empty()
+        teacher.get_by_test_id("mute-chat").click()
+        expect(learner.get_by_test_id("room-status")).to_contain_text("tạm dừng")
+        teacher.get_by_test_id("mute-chat").click()
+        expect(learner.get_by_test_id("room-status")).not_to_contain_text("tạm dừng")
+
         learner.get_by_test_id("chat-input").fill("<b>Xin chào</b> thầy")
         learner.get_by_test_id("chat-send").click()
         expect(teacher.get_by_test_id("chat")).to_contain_text("<b>Xin chào</b> thầy")  # as text, not markup

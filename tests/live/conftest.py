@@ -1,6 +1,7 @@
 """Shared by the live room's tests: a session with slides, and Socket.IO test clients with a login."""
 
 import contextvars
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -79,3 +80,23 @@ def call(socket, event, **data):
 
 def received(socket, name):
     return [m["args"][0] for m in socket.get_received(NS) if m["name"] == name]
+
+
+def wait_presence(socket, settle: float = 0.3, timeout: float = 5.0) -> list[dict]:
+    """The `presence` broadcasts a socket gets once the batches are flushed (they come a window later).
+
+    Waits until one has arrived and then `settle` seconds more without another (or `timeout`).
+    Other events received meanwhile are dropped.
+    """
+    found: list[dict] = []
+    deadline = time.monotonic() + timeout
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        batch = received(socket, "presence")
+        if batch:
+            found += batch
+            quiet_since = time.monotonic()
+        elif found and time.monotonic() - quiet_since >= settle:
+            break
+        time.sleep(0.02)
+    return found

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.live.models import AttendanceInterval, ChatMessage, LiveSession, PollVote
-from tests.live.conftest import NS, Socket, call, received
+from tests.live.conftest import NS, Socket, call, received, wait_presence
 
 
 def test_a_socket_needs_a_login(app, live):
@@ -20,7 +20,44 @@ def test_join_gives_a_snapshot_and_others_see_presence(live, connect):
     snapshot = ack["snapshot"]
     assert snapshot["session"]["title"] == "Buổi 1" and snapshot["you"]["instructor"] is False
     assert {p["name"] for p in snapshot["participants"]} == {"Giảng Viên An", "Nguyễn Thị Mai"}
-    assert [p["joined"]["name"] for p in received(teacher, "presence") if "joined" in p] == ["Nguyễn Thị Mai"]
+    updates = wait_presence(teacher)
+    assert [p["name"] for update in updates for p in update["joined"]][-1] == "Nguyễn Thị Mai"
+    learner.disconnect()
+    assert wait_presence(teacher) == [{"joined": [], "left": [snapshot["you"]["id"]]}]
+
+
+def test_joins_within_the_window_make_one_presence_broadcast(app, world, live, connect):
+    from lms.courses.logic import enrol_users
+    from tests.factories import make_user
+
+    users = [make_user(f"hv.lo{i}", unit=world.ward) for i in range(4)]
+    enrol_users(world.course_class, users, source="admin")
+    db.session.commit()
+    teacher = connect("gv.an")
+    call(teacher, "join", session_id=live.id)
+    wait_presence(teacher)  # the instructor's own arrival
+    app.config["LIVE_PRESENCE_BATCH_SECONDS"] = 2.0
+    for user in users:
+        assert call(connect(user.username), "join", session_id=live.id)["ok"]
+    updates = wait_presence(teacher, timeout=10)
+    assert updates == [{"joined": [{"id": u.id, "name": u.full_name, "instructor": False} for u in users],
+                        "left": []}]
+
+
+def test_one_tab_leaving_keeps_the_person_present_and_a_quick_visit_is_only_a_leave(app, live, connect):
+    teacher, tab1, tab2 = connect("gv.an"), connect("hv.mai"), connect("hv.mai")
+    call(teacher, "join", session_id=live.id)
+    me = call(tab1, "join", session_id=live.id)["snapshot"]["you"]
+    call(tab2, "join", session_id=live.id)
+    wait_presence(teacher)
+    tab1.disconnect()  # still here in the other tab
+    assert wait_presence(teacher, timeout=1) == []
+    app.config["LIVE_PRESENCE_BATCH_SECONDS"] = 2.0
+    visitor = connect("hv.nam")
+    visitor_id = call(visitor, "join", session_id=live.id)["snapshot"]["you"]["id"]
+    call(visitor, "leave", session_id=live.id)
+    tab2.disconnect()
+    assert wait_presence(teacher, timeout=10) == [{"joined": [], "left": [visitor_id, me["id"]]}]
 
 
 @pytest.mark.parametrize("username", ["gv.binh", "hv.ngoai"])

@@ -1,6 +1,7 @@
 // Live room client: joins over Socket.IO, draws the room from the join snapshot, follows events.
-// Every piece of user text goes in with textContent, never as HTML. After a reconnect the
-// client joins again and redraws from a fresh snapshot: the server keeps the room, not the page.
+// Every piece of user text goes in with textContent, never as HTML. Events update the drawn room
+// from their payloads; after a reconnect the client joins again and redraws from a fresh
+// snapshot: the server keeps the room, not the page.
 (function () {
   "use strict";
   var root = document.getElementById("room");
@@ -11,6 +12,9 @@
   var me = null;
   var handRaised = false;
   var chatMuted = false;
+  var session = null;  // the snapshot's session: title, state, chat_muted, slide
+  var people = {};  // participants by user id: {id, name, instructor}
+  var hands = [];  // raised hands in the order they went up: [{id, name}]
   var $ = function (id) { return document.getElementById(id); };
 
   function clientId() { return Date.now().toString(36) + Math.random().toString(36).slice(2, 10); }
@@ -37,6 +41,20 @@
     var box = $(target);
     box.textContent = "";
     list.forEach(function (p) { box.appendChild(item("li", p.name + (p.instructor ? " ★" : ""), { "data-user": p.id })); });
+  }
+  function drawParticipants() {
+    var list = Object.keys(people).map(function (id) { return people[id]; });
+    list.sort(function (a, b) { return a.name.localeCompare(b.name, "vi"); });
+    drawPeople(list, "participants");
+  }
+  function drawHands() {
+    drawPeople(hands, "hands");
+    handRaised = hands.some(function (h) { return me && h.id === me.id; });
+  }
+  function drawStatus() {
+    var stateText = root.getAttribute("data-state-" + session.state) || session.state;
+    status(session.title + " · " + stateText + (session.chat_muted ? " · " + root.dataset.textMuted : ""));
+    root.dataset.state = session.state;
   }
   function addChat(m) {
     if (document.querySelector('#chat [data-id="' + m.id + '"]')) { return; }
@@ -163,55 +181,82 @@
 
   function draw(snapshot) {
     me = snapshot.you;
+    session = snapshot.session;
     $("chat").textContent = "";
     $("questions").textContent = "";
     $("polls").textContent = "";
-    drawPeople(snapshot.participants, "participants");
-    drawPeople(snapshot.hands, "hands");
-    handRaised = snapshot.hands.some(function (h) { return h.id === me.id; });
-    chatMuted = snapshot.session.chat_muted;
+    people = {};
+    snapshot.participants.forEach(function (p) { people[p.id] = p; });
+    drawParticipants();
+    hands = snapshot.hands.slice();
+    drawHands();
+    chatMuted = session.chat_muted;
     snapshot.chat.forEach(addChat);
     snapshot.questions.forEach(drawQuestion);
     snapshot.polls.forEach(drawPoll);
-    var state = snapshot.session.state;
-    var stateText = root.getAttribute("data-state-" + state) || state;
-    status(snapshot.session.title + " · " + stateText + (snapshot.session.chat_muted ? " · " + root.dataset.textMuted : ""));
-    root.dataset.state = snapshot.session.state;
-    showSlide(snapshot.session.slide);
+    drawStatus();
+    showSlide(session.slide);
   }
 
-  // Many room events redraw from a fresh snapshot. Joins are coalesced: one at a time, and a
-  // burst of events (a class arriving together) costs one more join a second later, not one
-  // each, which also keeps the page well inside the server's per-connection event allowance.
+  // Events that change the people or the state carry the change; it is applied to what is drawn.
+  function applyPresence(p) {  // one batch of arrivals and departures: {joined: [...], left: [ids]}
+    (p.joined || []).forEach(function (person) { people[person.id] = person; });
+    (p.left || []).forEach(function (id) { delete people[id]; });
+    drawParticipants();
+  }
+  function applyHand(h) {  // {user, raised}
+    hands = hands.filter(function (x) { return x.id !== h.user.id; });
+    if (h.raised) { hands.push(h.user); }
+    drawHands();
+  }
+  function applySession(change) {  // part of the session's state: {chat_muted} or {state}
+    Object.keys(change).forEach(function (k) { session[k] = change[k]; });
+    chatMuted = session.chat_muted;
+    drawStatus();
+  }
+
+  // Joins happen on (re)connection and when a heartbeat finds no open presence stretch. One at a
+  // time; a further request meanwhile costs one more join a second later. Events arriving while
+  // a join is in flight are applied after its snapshot is drawn (they may be newer than it).
   var joining = false;
   var joinAgain = false;
+  var held = [];  // [function] events that came while joining
+  function follow(fn) {
+    return function (data) {
+      if (joining || !session) { held.push(function () { fn(data); }); return; }
+      fn(data);
+    };
+  }
   function rejoin() {
     if (joining) { joinAgain = true; return; }
     joining = true;
     socket.emit("join", { session_id: sessionId }, function (ack) {
       if (ack && ack.ok) { draw(ack.snapshot); }
+      var waiting = held;
+      held = [];
+      if (session) { waiting.forEach(function (fn) { fn(); }); }
       if (!joinAgain) { joining = false; return; }
-      // Events came in meanwhile: one more join after a pause covers them all (and any during it).
       setTimeout(function () { joining = false; joinAgain = false; rejoin(); }, 1000);
     });
   }
   socket.on("connect", function () {  // first connection and every reconnection
     joining = false;  // a join in flight when the connection dropped will never be answered
     joinAgain = false;
+    held = [];
     rejoin();
   });
   socket.on("disconnect", function () { status(root.dataset.textOffline); });
-  socket.on("presence", function () { rejoin(); });
+  socket.on("presence", follow(applyPresence));
   socket.on("chat", addChat);
   socket.on("message_deleted", function (m) {
     var node = document.querySelector('#chat [data-id="' + m.id + '"]');
     if (node) { node.remove(); }
   });
   socket.on("question", drawQuestion);
-  socket.on("hand", rejoin);
-  socket.on("hands_cleared", rejoin);
-  socket.on("chat_muted", rejoin);
-  socket.on("session_state", rejoin);
+  socket.on("hand", follow(applyHand));
+  socket.on("hands_cleared", follow(function () { hands = []; drawHands(); }));
+  socket.on("chat_muted", follow(function (m) { applySession({ chat_muted: m.muted }); }));
+  socket.on("session_state", follow(function (s) { applySession({ state: s.state }); }));
   socket.on("poll", drawPoll);
   socket.on("poll_counts", drawPoll);
   socket.on("slide", function (s) { showSlide(s.section); });

@@ -1,0 +1,69 @@
+"""Presence changes batched per room: one `presence` broadcast per room per batch window.
+
+A class arriving together would otherwise send one broadcast per arrival to everyone already in
+the room (N joins, N²/2 deliveries). Here the first change of a room schedules a flush after
+LIVE_PRESENCE_BATCH_SECONDS; the flush sends one `presence {joined: [...], left: [...]}` with
+every change queued meanwhile. A person appears once per flush, with their last change: someone
+who joined and left within one window is only in `left` (a page that never saw them ignores it),
+someone who left and came back is only in `joined`.
+
+Changes are queued only after they are committed, and a `left` only when the person has no other
+open stretch in the room (another tab or device keeps them present). The batches live in this
+process's memory and each process flushes its own: with the Redis message queue the flush is
+broadcast through it like any other event. Nothing here is room state: a page that missed a
+flush (a reconnect) re-joins and draws the room from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from lms.extensions import socketio
+
+log = logging.getLogger(__name__)
+
+
+class PresenceBatches:
+    """Pending changes per (Socket.IO server, session): user id → person who joined, or None (left).
+
+    Keyed by the server too, so a flush scheduled by one app (a test's) never lands in another's.
+    """
+
+    def __init__(self):
+        self.pending: dict[tuple[object, int], dict[int, dict | None]] = {}
+        self.lock = threading.Lock()
+
+    def add(self, session_id: int, user_id: int, person: dict | None, delay: float, room: str,
+            namespace: str) -> None:
+        """Queue a change (person: {id, name, instructor} for a join, None for a leave)."""
+        server = socketio.server
+        key = (server, session_id)
+        with self.lock:
+            changes = self.pending.get(key)
+            first = changes is None
+            if first:
+                changes = self.pending[key] = {}
+            changes.pop(user_id, None)  # the order of the flush is the order of the last changes
+            changes[user_id] = person
+        if first:
+            socketio.start_background_task(self._flush_later, key, delay, room, namespace)
+
+    def _flush_later(self, key: tuple[object, int], delay: float, room: str, namespace: str) -> None:
+        socketio.sleep(delay)
+        try:
+            self.flush(key, room, namespace)
+        except Exception:  # a background task has nobody to answer: log, never raise
+            log.exception("presence flush failed")
+
+    def flush(self, key: tuple[object, int], room: str, namespace: str) -> None:
+        with self.lock:
+            changes = self.pending.pop(key, None)
+        if not changes:
+            return
+        payload = {"joined": [p for p in changes.values() if p is not None],
+                   "left": [user_id for user_id, p in changes.items() if p is None]}
+        key[0].emit("presence", payload, to=room, namespace=namespace)
+
+
+batches = PresenceBatches()
