@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 
 from lms.auth.models import User
 from lms.extensions import db
-from lms.live import room
-from lms.live.events import EVENT_BURST, MAX_PAYLOAD_CHARS
+from lms.live import events, room
+from lms.live.events import EVENT_BURST, INSTRUCTOR_BURST, MAX_PAYLOAD_CHARS
 from lms.live.models import AttendanceInterval, ChatMessage, LiveSession, RoomQuestion
-from tests.live.conftest import NS, call, received
+from tests.live.conftest import NS, call, received, wait_presence
 
 HUGE = 10**30
 
@@ -28,6 +28,7 @@ def ready(live, connect):
     teacher, learner = connect("gv.an"), connect("hv.mai")
     for socket in (teacher, learner):
         assert call(socket, "join", session_id=live.id)["ok"]
+    wait_presence(teacher, settle=0.1)  # the arrivals' batch, flushed a moment later
     call(learner, "chat", session_id=live.id, client_id="c1", body="Chào thầy")
     question = call(learner, "ask", session_id=live.id, client_id="q1", body="Hỏi?")["question"]
     open_poll = call(teacher, "poll_open", session_id=live.id, client_id="p1", question="Mở?",
@@ -242,6 +243,23 @@ def test_a_connection_sending_too_many_events_is_throttled_whatever_they_are(rea
     assert snapshot(ready["session"], "gv.an") == before
     # The instructor's own connection has its own allowance.
     assert call(teacher, "heartbeat", session_id=ready["session"])["ok"]
+
+
+def test_an_instructor_connection_has_a_larger_allowance_but_still_a_limit(live, connect, monkeypatch):
+    # An instructor lecturing in the chat at 20 lines a second from one tab fits in the window.
+    assert INSTRUCTOR_BURST >= 20 * events.EVENT_WINDOW_SECONDS + EVENT_BURST
+    monkeypatch.setattr(events, "INSTRUCTOR_BURST", EVENT_BURST + 30)  # the same rule, fewer events to send
+    teacher, learner = connect("gv.an"), connect("hv.mai")
+    for socket in (teacher, learner):
+        assert call(socket, "join", session_id=live.id)["ok"]
+    acks = [call(teacher, "chat", session_id=live.id, client_id=f"t{i}", body=f"Dòng {i}")
+            for i in range(EVENT_BURST + 30)]
+    # The join counted: all but the last line fit, and the limit holds after them.
+    assert [a.get("error") for a in acks] == [None] * (EVENT_BURST + 29) + ["rate_limited"]
+    assert db.session.scalar(select(func.count()).select_from(ChatMessage)) == EVENT_BURST + 29
+    # A learner's connection keeps the learner's allowance.
+    codes = [call(learner, "heartbeat", session_id=live.id).get("error") for _ in range(EVENT_BURST)]
+    assert codes == [None] * (EVENT_BURST - 1) + ["rate_limited"]
 
 
 def test_a_message_over_the_servers_limit_drops_only_that_connection(world, database_url):
