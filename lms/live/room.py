@@ -12,13 +12,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from lms.auth.models import Role, User
-from lms.courses.logic import active_enrolment, may_manage_class
-from lms.courses.models import CourseClass
+from lms.courses.logic import may_manage_class
+from lms.courses.models import CourseClass, Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.live.models import (
     AttendanceInterval,
@@ -64,6 +64,15 @@ class Member:
     instructor: bool
 
 
+def _core(statement, params: dict):
+    """Run a plain-column or DML statement on the session's connection, in its transaction.
+
+    The ORM's result handling (built for entities) costs more than the query for hundreds of
+    plain rows; these statements load no objects and the ORM has nothing pending for them.
+    """
+    return db.session.connection().execute(statement, params)
+
+
 def record_id(value, field: str) -> int:
     """A database id from a payload: a whole number the database can hold (true is not 1)."""
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
@@ -78,6 +87,13 @@ _SESSION_WITH_CLASS = select(LiveSession).options(
 ).where(LiveSession.id == bindparam("session_id"))
 
 
+# The learner's rule of `active_enrolment()`, as a yes/no: no Enrolment object is needed.
+_ENROLLED = select(literal(1)).where(
+    Enrolment.class_id == bindparam("class_id"), Enrolment.user_id == bindparam("user_id"),
+    Enrolment.status == EnrolmentStatus.ACTIVE,
+).limit(1)
+
+
 def member(user: User, session_id) -> Member:
     """The user's place in the session's room; refuse anyone not in the class."""
     session = db.session.execute(
@@ -87,7 +103,7 @@ def member(user: User, session_id) -> Member:
         raise RoomError("not_found", "no such session")
     if may_manage_class(user, session.course_class):
         return Member(user, session, True)
-    if active_enrolment(user, session.course_class) is not None:
+    if _core(_ENROLLED, {"class_id": session.class_id, "user_id": user.id}).first() is not None:
         return Member(user, session, False)
     raise RoomError("forbidden", "you are not in this class")
 
@@ -122,6 +138,23 @@ def _person(user: User) -> dict:
 
 # --- presence and attendance -------------------------------------------------------------------
 
+# Every join and heartbeat changes stretches: plain UPDATE/INSERT statements built once, with no
+# AttendanceInterval objects loaded (a join in a full room must stay cheap).
+_STRETCHES = AttendanceInterval.__table__
+_CLOSE_STALE = update(_STRETCHES).where(
+    _STRETCHES.c.session_id == bindparam("p_session"), _STRETCHES.c.left_at.is_(None),
+    _STRETCHES.c.source == PresenceSource.ONLINE.value, _STRETCHES.c.last_heartbeat_at < bindparam("p_cutoff"),
+).values(left_at=_STRETCHES.c.last_heartbeat_at).returning(_STRETCHES.c.user_id)
+_OPEN_STRETCH = insert(_STRETCHES)
+_HEARTBEAT = update(_STRETCHES).where(
+    _STRETCHES.c.sid == bindparam("p_sid"), _STRETCHES.c.left_at.is_(None),
+).values(last_heartbeat_at=bindparam("p_now"))
+_LEAVE = update(_STRETCHES).where(
+    _STRETCHES.c.sid == bindparam("p_sid"), _STRETCHES.c.left_at.is_(None),
+).values(left_at=bindparam("p_now")).returning(_STRETCHES.c.session_id, _STRETCHES.c.user_id)
+_LEAVE_ONE = _LEAVE.where(_STRETCHES.c.session_id == bindparam("p_session"))
+
+
 def close_stale(session: LiveSession, now: datetime, stale_after: timedelta) -> list[int]:
     """End the session's open stretches whose connection fell silent, at their last heartbeat.
 
@@ -130,41 +163,29 @@ def close_stale(session: LiveSession, now: datetime, stale_after: timedelta) -> 
     of: the attendance counted so far is kept, the person leaves the participants list, and a
     reconnect opens a new stretch. Returns the users who are no longer present because of it.
     """
-    rows = db.session.scalars(select(AttendanceInterval).where(
-        AttendanceInterval.session_id == session.id, AttendanceInterval.left_at.is_(None),
-        AttendanceInterval.source == PresenceSource.ONLINE,
-        AttendanceInterval.last_heartbeat_at < now - stale_after)).all()
-    for row in rows:
-        row.left_at = row.last_heartbeat_at
-    users = {row.user_id for row in rows}
+    users = set(_core(_CLOSE_STALE, {"p_session": session.id, "p_cutoff": now - stale_after}).scalars())
     return sorted(u for u in users if not present(session.id, u))
 
 
 def join(who: Member, sid: str, now: datetime) -> None:
     """Open a presence stretch for this connection (learners and instructors alike)."""
-    db.session.add(AttendanceInterval(session_id=who.session.id, user_id=who.user.id, sid=sid,
-                                      source=PresenceSource.ONLINE, joined_at=now, last_heartbeat_at=now))
+    _core(_OPEN_STRETCH, {
+        "session_id": who.session.id, "user_id": who.user.id, "sid": sid, "source": PresenceSource.ONLINE.value,
+        "joined_at": now, "last_heartbeat_at": now, "reason": ""})
 
 
 def heartbeat(sid: str, now: datetime) -> int:
     """Note that the connection is alive; return how many open stretches it has."""
-    rows = db.session.scalars(select(AttendanceInterval).where(
-        AttendanceInterval.sid == sid, AttendanceInterval.left_at.is_(None))).all()
-    for row in rows:
-        row.last_heartbeat_at = now
-    return len(rows)
+    return _core(_HEARTBEAT, {"p_sid": sid, "p_now": now}).rowcount
 
 
 def leave(sid: str, now: datetime, session_id: int | None = None) -> list[tuple[int, int]]:
     """Close the connection's open stretches; return the (session, user) pairs it left."""
-    query = select(AttendanceInterval).where(AttendanceInterval.sid == sid, AttendanceInterval.left_at.is_(None))
-    if session_id is not None:
-        query = query.where(AttendanceInterval.session_id == session_id)
-    left = []
-    for row in db.session.scalars(query):
-        row.left_at = now
-        left.append((row.session_id, row.user_id))
-    return left
+    if session_id is None:
+        rows = _core(_LEAVE, {"p_sid": sid, "p_now": now})
+    else:
+        rows = _core(_LEAVE_ONE, {"p_sid": sid, "p_now": now, "p_session": session_id})
+    return [(session, user) for session, user in rows]
 
 
 _PRESENT = select(AttendanceInterval.id).where(
@@ -175,7 +196,7 @@ _PRESENT = select(AttendanceInterval.id).where(
 
 def present(session_id: int, user_id: int) -> bool:
     """Whether the user still has an open online stretch in the session (another tab, another device)."""
-    return db.session.scalar(_PRESENT, {"session_id": session_id, "user_id": user_id}) is not None
+    return _core(_PRESENT, {"session_id": session_id, "user_id": user_id}).first() is not None
 
 
 # Every join lists everyone present: plain columns, not User objects, since a full room has
@@ -188,11 +209,12 @@ _PARTICIPANTS = select(User.id, User.full_name, User.role).join(
 ).distinct().order_by(User.full_name)
 
 
-def participants(session: LiveSession) -> list[dict]:
+def participants(session: LiveSession) -> tuple[dict, ...]:
     """Everyone connected now (an open online stretch), once each."""
     managers = {u.id for u in session.course_class.instructors}
-    return [{"id": user_id, "name": name, "instructor": user_id in managers or role == Role.ADMIN}
-            for user_id, name, role in db.session.execute(_PARTICIPANTS, {"session_id": session.id})]
+    admin = Role.ADMIN
+    return tuple({"id": user_id, "name": name, "instructor": user_id in managers or role == admin}
+                 for user_id, name, role in _core(_PARTICIPANTS, {"session_id": session.id}).all())
 
 
 # --- chat ---------------------------------------------------------------------------------------
@@ -439,23 +461,41 @@ _CHAT_TAIL = select(
 ).order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc()).limit(CHAT_TAIL)
 
 
+# The questions with their authors' names and vote counts, and the raised hands with names: one
+# statement each (the same fields as _question_payload and _person), not an object per row plus
+# its lazy loads.
+_QUESTIONS = select(
+    RoomQuestion.id, RoomQuestion.user_id, User.full_name, RoomQuestion.body, RoomQuestion.answered_at,
+    select(func.count()).where(QuestionVote.question_id == RoomQuestion.id).scalar_subquery(),
+).join(User, User.id == RoomQuestion.user_id).where(
+    RoomQuestion.session_id == bindparam("session_id")
+).order_by(RoomQuestion.created_at, RoomQuestion.id)
+_HANDS = select(User.id, User.full_name).join(HandRaise, HandRaise.user_id == User.id).where(
+    HandRaise.session_id == bindparam("session_id"), HandRaise.lowered_at.is_(None)
+).order_by(HandRaise.raised_at, HandRaise.id)
+_POLLS = select(Poll).where(Poll.session_id == bindparam("session_id")).order_by(Poll.opened_at, Poll.id)
+
+
 def snapshot(who: Member) -> dict:
-    """Everything a client needs to draw the room, rebuilt from the database."""
+    """Everything a client needs to draw the room, rebuilt from the database.
+
+    The lists are tuples: python-socketio looks through every list and dict of an outgoing
+    payload for binary parts (thousands of calls for a full room's snapshot, more than building
+    it), but not through tuples, which hold no bytes here. The JSON sent is the same.
+    """
     session = who.session
-    chat_rows = db.session.execute(_CHAT_TAIL, {"session_id": session.id}).all()
-    questions = db.session.scalars(select(RoomQuestion).where(RoomQuestion.session_id == session.id)
-                                   .order_by(RoomQuestion.created_at)).all()
-    hands = db.session.scalars(select(HandRaise).where(
-        HandRaise.session_id == session.id, HandRaise.lowered_at.is_(None)).order_by(HandRaise.raised_at)).all()
-    polls = db.session.scalars(select(Poll).where(Poll.session_id == session.id).order_by(Poll.opened_at)).all()
+    key = {"session_id": session.id}
+    chat_rows = _core(_CHAT_TAIL, key).all()
     return {
         "session": {"id": session.id, "title": session.title, "state": session.state,
                     "chat_muted": session.chat_muted, "slide": session.current_slide},
         "you": {**_person(who.user), "instructor": who.instructor},
         "participants": participants(session),
-        "chat": [{"id": row.id, "client_id": row.client_id, "user": {"id": row.user_id, "name": row.full_name},
-                  "body": row.body, "at": row.created_at.isoformat()} for row in reversed(chat_rows)],
-        "questions": [_question_payload(q) for q in questions],
-        "hands": [_person(h.user) for h in hands],
-        "polls": [poll_payload(p, who.instructor, who.user.id) for p in polls],
+        "chat": tuple({"id": row.id, "client_id": row.client_id, "user": {"id": row.user_id, "name": row.full_name},
+                       "body": row.body, "at": row.created_at.isoformat()} for row in reversed(chat_rows)),
+        "questions": tuple({"id": qid, "user": {"id": uid, "name": name}, "body": body, "votes": votes,
+                            "answered": answered_at is not None}
+                           for qid, uid, name, body, answered_at, votes in _core(_QUESTIONS, key)),
+        "hands": tuple({"id": uid, "name": name} for uid, name in _core(_HANDS, key)),
+        "polls": tuple(poll_payload(p, who.instructor, who.user.id) for p in db.session.scalars(_POLLS, key)),
     }
