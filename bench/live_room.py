@@ -189,6 +189,7 @@ class Run:
     clients: int
     connect_s: float
     join_s: float
+    join_cpu_ms: float  # worker CPU per join, over the whole join phase (broadcasts it caused included)
     messages: int  # chat lines sent (and acknowledged) while measuring
     deliveries: int  # lines received by the learners' clients
     lost: int  # messages × clients − deliveries
@@ -368,10 +369,11 @@ async def measure(target: str, url: str, worker: int, cookies: list[str | None],
         if failed:
             raise BenchError(f"{len(failed)} of {clients} connects failed, first: {failed[0]}")
         connect_s = time.monotonic() - start
-        start = time.monotonic()
+        start, join_cpu0 = time.monotonic(), hb.cpu_seconds([worker])
         await asyncio.gather(*(_join(c, session_id) for c in learners))
         join_s = time.monotonic() - start
         await asyncio.sleep(1.0)  # presence broadcasts of the last joins settle before measuring
+        join_cpu_ms = 1000 * (hb.cpu_seconds([worker]) - join_cpu0) / clients
         rss1 = rss_kib(worker)
 
         send_errors: list = []
@@ -411,7 +413,8 @@ async def measure(target: str, url: str, worker: int, cookies: list[str | None],
     client_share = (cpu1 - cpu0) / seconds
     server_share = server_s / seconds
     return Run(
-        target=target, clients=clients, connect_s=connect_s, join_s=join_s, messages=count,
+        target=target, clients=clients, connect_s=connect_s, join_s=join_s, join_cpu_ms=join_cpu_ms,
+        messages=count,
         deliveries=delivered, lost=count * clients - delivered,
         p50_ms=1000 * hb.percentile(latencies, 0.50), p99_ms=1000 * hb.percentile(latencies, 0.99),
         max_ms=1000 * latencies[-1] if latencies else float("nan"),
@@ -460,9 +463,10 @@ def ratio(a: float, b: float) -> str:
 
 
 def print_runs(runs: list[Run]) -> None:
-    head = ["target", "N", "connect s", "join s", "p50 ms", "p99 ms", "max ms", "deliv/s", "lost",
+    head = ["target", "N", "connect s", "join s", "CPU ms/join", "p50 ms", "p99 ms", "max ms", "deliv/s", "lost",
             "CPU µs/deliv", "kB/conn", "server CPU", "client CPU", "other CPU"]
-    rows = [[r.target, str(r.clients), f"{r.connect_s:.2f}", f"{r.join_s:.2f}", f"{r.p50_ms:.1f}",
+    rows = [[r.target, str(r.clients), f"{r.connect_s:.2f}", f"{r.join_s:.2f}", f"{r.join_cpu_ms:.2f}",
+             f"{r.p50_ms:.1f}",
              f"{r.p99_ms:.1f}", f"{r.max_ms:.1f}", f"{r.deliveries_per_s:,.0f}", str(r.lost),
              f"{r.cpu_us_per_delivery:.1f}", f"{r.kb_per_connection:.1f}", f"{100 * r.server_cpu:.0f} %",
              f"{100 * r.client_cpu:.0f} %", f"{100 * r.other_cpu:.0f} %"] for r in runs]
