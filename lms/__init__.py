@@ -144,6 +144,10 @@ def register_extensions(app: Flask) -> None:
         cors_allowed_origins=cors,
         max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE_BYTES"],
         manage_session=False,
+        # One connection's events are handled one after another, in the order sent: two quick
+        # slide moves must be stored in the order the instructor made them. Connections still
+        # run side by side.
+        async_handlers=False,
     )
 
     from lms.auth.models import User
