@@ -74,7 +74,7 @@ def test_chat_polls_and_slides_cross_between_two_processes(world, database_url):
         received: dict[str, list] = {"teacher": [], "learner": []}
         for name, username, base in (("teacher", "gv.an", bases[0]), ("learner", "hv.mai", bases[1])):
             client = socketio.Client()
-            for event in ("chat", "poll", "slide"):
+            for event in ("chat", "poll", "slide", "presence"):
                 client.on(event, lambda data, name=name, event=event: received[name].append((event, data)),
                           namespace="/live")
             client.connect(base, namespaces=["/live"], transports=["polling"],
@@ -91,12 +91,15 @@ def test_chat_polls_and_slides_cross_between_two_processes(world, database_url):
         while time.monotonic() < deadline:
             events_t = {e for e, _ in received["teacher"]}
             events_l = {e for e, _ in received["learner"]}
-            if "chat" in events_t and {"poll", "slide"} <= events_l:
+            arrived = [p["name"] for e, d in received["teacher"] if e == "presence" for p in d["joined"]]
+            if "chat" in events_t and {"poll", "slide"} <= events_l and "Nguyễn Thị Mai" in arrived:
                 break
             time.sleep(0.1)
         assert [d["body"] for e, d in received["teacher"] if e == "chat"] == ["Chào thầy"]
         assert [d["id"] for e, d in received["learner"] if e == "poll"] == [poll["id"]]
         assert ("slide", {"section": "mot-cua"}) in received["learner"]
+        # The learner's arrival, batched by the other process, reached the instructor through Redis.
+        assert "Nguyễn Thị Mai" in arrived
     finally:
         for client in clients:
             client.disconnect()
