@@ -159,8 +159,13 @@
         fill(slidesBox.dataset.textLive, { n: liveIndex + 1 });
     }
   }
+  // The instructor's own moves not yet acknowledged: until they are, a slide broadcast or a
+  // snapshot can only be older than what the instructor already sees, so it must not pull the
+  // view back (the server stores one connection's moves in the order they were sent).
+  var slideMovesInFlight = 0;
   function showSlide(section) {  // the live slide changed (or the room was drawn again)
     if (!slidesBox) { return; }
+    if (instructor && slideMovesInFlight > 0) { return; }
     liveIndex = slideIndex(section);
     if (following || instructor) { viewIndex = liveIndex; }
     drawSlides();
@@ -171,7 +176,11 @@
     if (instructor) {
       // Moved at once, not when the broadcast comes back: two quick "next" clicks must move two slides.
       liveIndex = index;
-      send("slide", { section: slides[index].id });
+      slideMovesInFlight += 1;
+      socket.emit("slide", { session_id: sessionId, section: slides[index].id }, function (ack) {
+        slideMovesInFlight = Math.max(0, slideMovesInFlight - 1);
+        if (!(ack && ack.ok)) { rejoin(); }  // refused: draw the room as the server has it
+      });
     }
     following = viewIndex === liveIndex;
     drawSlides();
@@ -241,6 +250,7 @@
   }
   socket.on("connect", function () {  // first connection and every reconnection
     joining = false;  // a join in flight when the connection dropped will never be answered
+    slideMovesInFlight = 0;  // nor will a slide move: the snapshot of the new join is the truth
     joinAgain = false;
     held = [];
     rejoin();
