@@ -742,21 +742,28 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def run_guarded(run_bench, args) -> int:
+    """Run a benchmark: 0 when measured, 1 when the bench itself failed, 130 when interrupted.
 
-    def terminate(signum, frame):  # let `finally` stop the servers on SIGTERM too
+    SIGTERM becomes SystemExit so that `finally` blocks stop the servers; shared with
+    bench/live_room.py.
+    """
+    def terminate(signum, frame):
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, terminate)
     try:
-        return run(args)
+        return run_bench(args)
     except BenchError as exc:
-        print(f"Benchmark failed: {exc}", file=sys.stderr)
+        print(f"\nBenchmark failed: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_guarded(run, parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -46,7 +46,6 @@ import os
 import resource
 import secrets
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -631,19 +630,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.prepare_room is not None:
         print(json.dumps(prepare_room(args.prepare_room)))
         return 0
-
-    def terminate(signum, frame):  # let `finally` stop the servers on SIGTERM too
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, terminate)
-    try:
-        return run(args)
-    except BenchError as exc:
-        print(f"\nBenchmark failed: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        return 130
+    return hb.run_guarded(run, args)
 
 
 if __name__ == "__main__":
