@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import wraps
+from functools import partial, wraps
 
 from flask import current_app, request, session
 from flask_login import current_user
@@ -111,6 +111,11 @@ def enter_room(name: str) -> None:
 
 def room_name(session_id: int) -> str:
     return f"session:{session_id}"
+
+
+def audience_room(session_id: int, staff: bool) -> str:
+    """The session's staff (instructors, admins) or its learners: they get different `presence`."""
+    return f"session:{session_id}:{'staff' if staff else 'learners'}"
 
 
 def user_room(user_id: int) -> str:
@@ -235,9 +240,21 @@ def queue_presence(changes: list[tuple[int, int, dict | None]]) -> None:
     """Hand committed presence changes to the room's next batched `presence` broadcast."""
     if not changes:
         return
-    delay = current_app.config["LIVE_PRESENCE_BATCH_SECONDS"]
+    app = current_app._get_current_object()
+    deliver = partial(send_presence, app, socketio.server)
     for session_id, user_id, person in changes:
-        presence.batches.add(session_id, user_id, person, delay, room_name(session_id), NAMESPACE)
+        presence.batches.add(session_id, user_id, person, app.config["LIVE_PRESENCE_BATCH_SECONDS"], deliver)
+
+
+def send_presence(app, server, session_id: int, joined: list[dict], left: list[int]) -> None:
+    """One batch of a room's presence changes: the staff get every arrival, learners only the
+    staff's; both get the departures' ids and how many people are in the room now."""
+    with app.app_context():  # a background task: its own database session, removed at the end
+        count = room.present_count(session_id)
+    server.emit("presence", {"joined": joined, "left": left, "count": count},
+                to=audience_room(session_id, True), namespace=NAMESPACE)
+    server.emit("presence", {"joined": [p for p in joined if p["instructor"]], "left": left, "count": count},
+                to=audience_room(session_id, False), namespace=NAMESPACE)
 
 
 @handler("join")
@@ -248,6 +265,8 @@ def on_join(who, data, now) -> Outcome:
     stale = room.close_stale(who.session, now, stale_after())
     room.join(who, request.sid, now)
     enter_room(room_name(session_id))
+    leave_room(audience_room(session_id, not who.instructor))  # the user's role in the class changed
+    enter_room(audience_room(session_id, who.instructor))
     throttle.set_budget(request.sid, INSTRUCTOR_BURST if who.instructor else EVENT_BURST)
     person = {"id": who.user.id, "name": who.user.full_name, "instructor": who.instructor}
     return Outcome(ack={"snapshot": room.snapshot(who)},
@@ -260,7 +279,8 @@ def on_leave(who, data, now) -> Outcome:
     """Leave a session's room (the page closes or navigates)."""
     session_id = who.session.id
     room.leave(request.sid, now, session_id)
-    leave_room(room_name(session_id))
+    for name in (room_name(session_id), audience_room(session_id, True), audience_room(session_id, False)):
+        leave_room(name)
     gone = not room.present(session_id, who.user.id)
     return Outcome(presence=[(session_id, who.user.id, None)] if gone else [])
 

@@ -2,10 +2,10 @@
 
 A class arriving together would otherwise send one broadcast per arrival to everyone already in
 the room (N joins, N²/2 deliveries). Here the first change of a room schedules a flush after
-LIVE_PRESENCE_BATCH_SECONDS; the flush sends one `presence {joined: [...], left: [...]}` with
-every change queued meanwhile. A person appears once per flush, with their last change: someone
-who joined and left within one window is only in `left` (a page that never saw them ignores it),
-someone who left and came back is only in `joined`.
+LIVE_PRESENCE_BATCH_SECONDS; the flush hands every change queued meanwhile to the room's delivery
+(lms.live.events sends the staff and the learners each their `presence` event). A person appears
+once per flush, with their last change: someone who joined and left within one window is only in
+`left` (a page that never saw them ignores it), someone who left and came back is only in `joined`.
 
 Changes are queued only after they are committed, and a `left` only when the person has no other
 open stretch in the room (another tab or device keeps them present). The batches live in this
@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from lms.extensions import socketio
 
 log = logging.getLogger(__name__)
+
+
+Deliver = Callable[[int, list[dict], list[int]], None]  # (session id, joined, left ids)
 
 
 class PresenceBatches:
@@ -34,11 +38,12 @@ class PresenceBatches:
         self.pending: dict[tuple[object, int], dict[int, dict | None]] = {}
         self.lock = threading.Lock()
 
-    def add(self, session_id: int, user_id: int, person: dict | None, delay: float, room: str,
-            namespace: str) -> None:
-        """Queue a change (person: {id, name, instructor} for a join, None for a leave)."""
-        server = socketio.server
-        key = (server, session_id)
+    def add(self, session_id: int, user_id: int, person: dict | None, delay: float, deliver: Deliver) -> None:
+        """Queue a change (person: {id, name, instructor} for a join, None for a leave).
+
+        The room's first change schedules `deliver(session_id, joined, left)` `delay` seconds later.
+        """
+        key = (socketio.server, session_id)
         with self.lock:
             changes = self.pending.get(key)
             first = changes is None
@@ -47,23 +52,22 @@ class PresenceBatches:
             changes.pop(user_id, None)  # the order of the flush is the order of the last changes
             changes[user_id] = person
         if first:
-            socketio.start_background_task(self._flush_later, key, delay, room, namespace)
+            socketio.start_background_task(self._flush_later, key, delay, deliver)
 
-    def _flush_later(self, key: tuple[object, int], delay: float, room: str, namespace: str) -> None:
+    def _flush_later(self, key: tuple[object, int], delay: float, deliver: Deliver) -> None:
         socketio.sleep(delay)
         try:
-            self.flush(key, room, namespace)
+            self.flush(key, deliver)
         except Exception:  # a background task has nobody to answer: log, never raise
             log.exception("presence flush failed")
 
-    def flush(self, key: tuple[object, int], room: str, namespace: str) -> None:
+    def flush(self, key: tuple[object, int], deliver: Deliver) -> None:
         with self.lock:
             changes = self.pending.pop(key, None)
         if not changes:
             return
-        payload = {"joined": [p for p in changes.values() if p is not None],
-                   "left": [user_id for user_id, p in changes.items() if p is None]}
-        key[0].emit("presence", payload, to=room, namespace=namespace)
+        deliver(key[1], [p for p in changes.values() if p is not None],
+                [user_id for user_id, p in changes.items() if p is None])
 
 
 batches = PresenceBatches()

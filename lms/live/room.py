@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, literal, select, update
+from sqlalchemy import bindparam, distinct, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -199,28 +199,42 @@ def present(session_id: int, user_id: int) -> bool:
     return _core(_PRESENT, {"session_id": session_id, "user_id": user_id}).first() is not None
 
 
-# Every join lists everyone present: plain columns, not User objects, since a full room has
-# hundreds of rows and each join pays for all of them.
+# Every instructor's join lists everyone present: plain columns, not User objects, since a full
+# room has hundreds of rows.
 _PARTICIPANTS = select(User.id, User.full_name, User.role).join(
     AttendanceInterval, AttendanceInterval.user_id == User.id
 ).where(
     AttendanceInterval.session_id == bindparam("session_id"), AttendanceInterval.left_at.is_(None),
     AttendanceInterval.source == PresenceSource.ONLINE,
 )
+# A learner's join lists only the staff present (the class's instructors, admins).
+_STAFF_PRESENT = _PARTICIPANTS.where(
+    or_(User.id.in_(bindparam("staff_ids", expanding=True)), User.role == Role.ADMIN))
+_PRESENT_COUNT = select(func.count(distinct(AttendanceInterval.user_id))).where(
+    AttendanceInterval.session_id == bindparam("session_id"), AttendanceInterval.left_at.is_(None),
+    AttendanceInterval.source == PresenceSource.ONLINE,
+)
 
 
-def participants(session: LiveSession) -> tuple[dict, ...]:
-    """Everyone connected now (an open online stretch), once each, by name.
+def participants(session: LiveSession, staff_only: bool = False) -> tuple[dict, ...]:
+    """Everyone connected now (an open online stretch), once each, by name; or only the staff.
 
     De-duplicated and sorted here rather than with DISTINCT … ORDER BY, which cost the database
     more than Python for a few hundred rows (and sorts the same way on SQLite and PostgreSQL).
     """
     managers = {u.id for u in session.course_class.instructors}
     admin = Role.ADMIN
-    people = {user_id: (name, user_id, role) for user_id, name, role in
-              _core(_PARTICIPANTS, {"session_id": session.id}).all()}
+    statement, params = _PARTICIPANTS, {"session_id": session.id}
+    if staff_only:
+        statement, params = _STAFF_PRESENT, {**params, "staff_ids": sorted(managers)}
+    people = {user_id: (name, user_id, role) for user_id, name, role in _core(statement, params).all()}
     return tuple({"id": user_id, "name": name, "instructor": user_id in managers or role == admin}
                  for name, user_id, role in sorted(people.values()))
+
+
+def present_count(session_id: int) -> int:
+    """How many people are connected to the session now (several tabs count once)."""
+    return _core(_PRESENT_COUNT, {"session_id": session_id}).scalar_one()
 
 
 # --- chat ---------------------------------------------------------------------------------------
@@ -496,7 +510,10 @@ def snapshot(who: Member) -> dict:
         "session": {"id": session.id, "title": session.title, "state": session.state,
                     "chat_muted": session.chat_muted, "slide": session.current_slide},
         "you": {**_person(who.user), "instructor": who.instructor},
-        "participants": participants(session),
+        # Only the staff see who else is here: a class of hundreds is a lecture hall, and a
+        # learner's join would otherwise carry (and cost) the whole list. Learners get the count.
+        "participants": participants(session, staff_only=not who.instructor),
+        "participant_count": present_count(session.id),
         "chat": tuple({"id": row.id, "client_id": row.client_id, "user": {"id": row.user_id, "name": row.full_name},
                        "body": row.body, "at": row.created_at.isoformat()} for row in reversed(chat_rows)),
         "questions": tuple({"id": qid, "user": {"id": uid, "name": name}, "body": body, "votes": votes,

@@ -77,6 +77,10 @@ def test_an_instructor_and_a_learner_run_a_session_together(browser, live_server
         learner.goto(room)
         expect(learner.get_by_test_id("room-status")).to_contain_text("đang diễn ra")
         expect(teacher.get_by_test_id("participants")).to_contain_text("Nguyễn Thị Mai")
+        expect(teacher.get_by_test_id("participant-count")).to_contain_text("2 người")
+        # The learner sees the instructor present and the count, not the other learners' names.
+        expect(learner.get_by_test_id("participants")).to_have_text("Giảng Viên An ★")
+        expect(learner.get_by_test_id("participant-count")).to_contain_text("2 người")
 
         # Hands and the chat pause are drawn from the events themselves, on both sides.
         learner.get_by_test_id("raise-hand").click()

@@ -19,11 +19,32 @@ def test_join_gives_a_snapshot_and_others_see_presence(live, connect):
     ack = call(learner, "join", session_id=live.id)
     snapshot = ack["snapshot"]
     assert snapshot["session"]["title"] == "Buổi 1" and snapshot["you"]["instructor"] is False
-    assert {p["name"] for p in snapshot["participants"]} == {"Giảng Viên An", "Nguyễn Thị Mai"}
+    # A learner sees the staff present and how many are connected; the instructor sees everyone.
+    assert [p["name"] for p in snapshot["participants"]] == ["Giảng Viên An"]
+    assert snapshot["participant_count"] == 2
+    staff_view = call(teacher, "join", session_id=live.id)["snapshot"]
+    assert {p["name"] for p in staff_view["participants"]} == {"Giảng Viên An", "Nguyễn Thị Mai"}
+    assert staff_view["participant_count"] == 2
     updates = wait_presence(teacher)
-    assert [p["name"] for update in updates for p in update["joined"]][-1] == "Nguyễn Thị Mai"
+    assert "Nguyễn Thị Mai" in [p["name"] for update in updates for p in update["joined"]]
+    assert updates[-1]["count"] == 2
     learner.disconnect()
-    assert wait_presence(teacher) == [{"joined": [], "left": [snapshot["you"]["id"]]}]
+    assert wait_presence(teacher) == [{"joined": [], "left": [snapshot["you"]["id"]], "count": 1}]
+
+
+def test_learners_get_the_staff_arrivals_and_the_count_not_each_other(live, connect):
+    first, second = connect("hv.mai"), connect("hv.nam")
+    call(first, "join", session_id=live.id)
+    wait_presence(first)  # their own arrival: no one listed, one connected
+    second_id = call(second, "join", session_id=live.id)["snapshot"]["you"]["id"]
+    teacher = connect("gv.an")
+    teacher_id = call(teacher, "join", session_id=live.id)["snapshot"]["you"]["id"]
+    updates = wait_presence(first)
+    assert [p["id"] for update in updates for p in update["joined"]] == [teacher_id]
+    assert second_id not in {p["id"] for update in updates for p in update["joined"]}
+    assert updates[-1]["count"] == 3
+    call(second, "leave", session_id=live.id)
+    assert wait_presence(first) == [{"joined": [], "left": [second_id], "count": 2}]
 
 
 def test_joins_within_the_window_make_one_presence_broadcast(app, world, live, connect):
@@ -41,7 +62,7 @@ def test_joins_within_the_window_make_one_presence_broadcast(app, world, live, c
         assert call(connect(user.username), "join", session_id=live.id)["ok"]
     updates = wait_presence(teacher, timeout=10)
     assert updates == [{"joined": [{"id": u.id, "name": u.full_name, "instructor": False} for u in users],
-                        "left": []}]
+                        "left": [], "count": 5}]
 
 
 def test_one_tab_leaving_keeps_the_person_present_and_a_quick_visit_is_only_a_leave(app, live, connect):
@@ -57,7 +78,7 @@ def test_one_tab_leaving_keeps_the_person_present_and_a_quick_visit_is_only_a_le
     visitor_id = call(visitor, "join", session_id=live.id)["snapshot"]["you"]["id"]
     call(visitor, "leave", session_id=live.id)
     tab2.disconnect()
-    assert wait_presence(teacher, timeout=10) == [{"joined": [], "left": [visitor_id, me["id"]]}]
+    assert wait_presence(teacher, timeout=10) == [{"joined": [], "left": [visitor_id, me["id"]], "count": 1}]
 
 
 @pytest.mark.parametrize("username", ["gv.binh", "hv.ngoai"])

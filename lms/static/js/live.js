@@ -13,7 +13,8 @@
   var handRaised = false;
   var chatMuted = false;
   var session = null;  // the snapshot's session: title, state, chat_muted, slide
-  var people = {};  // participants by user id: {id, name, instructor}
+  var people = {};  // participants by user id: {id, name, instructor}; for a learner, the staff only
+  var participantCount = 0;  // everyone connected, as the server last counted
   var hands = [];  // raised hands in the order they went up: [{id, name}]
   var $ = function (id) { return document.getElementById(id); };
 
@@ -46,6 +47,8 @@
     var list = Object.keys(people).map(function (id) { return people[id]; });
     list.sort(function (a, b) { return a.name.localeCompare(b.name, "vi"); });
     drawPeople(list, "participants");
+    var count = $("participant-count");
+    count.textContent = count.dataset.textCount.replace("{n}", participantCount);
   }
   function drawHands() {
     drawPeople(hands, "hands");
@@ -196,6 +199,7 @@
     $("polls").textContent = "";
     people = {};
     snapshot.participants.forEach(function (p) { people[p.id] = p; });
+    participantCount = snapshot.participant_count;
     drawParticipants();
     hands = snapshot.hands.slice();
     drawHands();
@@ -208,9 +212,10 @@
   }
 
   // Events that change the people or the state carry the change; it is applied to what is drawn.
-  function applyPresence(p) {  // one batch of arrivals and departures: {joined: [...], left: [ids]}
+  function applyPresence(p) {  // one batch of arrivals and departures: {joined: [...], left: [ids], count}
     (p.joined || []).forEach(function (person) { people[person.id] = person; });
     (p.left || []).forEach(function (id) { delete people[id]; });
+    if (typeof p.count === "number") { participantCount = p.count; }
     drawParticipants();
   }
   function applyHand(h) {  // {user, raised}
