@@ -40,9 +40,17 @@ def teaches(user: User, course_class: CourseClass) -> bool:
     return user.role == Role.INSTRUCTOR and any(i.id == user.id for i in course_class.instructors)
 
 
+def may_manage(user: User, listed_as_instructor: bool) -> bool:
+    """Admins manage every class, instructors the classes they are listed for.
+
+    Takes the listing as a flag, so a caller that looked it up in SQL applies the same rule.
+    """
+    return user.role == Role.ADMIN or (user.role == Role.INSTRUCTOR and listed_as_instructor)
+
+
 def may_manage_class(user: User, course_class: CourseClass) -> bool:
     """Admins manage every class, instructors the classes they teach."""
-    return user.role == Role.ADMIN or teaches(user, course_class)
+    return may_manage(user, user.role == Role.INSTRUCTOR and teaches(user, course_class))
 
 
 def classes_taught(user: User) -> list[CourseClass]:

@@ -9,6 +9,7 @@ See docs/live-protocol.md.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections import deque
@@ -83,6 +84,33 @@ class Throttle:
 
 
 throttle = Throttle(EVENT_BURST, EVENT_WINDOW_SECONDS)
+
+
+class StaleSweeps:
+    """When this process last closed each session's stale stretches (see `room.close_stale`).
+
+    A sweep reads every open stretch of the room, so it runs at most once per heartbeat period
+    per session, not on each of a class's hundreds of joins. Stretches become stale after three
+    periods and are closed at their last heartbeat whenever the sweep comes, so attendance is the
+    same; a crashed connection only stays listed up to one period longer. A new process sweeps
+    on its first join. In memory, like the throttle: not room state.
+    """
+
+    def __init__(self):
+        self.last: dict[tuple[object, int], float] = {}
+        self.lock = threading.Lock()
+
+    def due(self, session_id: int) -> bool:
+        """True (and noted) when the session's last sweep here is a heartbeat period old or more."""
+        key, now = (socketio.server, session_id), time.monotonic()
+        with self.lock:
+            if now - self.last.get(key, -math.inf) < current_app.config["LIVE_HEARTBEAT_SECONDS"]:
+                return False
+            self.last[key] = now
+            return True
+
+
+stale_sweeps = StaleSweeps()
 
 
 @dataclass
@@ -248,12 +276,12 @@ def queue_presence(changes: list[tuple[int, int, dict | None]]) -> None:
 
 def send_presence(app, server, session_id: int, joined: list[dict], left: list[int]) -> None:
     """One batch of a room's presence changes: the staff get every arrival, learners only the
-    staff's; both get the departures' ids and how many people are in the room now."""
+    class's instructors'; both get the departures' ids and how many people are in the room now."""
     with app.app_context():  # a background task: its own database session, removed at the end
-        count = room.present_count(session_id)
+        count, teachers = room.present_count(session_id), room.instructor_ids(session_id)
     server.emit("presence", {"joined": joined, "left": left, "count": count},
                 to=audience_room(session_id, True), namespace=NAMESPACE)
-    server.emit("presence", {"joined": [p for p in joined if p["instructor"]], "left": left, "count": count},
+    server.emit("presence", {"joined": [p for p in joined if p["id"] in teachers], "left": left, "count": count},
                 to=audience_room(session_id, False), namespace=NAMESPACE)
 
 
@@ -262,7 +290,7 @@ def on_join(who, data, now) -> Outcome:
     """Anyone in the class joins a session's room; the ack carries the room's snapshot."""
     session_id = who.session.id
     room.leave(request.sid, now, session_id)  # a re-join on the same connection: one stretch
-    stale = room.close_stale(who.session, now, stale_after())
+    stale = room.close_stale(who.session, now, stale_after()) if stale_sweeps.due(session_id) else []
     room.join(who, request.sid, now)
     enter_room(room_name(session_id))
     leave_room(audience_room(session_id, not who.instructor))  # the user's role in the class changed
@@ -362,7 +390,7 @@ def on_poll_vote(who, data, now) -> Outcome:
     """Learner votes (or changes their vote) in an open poll; counts go to the instructors."""
     poll = room.vote(who, data.get("poll_id"), data.get("option"), now)
     counts = room.poll_payload(poll, with_counts=True)
-    teachers = [("poll_counts", counts, user_room(t.id)) for t in who.session.course_class.instructors]
+    teachers = [("poll_counts", counts, user_room(t)) for t in sorted(room.instructor_ids(who.session.id))]
     return Outcome(ack={"poll": room.poll_payload(poll, False, who.user.id)}, broadcasts=teachers)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import JSON, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from lms.auth.models import User
@@ -67,6 +67,14 @@ class AttendanceInterval(db.Model):
     """A stretch of presence in a session: a socket's join to its leave, or an in-person check-in."""
 
     __tablename__ = "attendance_intervals"
+    # Joins, leaves and heartbeats look up a connection's or a person's *open* stretches in rooms
+    # of hundreds: partial indexes on the open ones keep each lookup from scanning the room.
+    __table_args__ = (
+        Index("ix_attendance_open_by_sid", "sid", "session_id",
+              sqlite_where=text("left_at IS NULL"), postgresql_where=text("left_at IS NULL")),
+        Index("ix_attendance_open_by_session_user", "session_id", "source", "user_id",
+              sqlite_where=text("left_at IS NULL"), postgresql_where=text("left_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"), index=True)

@@ -12,13 +12,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, distinct, func, insert, literal, or_, select, update
+from sqlalchemy import bindparam, distinct, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from lms.auth.models import Role, User
-from lms.courses.logic import may_manage_class
-from lms.courses.models import CourseClass, Enrolment, EnrolmentStatus
+from lms.courses.logic import may_manage
+from lms.courses.models import Enrolment, EnrolmentStatus, class_instructors
 from lms.extensions import db
 from lms.live.models import (
     AttendanceInterval,
@@ -80,30 +79,28 @@ def record_id(value, field: str) -> int:
     return value
 
 
-# Every room event starts here, so the statement is built once; it brings the class and its
-# instructors along, which the membership rule reads (three lazy loads per event otherwise).
-_SESSION_WITH_CLASS = select(LiveSession).options(
-    joinedload(LiveSession.course_class).joinedload(CourseClass.instructors)
+# Every room event starts here: the session, and whether the user is listed among its class's
+# instructors or actively enrolled in it, in one statement built once.
+_MEMBERSHIP = select(
+    LiveSession,
+    exists().where(class_instructors.c.class_id == LiveSession.class_id,
+                   class_instructors.c.user_id == bindparam("user_id")),
+    # The learner's rule of `active_enrolment()`, as a yes/no: no Enrolment object is needed.
+    exists().where(Enrolment.class_id == LiveSession.class_id, Enrolment.user_id == bindparam("user_id"),
+                   Enrolment.status == EnrolmentStatus.ACTIVE),
 ).where(LiveSession.id == bindparam("session_id"))
-
-
-# The learner's rule of `active_enrolment()`, as a yes/no: no Enrolment object is needed.
-_ENROLLED = select(literal(1)).where(
-    Enrolment.class_id == bindparam("class_id"), Enrolment.user_id == bindparam("user_id"),
-    Enrolment.status == EnrolmentStatus.ACTIVE,
-).limit(1)
 
 
 def member(user: User, session_id) -> Member:
     """The user's place in the session's room; refuse anyone not in the class."""
-    session = db.session.execute(
-        _SESSION_WITH_CLASS, {"session_id": record_id(session_id, "session_id")}
-    ).unique().scalar_one_or_none()
-    if session is None:
+    row = db.session.execute(
+        _MEMBERSHIP, {"session_id": record_id(session_id, "session_id"), "user_id": user.id}).first()
+    if row is None:
         raise RoomError("not_found", "no such session")
-    if may_manage_class(user, session.course_class):
+    session, listed_as_instructor, enrolled = row
+    if may_manage(user, listed_as_instructor):
         return Member(user, session, True)
-    if _core(_ENROLLED, {"class_id": session.class_id, "user_id": user.id}).first() is not None:
+    if enrolled:
         return Member(user, session, False)
     raise RoomError("forbidden", "you are not in this class")
 
@@ -207,26 +204,35 @@ _PARTICIPANTS = select(User.id, User.full_name, User.role).join(
     AttendanceInterval.session_id == bindparam("session_id"), AttendanceInterval.left_at.is_(None),
     AttendanceInterval.source == PresenceSource.ONLINE,
 )
-# A learner's join lists only the staff present (the class's instructors, admins).
-_STAFF_PRESENT = _PARTICIPANTS.where(
-    or_(User.id.in_(bindparam("staff_ids", expanding=True)), User.role == Role.ADMIN))
+# A learner's join lists only the class's instructors present (looked up by person, not by
+# scanning the room).
+_INSTRUCTORS_PRESENT = _PARTICIPANTS.where(
+    AttendanceInterval.user_id.in_(bindparam("instructor_ids", expanding=True)))
+_INSTRUCTOR_IDS = select(class_instructors.c.user_id).join(
+    LiveSession, LiveSession.class_id == class_instructors.c.class_id
+).where(LiveSession.id == bindparam("session_id"))
 _PRESENT_COUNT = select(func.count(distinct(AttendanceInterval.user_id))).where(
     AttendanceInterval.session_id == bindparam("session_id"), AttendanceInterval.left_at.is_(None),
     AttendanceInterval.source == PresenceSource.ONLINE,
 )
 
 
-def participants(session: LiveSession, staff_only: bool = False) -> tuple[dict, ...]:
-    """Everyone connected now (an open online stretch), once each, by name; or only the staff.
+def instructor_ids(session_id: int) -> set[int]:
+    """The ids of the people listed as the session's class's instructors."""
+    return set(_core(_INSTRUCTOR_IDS, {"session_id": session_id}).scalars())
+
+
+def participants(session: LiveSession, instructors_only: bool = False) -> tuple[dict, ...]:
+    """Everyone connected now (an open online stretch), once each, by name; or only the instructors.
 
     De-duplicated and sorted here rather than with DISTINCT … ORDER BY, which cost the database
     more than Python for a few hundred rows (and sorts the same way on SQLite and PostgreSQL).
     """
-    managers = {u.id for u in session.course_class.instructors}
+    managers = instructor_ids(session.id)
     admin = Role.ADMIN
     statement, params = _PARTICIPANTS, {"session_id": session.id}
-    if staff_only:
-        statement, params = _STAFF_PRESENT, {**params, "staff_ids": sorted(managers)}
+    if instructors_only:
+        statement, params = _INSTRUCTORS_PRESENT, {**params, "instructor_ids": sorted(managers)}
     people = {user_id: (name, user_id, role) for user_id, name, role in _core(statement, params).all()}
     return tuple({"id": user_id, "name": name, "instructor": user_id in managers or role == admin}
                  for name, user_id, role in sorted(people.values()))
@@ -511,8 +517,9 @@ def snapshot(who: Member) -> dict:
                     "chat_muted": session.chat_muted, "slide": session.current_slide},
         "you": {**_person(who.user), "instructor": who.instructor},
         # Only the staff see who else is here: a class of hundreds is a lecture hall, and a
-        # learner's join would otherwise carry (and cost) the whole list. Learners get the count.
-        "participants": participants(session, staff_only=not who.instructor),
+        # learner's join would otherwise carry (and cost) the whole list. Learners see the
+        # instructors present and the count.
+        "participants": participants(session, instructors_only=not who.instructor),
         "participant_count": present_count(session.id),
         "chat": tuple({"id": row.id, "client_id": row.client_id, "user": {"id": row.user_id, "name": row.full_name},
                        "body": row.body, "at": row.created_at.isoformat()} for row in reversed(chat_rows)),

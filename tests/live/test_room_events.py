@@ -1,5 +1,7 @@
 """The live room over Socket.IO (test client): access, state that survives, and refusals."""
 
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -79,6 +81,35 @@ def test_one_tab_leaving_keeps_the_person_present_and_a_quick_visit_is_only_a_le
     call(visitor, "leave", session_id=live.id)
     tab2.disconnect()
     assert wait_presence(teacher, timeout=10) == [{"joined": [], "left": [visitor_id, me["id"]], "count": 1}]
+
+
+def test_a_crashed_connections_stretch_is_closed_by_a_join_at_most_once_a_heartbeat_period(app, world, live, connect):
+    from datetime import timedelta
+
+    from lms.database import utcnow
+
+    def silent_stretch() -> AttendanceInterval:  # as a crashed server leaves it: open, long unheard of
+        heard = utcnow() - timedelta(hours=1)
+        stretch = AttendanceInterval(session_id=live.id, user_id=world.other_learner.id, sid="gone", source="online",
+                                     joined_at=heard, last_heartbeat_at=heard)
+        db.session.add(stretch)
+        db.session.commit()
+        return stretch
+
+    first = silent_stretch()
+    learner = connect("hv.mai")
+    assert call(learner, "join", session_id=live.id)["snapshot"]["participant_count"] == 1
+    db.session.refresh(first)
+    assert first.left_at == first.last_heartbeat_at  # ended where it was last heard of
+    second = silent_stretch()
+    call(learner, "join", session_id=live.id)  # within the period: no second sweep of the room
+    db.session.refresh(second)
+    assert second.left_at is None
+    app.config["LIVE_HEARTBEAT_SECONDS"] = 0.05
+    time.sleep(0.1)
+    call(learner, "join", session_id=live.id)
+    db.session.refresh(second)
+    assert second.left_at == second.last_heartbeat_at
 
 
 @pytest.mark.parametrize("username", ["gv.binh", "hv.ngoai"])
