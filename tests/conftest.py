@@ -15,7 +15,8 @@ from sqlalchemy import create_engine, make_url, text
 
 from lms import create_app, normalise_database_url
 from lms.auth.models import Role
-from lms.extensions import db, limiter
+from lms.extensions import db, limiter, socketio
+from lms.live import presence
 from tests import factories
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -72,6 +73,9 @@ def app(database_url):
     limiter.reset()
     with app.app_context():
         yield app
+        # Presence batches still waiting would read the database from a background task after
+        # the engine is disposed below, opening connections nobody closes.
+        presence.batches.flush_now(socketio.server)
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):

@@ -36,6 +36,7 @@ class PresenceBatches:
 
     def __init__(self):
         self.pending: dict[tuple[object, int], dict[int, dict | None]] = {}
+        self.delivery: dict[tuple[object, int], Deliver] = {}
         self.lock = threading.Lock()
 
     def add(self, session_id: int, user_id: int, person: dict | None, delay: float, deliver: Deliver) -> None:
@@ -49,6 +50,7 @@ class PresenceBatches:
             first = changes is None
             if first:
                 changes = self.pending[key] = {}
+                self.delivery[key] = deliver
             changes.pop(user_id, None)  # the order of the flush is the order of the last changes
             changes[user_id] = person
         if first:
@@ -64,10 +66,18 @@ class PresenceBatches:
     def flush(self, key: tuple[object, int], deliver: Deliver) -> None:
         with self.lock:
             changes = self.pending.pop(key, None)
+            self.delivery.pop(key, None)
         if not changes:
             return
         deliver(key[1], [p for p in changes.values() if p is not None],
                 [user_id for user_id, p in changes.items() if p is None])
+
+    def flush_now(self, server: object) -> None:
+        """Deliver every pending batch of one Socket.IO server at once (its app is shutting down)."""
+        with self.lock:
+            due = [(key, self.delivery[key]) for key in self.pending if key[0] is server]
+        for key, deliver in due:
+            self.flush(key, deliver)
 
 
 batches = PresenceBatches()
