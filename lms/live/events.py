@@ -327,6 +327,12 @@ def on_chat(who, data, now) -> Outcome:
                    broadcasts=[("chat", message, room_name(who.session.id))] if new else [])
 
 
+@handler("chat_history")
+def on_chat_history(who, data, now) -> Outcome:
+    """Anyone in the room asks for the chat lines before one they have {before_id}."""
+    return Outcome(ack=room.earlier_chat(who, data.get("before_id")))
+
+
 @handler("delete_message")
 def on_delete_message(who, data, now) -> Outcome:
     """Instructor hides a chat line."""

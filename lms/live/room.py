@@ -32,7 +32,7 @@ from lms.live.models import (
     SessionState,
 )
 
-CHAT_TAIL = 100
+CHAT_PAGE = 50  # chat lines in a join's snapshot, and per request for earlier ones
 MAX_TEXT = 1000
 MAX_POLL_QUESTION = 500  # the column's length: PostgreSQL refuses longer text outright
 CHAT_BURST = 5  # chat lines, and separately questions, per CHAT_WINDOW per learner
@@ -477,14 +477,32 @@ def set_state(who: Member, state, now: datetime) -> dict:
     return {"state": who.session.state}
 
 
-# Every join sends the chat's tail: plain columns with the author's name in one statement, not
-# a hundred ChatMessage objects and their users (the same fields as _chat_payload).
-_CHAT_TAIL = select(
+# Every join sends the chat's last page, and a page asks for the lines before it: plain columns
+# with the author's name in one statement, not ChatMessage objects and their users (the same
+# fields as _chat_payload). By id, which is the order the lines were written in: the session's
+# index (which SQLite keeps in id order) serves it without sorting the session's whole chat.
+_CHAT_PAGE = select(
     ChatMessage.id, ChatMessage.client_id, ChatMessage.user_id, User.full_name, ChatMessage.body,
     ChatMessage.created_at,
 ).join(User, User.id == ChatMessage.user_id).where(
-    ChatMessage.session_id == bindparam("session_id"), ChatMessage.deleted_at.is_(None)
-).order_by(ChatMessage.created_at.desc(), ChatMessage.id.desc()).limit(CHAT_TAIL)
+    ChatMessage.session_id == bindparam("session_id"), ChatMessage.deleted_at.is_(None),
+    ChatMessage.id < bindparam("before_id"),
+).order_by(ChatMessage.id.desc()).limit(CHAT_PAGE + 1)
+
+
+def chat_page(session_id: int, before_id: int = MAX_ID + 1) -> tuple[tuple[dict, ...], bool]:
+    """Up to CHAT_PAGE visible lines before `before_id` (the latest by default), oldest first,
+    and whether there are earlier ones."""
+    rows = _core(_CHAT_PAGE, {"session_id": session_id, "before_id": before_id}).all()
+    lines = tuple({"id": row.id, "client_id": row.client_id, "user": {"id": row.user_id, "name": row.full_name},
+                   "body": row.body, "at": row.created_at.isoformat()} for row in reversed(rows[:CHAT_PAGE]))
+    return lines, len(rows) > CHAT_PAGE
+
+
+def earlier_chat(who: Member, before_id) -> dict:
+    """The page of chat lines before a line the client already has (anyone in the room)."""
+    lines, more = chat_page(who.session.id, record_id(before_id, "before_id"))
+    return {"chat": lines, "more": more}
 
 
 # The questions with their authors' names and vote counts, and the raised hands with names: one
@@ -511,7 +529,7 @@ def snapshot(who: Member) -> dict:
     """
     session = who.session
     key = {"session_id": session.id}
-    chat_rows = _core(_CHAT_TAIL, key).all()
+    chat, chat_more = chat_page(session.id)
     return {
         "session": {"id": session.id, "title": session.title, "state": session.state,
                     "chat_muted": session.chat_muted, "slide": session.current_slide},
@@ -521,8 +539,8 @@ def snapshot(who: Member) -> dict:
         # instructors present and the count.
         "participants": participants(session, instructors_only=not who.instructor),
         "participant_count": present_count(session.id),
-        "chat": tuple({"id": row.id, "client_id": row.client_id, "user": {"id": row.user_id, "name": row.full_name},
-                       "body": row.body, "at": row.created_at.isoformat()} for row in reversed(chat_rows)),
+        "chat": chat,
+        "chat_more": chat_more,
         "questions": tuple({"id": qid, "user": {"id": uid, "name": name}, "body": body, "votes": votes,
                             "answered": answered_at is not None}
                            for qid, uid, name, body, answered_at, votes in _core(_QUESTIONS, key)),

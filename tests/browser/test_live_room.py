@@ -165,3 +165,28 @@ def test_an_instructor_and_a_learner_run_a_session_together(browser, live_server
     finally:
         teacher_context.close()
         learner_context.close()
+
+
+def test_a_learner_arriving_late_reads_back_through_the_chat(browser, live_server, live_session, world):
+    """The room opens on the chat's last page; "Earlier messages" adds the pages before it, on a phone."""
+    from lms.database import utcnow
+    from lms.live.room import CHAT_PAGE
+
+    db.session.add_all(ChatMessage(session_id=live_session.id, user_id=world.teacher.id, client_id=f"c{i}",
+                                   body=f"Dòng số {i}", created_at=utcnow()) for i in range(CHAT_PAGE + 5))
+    db.session.commit()
+    context = browser.new_context(base_url=live_server, viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        login(page, "hv.mai")
+        page.goto(f"/sessions/{live_session.id}/room")
+        chat = page.get_by_test_id("chat").locator("li")
+        expect(chat).to_have_count(CHAT_PAGE)
+        expect(chat.first).to_contain_text("Dòng số 5")
+        page.get_by_test_id("chat-earlier").click()
+        expect(chat).to_have_count(CHAT_PAGE + 5)
+        expect(chat.first).to_contain_text("Dòng số 0")
+        expect(chat.last).to_contain_text(f"Dòng số {CHAT_PAGE + 4}")
+        expect(page.get_by_test_id("chat-earlier")).to_be_hidden()
+    finally:
+        context.close()

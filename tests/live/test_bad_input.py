@@ -185,6 +185,8 @@ def test_instructor_fields_are_checked(ready, event, fields):
 @pytest.mark.parametrize(("event", "fields"), [
     ("hand", {"raised": "true"}), ("hand", {"raised": 1}), ("hand", {}),
     ("upvote", {"question_id": None}), ("upvote", {"question_id": 1.0}), ("upvote", {"question_id": HUGE}),
+    ("chat_history", {}), ("chat_history", {"before_id": "12"}), ("chat_history", {"before_id": 0}),
+    ("chat_history", {"before_id": True}), ("chat_history", {"before_id": HUGE}),
 ], ids=repr)
 def test_learner_fields_are_checked(ready, event, fields):
     assert_refused(ready, "learner", "bad_request", event, with_session(ready, **fields))

@@ -141,6 +141,28 @@ def test_chat_is_written_then_broadcast_and_a_resend_is_not_doubled(live, connec
     assert [m["body"] for m in call(late, "join", session_id=live.id)["snapshot"]["chat"]] == ["<b>Xin chào</b>"]
 
 
+def test_a_join_brings_the_last_page_of_chat_and_earlier_pages_on_request(world, live, connect):
+    from lms.database import utcnow
+    from lms.live.room import CHAT_PAGE
+
+    db.session.add_all(ChatMessage(session_id=live.id, user_id=world.teacher.id, client_id=f"c{i}", body=f"dòng {i}",
+                                   created_at=utcnow()) for i in range(CHAT_PAGE + 12))
+    db.session.commit()
+    hidden = db.session.scalar(select(ChatMessage).where(ChatMessage.client_id == "c3"))
+    hidden.deleted_at = utcnow()  # a deleted line is in no page
+    db.session.commit()
+    learner = connect("hv.mai")
+    snapshot = call(learner, "join", session_id=live.id)["snapshot"]
+    assert [m["body"] for m in snapshot["chat"]] == [f"dòng {i}" for i in range(12, CHAT_PAGE + 12)]
+    assert snapshot["chat_more"] is True
+    page = call(learner, "chat_history", session_id=live.id, before_id=snapshot["chat"][0]["id"])
+    assert page["ok"] and page["more"] is False
+    assert [m["body"] for m in page["chat"]] == [f"dòng {i}" for i in range(12) if i != 3]
+    assert page["chat"][0]["user"] == {"id": world.teacher.id, "name": world.teacher.full_name}
+    outsider = connect("gv.binh")
+    assert call(outsider, "chat_history", session_id=live.id, before_id=10**6)["error"] == "forbidden"
+
+
 def test_chat_limits_length_rate_and_mute(live, connect):
     teacher, learner = connect("gv.an"), connect("hv.mai")
     call(learner, "join", session_id=live.id)

@@ -59,8 +59,8 @@
     status(session.title + " · " + stateText + (session.chat_muted ? " · " + root.dataset.textMuted : ""));
     root.dataset.state = session.state;
   }
-  function addChat(m) {
-    if (document.querySelector('#chat [data-id="' + m.id + '"]')) { return; }
+  function chatLine(m) {  // the line's node, or null when it is already drawn
+    if (document.querySelector('#chat [data-id="' + m.id + '"]')) { return null; }
     var li = item("li", "", { "data-id": m.id });
     li.appendChild(item("strong", m.user.name + ": "));
     li.appendChild(document.createTextNode(m.body));
@@ -69,8 +69,22 @@
       del.addEventListener("click", function () { send("delete_message", { message_id: m.id }); });
       li.appendChild(del);
     }
+    return li;
+  }
+  function addChat(m) {
+    var li = chatLine(m);
+    if (!li) { return; }
     $("chat").appendChild(li);
     li.scrollIntoView({ block: "nearest" });
+  }
+  function addEarlierChat(page) {  // {chat: [...] oldest first, more}: goes above what is drawn
+    var box = $("chat");
+    var first = box.firstChild;
+    page.chat.forEach(function (m) {
+      var li = chatLine(m);
+      if (li) { box.insertBefore(li, first); }
+    });
+    $("chat-earlier").hidden = !page.more;
   }
   function drawQuestion(q) {
     var li = document.querySelector('#questions [data-id="' + q.id + '"]') || item("li", "", { "data-id": q.id });
@@ -205,6 +219,7 @@
     drawHands();
     chatMuted = session.chat_muted;
     snapshot.chat.forEach(addChat);
+    $("chat-earlier").hidden = !snapshot.chat_more;
     snapshot.questions.forEach(drawQuestion);
     snapshot.polls.forEach(drawPoll);
     drawStatus();
@@ -309,6 +324,10 @@
       case "slide-prev": goToSlide(viewIndex - 1); break;
       case "slide-next": goToSlide(viewIndex + 1); break;
       case "follow": following = true; viewIndex = liveIndex; drawSlides(); break;
+      case "chat-earlier":
+        var oldest = $("chat").firstChild;
+        if (oldest) { send("chat_history", { before_id: parseInt(oldest.dataset.id, 10) }, addEarlierChat); }
+        break;
     }
   });
   var pollForm = $("poll-form");
