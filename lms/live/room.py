@@ -245,9 +245,9 @@ def present_count(session_id: int) -> int:
 
 # --- chat ---------------------------------------------------------------------------------------
 
-def _chat_payload(message: ChatMessage) -> dict:
-    return {"id": message.id, "client_id": message.client_id, "user": _person(message.user), "body": message.body,
-            "at": message.created_at.isoformat()}
+def _chat_line(message_id: int, client_id: str, user: dict, body: str, at: datetime) -> dict:
+    """A chat line as clients get it (broadcast, acknowledgement, snapshot and history alike)."""
+    return {"id": message_id, "client_id": client_id, "user": user, "body": body, "at": at.isoformat()}
 
 
 def _limit_posts(who: Member, model: type[ChatMessage] | type[RoomQuestion], now: datetime) -> None:
@@ -261,9 +261,10 @@ def _limit_posts(who: Member, model: type[ChatMessage] | type[RoomQuestion], now
         raise RoomError("rate_limited", "too many messages; wait a few seconds")
 
 
-# Chat is the busiest event: its statements are built once, and the line is written with a plain
-# INSERT … RETURNING rather than through the unit of work (an object nobody reads afterwards).
-_CHAT_RESEND = select(ChatMessage).where(
+# Chat is the busiest event: its statements are built once, read plain columns, and the line is
+# written with a plain INSERT … RETURNING rather than through the unit of work (an object nobody
+# reads afterwards).
+_CHAT_RESEND = select(ChatMessage.id, ChatMessage.body, ChatMessage.created_at).where(
     ChatMessage.session_id == bindparam("session_id"), ChatMessage.user_id == bindparam("user_id"),
     ChatMessage.client_id == bindparam("client_id"))
 _INSERT_CHAT = insert(ChatMessage.__table__).returning(ChatMessage.__table__.c.id)
@@ -272,10 +273,10 @@ _INSERT_CHAT = insert(ChatMessage.__table__).returning(ChatMessage.__table__.c.i
 def chat(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
     """Post a chat line; a resent client_id returns the stored line and False (nothing new)."""
     client_id, body = _client_id(client_id), _text(body)
-    existing = db.session.scalar(_CHAT_RESEND, {"session_id": who.session.id, "user_id": who.user.id,
-                                               "client_id": client_id})
+    existing = _core(_CHAT_RESEND, {"session_id": who.session.id, "user_id": who.user.id,
+                                    "client_id": client_id}).first()
     if existing is not None:
-        return _chat_payload(existing), False
+        return _chat_line(existing.id, client_id, _person(who.user), existing.body, existing.created_at), False
     if who.session.chat_muted and not who.instructor:
         raise RoomError("chat_muted", "the instructor has paused the chat")
     _limit_posts(who, ChatMessage, now)
@@ -286,8 +287,7 @@ def chat(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
                 "created_at": now}).scalar_one()
     except IntegrityError:  # the same resend arriving twice at once
         return chat(who, client_id, body, now)
-    return {"id": message_id, "client_id": client_id, "user": _person(who.user), "body": body,
-            "at": now.isoformat()}, True
+    return _chat_line(message_id, client_id, _person(who.user), body, now), True
 
 
 def delete_message(who: Member, message_id, now: datetime) -> dict:
@@ -479,7 +479,7 @@ def set_state(who: Member, state, now: datetime) -> dict:
 
 # Every join sends the chat's last page, and a page asks for the lines before it: plain columns
 # with the author's name in one statement, not ChatMessage objects and their users (the same
-# fields as _chat_payload). By id, which is the order the lines were written in: the session's
+# fields as _chat_line). By id, which is the order the lines were written in: the session's
 # index (which SQLite keeps in id order) serves it without sorting the session's whole chat.
 _CHAT_PAGE = select(
     ChatMessage.id, ChatMessage.client_id, ChatMessage.user_id, User.full_name, ChatMessage.body,
@@ -494,8 +494,8 @@ def chat_page(session_id: int, before_id: int = MAX_ID + 1) -> tuple[tuple[dict,
     """Up to CHAT_PAGE visible lines before `before_id` (the latest by default), oldest first,
     and whether there are earlier ones."""
     rows = _core(_CHAT_PAGE, {"session_id": session_id, "before_id": before_id}).all()
-    lines = tuple({"id": row.id, "client_id": row.client_id, "user": {"id": row.user_id, "name": row.full_name},
-                   "body": row.body, "at": row.created_at.isoformat()} for row in reversed(rows[:CHAT_PAGE]))
+    lines = tuple(_chat_line(row.id, row.client_id, {"id": row.user_id, "name": row.full_name}, row.body,
+                             row.created_at) for row in reversed(rows[:CHAT_PAGE]))
     return lines, len(rows) > CHAT_PAGE
 
 
