@@ -22,7 +22,9 @@ from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import disconnect, emit, join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError  # Socket.IO's, which refuses the handshake
+from sqlalchemy import bindparam, select
 
+from lms.auth.models import User
 from lms.database import begin_write, utcnow
 from lms.extensions import db, socketio
 from lms.live import presence, room
@@ -187,14 +189,36 @@ def _from_client() -> bool:
     return socketio.server.manager.is_connected(request.sid, NAMESPACE)
 
 
+def _logged_out_since(logged_out_at) -> bool:
+    """Whether the account logged out (everywhere) after this connection's login."""
+    return logged_out_at is not None and session.get("login_at", 0) <= logged_out_at.timestamp()
+
+
 def _signed_in_user():
     """The connection's user, or None when the login ended (disabled, logged out since)."""
-    if not current_user.is_authenticated:
-        return None
-    logged_out = current_user.logged_out_at
-    if logged_out is not None and session.get("login_at", 0) <= logged_out.timestamp():
+    if not current_user.is_authenticated or _logged_out_since(current_user.logged_out_at):
         return None
     return current_user._get_current_object()
+
+
+# Flask-Login checks the login when the socket connects (on_connect). Each event then re-reads the
+# account's current state as plain columns, so a disabled account, a logout or a role change
+# counts from the next event, without loading a whole User (and its unit) per event.
+_ACCOUNT = select(User.id, User.full_name, User.role, User.active, User.logged_out_at).where(
+    User.id == bindparam("user_id"))
+
+
+def _event_user():
+    """The event's user (a `room.Person`), or None when the login ended since the connection."""
+    user_id = session.get("_user_id")
+    if user_id is None:  # kept only by the remember-me cookie: Flask-Login restores it
+        return _signed_in_user()
+    if not isinstance(user_id, str) or not user_id.isdigit():
+        return None
+    account = db.session.execute(_ACCOUNT, {"user_id": int(user_id)}).first()
+    if account is None or not account.active or _logged_out_since(account.logged_out_at):
+        return None
+    return room.Person(account.id, account.full_name, account.role)
 
 
 def handler(event: str, in_room: bool = True) -> Callable:
@@ -210,10 +234,9 @@ def handler(event: str, in_room: bool = True) -> Callable:
             payload, refusal = check_event(args)
             if refusal is not None:
                 return refusal
-            # The write transaction starts before the login check, so the user is loaded once,
-            # inside it: starting it afterwards would commit and expire the user, loading it again.
+            # The write transaction starts before the login check, so the account is read inside it.
             begin_write()
-            user = _signed_in_user()
+            user = _event_user()
             if user is None:
                 db.session.rollback()
                 answer = refuse("unauthorized", "please log in again")

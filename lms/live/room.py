@@ -55,10 +55,19 @@ class RoomError(Exception):
 
 
 @dataclass(frozen=True)
+class Person:
+    """The acting account as a room event reads it (a `User` has the same attributes)."""
+
+    id: int
+    full_name: str
+    role: Role
+
+
+@dataclass(frozen=True)
 class Member:
     """Who is acting in a room, and as what."""
 
-    user: User
+    user: Person | User
     session: LiveSession
     instructor: bool
 
@@ -91,7 +100,7 @@ _MEMBERSHIP = select(
 ).where(LiveSession.id == bindparam("session_id"))
 
 
-def member(user: User, session_id) -> Member:
+def member(user: Person | User, session_id) -> Member:
     """The user's place in the session's room; refuse anyone not in the class."""
     row = db.session.execute(
         _MEMBERSHIP, {"session_id": record_id(session_id, "session_id"), "user_id": user.id}).first()
@@ -129,7 +138,7 @@ def _client_id(value) -> str:
     return value
 
 
-def _person(user: User) -> dict:
+def _person(user: Person | User) -> dict:
     return {"id": user.id, "name": user.full_name}
 
 
@@ -326,7 +335,7 @@ def ask(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
         return _question_payload(existing), False
     _limit_posts(who, RoomQuestion, now)
     question = RoomQuestion(session_id=who.session.id, user_id=who.user.id, client_id=client_id, body=body,
-                            created_at=now, user=who.user)
+                            created_at=now)
     db.session.add(question)
     db.session.flush()
     return _question_payload(question), True

@@ -268,3 +268,18 @@ def test_identity_comes_from_the_login_not_the_payload(live, connect, world):
     call(learner, "join", session_id=live.id)
     ack = call(learner, "chat", session_id=live.id, client_id="c", body="x", user_id=world.teacher.id)
     assert ack["message"]["user"]["name"] == "Nguyễn Thị Mai"
+
+
+def test_a_login_kept_by_the_remember_me_cookie_alone_still_acts_in_the_room(live, app, world):
+    """Flask-Login restores such a login from the cookie on every event; the room follows it."""
+    from tests.conftest import csrf_token
+    from tests.factories import PASSWORD
+
+    http = app.test_client()
+    http.post("/login", data={"username": "hv.mai", "password": PASSWORD, "remember": "y",
+                              "csrf_token": csrf_token(http, "/login")})
+    assert http.get_cookie("remember_token") is not None
+    http.delete_cookie("session")
+    socket = Socket(app, http)
+    assert call(socket, "join", session_id=live.id)["snapshot"]["you"]["id"] == world.learner.id
+    assert call(socket, "chat", session_id=live.id, client_id="r", body="vẫn ở đây")["ok"]
