@@ -64,11 +64,24 @@ class Person:
 
 
 @dataclass(frozen=True)
+class RoomSession:
+    """The session as every room event reads it: plain columns, not a mapped LiveSession (events
+    that change the session load that with `_live_session`)."""
+
+    id: int
+    class_id: int
+    title: str
+    state: str
+    chat_muted: bool
+    current_slide: str
+
+
+@dataclass(frozen=True)
 class Member:
     """Who is acting in a room, and as what."""
 
     user: Person | User
-    session: LiveSession
+    session: RoomSession
     instructor: bool
 
 
@@ -91,7 +104,8 @@ def record_id(value, field: str) -> int:
 # Every room event starts here: the session, and whether the user is listed among its class's
 # instructors or actively enrolled in it, in one statement built once.
 _MEMBERSHIP = select(
-    LiveSession,
+    LiveSession.id, LiveSession.class_id, LiveSession.title, LiveSession.state, LiveSession.chat_muted,
+    LiveSession.current_slide,
     exists().where(class_instructors.c.class_id == LiveSession.class_id,
                    class_instructors.c.user_id == bindparam("user_id")),
     # The learner's rule of `active_enrolment()`, as a yes/no: no Enrolment object is needed.
@@ -106,12 +120,18 @@ def member(user: Person | User, session_id) -> Member:
         _MEMBERSHIP, {"session_id": record_id(session_id, "session_id"), "user_id": user.id}).first()
     if row is None:
         raise RoomError("not_found", "no such session")
-    session, listed_as_instructor, enrolled = row
+    *columns, listed_as_instructor, enrolled = row
+    session = RoomSession(*columns)
     if may_manage(user, listed_as_instructor):
         return Member(user, session, True)
     if enrolled:
         return Member(user, session, False)
     raise RoomError("forbidden", "you are not in this class")
+
+
+def _live_session(who: Member) -> LiveSession:
+    """The mapped session, for the instructor events that change it (read in this transaction)."""
+    return db.session.get(LiveSession, who.session.id)
 
 
 def require_instructor(who: Member) -> None:
@@ -161,7 +181,7 @@ _LEAVE = update(_STRETCHES).where(
 _LEAVE_ONE = _LEAVE.where(_STRETCHES.c.session_id == bindparam("p_session"))
 
 
-def close_stale(session: LiveSession, now: datetime, stale_after: timedelta) -> list[int]:
+def close_stale(session: RoomSession, now: datetime, stale_after: timedelta) -> list[int]:
     """End the session's open stretches whose connection fell silent, at their last heartbeat.
 
     A server that crashes or is killed never sees its sockets disconnect, so their stretches stay
@@ -231,7 +251,7 @@ def instructor_ids(session_id: int) -> set[int]:
     return set(_core(_INSTRUCTOR_IDS, {"session_id": session_id}).scalars())
 
 
-def participants(session: LiveSession, instructors_only: bool = False) -> tuple[dict, ...]:
+def participants(session: RoomSession, instructors_only: bool = False) -> tuple[dict, ...]:
     """Everyone connected now (an open online stretch), once each, by name; or only the instructors.
 
     De-duplicated and sorted here rather than with DISTINCT … ORDER BY, which cost the database
@@ -314,7 +334,7 @@ def mute_chat(who: Member, muted) -> dict:
     require_instructor(who)
     if not isinstance(muted, bool):
         raise RoomError("bad_request", "'muted' must be true or false")
-    who.session.chat_muted = muted
+    _live_session(who).chat_muted = muted
     return {"muted": muted}
 
 
@@ -463,10 +483,11 @@ def show_slide(who: Member, section) -> dict:
     require_instructor(who)
     if not isinstance(section, str) or not SLIDE_RE.fullmatch(section):
         raise RoomError("bad_request", "no such section")
-    toc = who.session.slides_module.toc if who.session.slides_module else []
+    live = _live_session(who)
+    toc = live.slides_module.toc if live.slides_module else []
     if section and section not in {entry["id"] for entry in toc}:
         raise RoomError("not_found", "the slides have no such section")
-    who.session.current_slide = section
+    live.current_slide = section
     return {"section": section}
 
 
@@ -475,15 +496,16 @@ def set_state(who: Member, state, now: datetime) -> dict:
     require_instructor(who)
     if state not in ("live", "ended"):
         raise RoomError("bad_request", "'state' must be \"live\" or \"ended\"")
-    if state == "live" and who.session.state in (SessionState.SCHEDULED, SessionState.LIVE):
-        who.session.state = SessionState.LIVE
-        who.session.started_at = who.session.started_at or now
-    elif state == "ended" and who.session.state == SessionState.LIVE:
-        who.session.state = SessionState.ENDED
-        who.session.ended_at = now
+    live = _live_session(who)
+    if state == "live" and live.state in (SessionState.SCHEDULED, SessionState.LIVE):
+        live.state = SessionState.LIVE
+        live.started_at = live.started_at or now
+    elif state == "ended" and live.state == SessionState.LIVE:
+        live.state = SessionState.ENDED
+        live.ended_at = now
     else:
-        raise RoomError("bad_state", f"cannot go from {who.session.state} to {state}")
-    return {"state": who.session.state}
+        raise RoomError("bad_state", f"cannot go from {live.state} to {state}")
+    return {"state": live.state}
 
 
 # Every join sends the chat's last page, and a page asks for the lines before it: plain columns
