@@ -410,7 +410,7 @@ def clear_hands(who: Member, now: datetime) -> dict:
 
 # --- polls --------------------------------------------------------------------------------------
 
-def _counts(poll: Poll) -> list[int]:
+def _counts(poll) -> list[int]:
     counts = [0] * len(poll.options)
     for option, count in db.session.execute(
             select(PollVote.option, func.count()).where(PollVote.poll_id == poll.id).group_by(PollVote.option)):
@@ -418,8 +418,9 @@ def _counts(poll: Poll) -> list[int]:
     return counts
 
 
-def poll_payload(poll: Poll, with_counts: bool, user_id: int | None = None) -> dict:
-    """A poll as a client sees it: counts for instructors, or for everyone once closed."""
+def poll_payload(poll, with_counts: bool, user_id: int | None = None) -> dict:
+    """A poll (a Poll, or a row with its id, question, options and closed_at) as a client sees it:
+    counts for instructors, or for everyone once closed."""
     payload = {"id": poll.id, "question": poll.question, "options": poll.options, "open": poll.closed_at is None}
     if with_counts or poll.closed_at is not None:
         payload["counts"] = _counts(poll)
@@ -548,7 +549,10 @@ _QUESTIONS = select(
 _HANDS = select(User.id, User.full_name).join(HandRaise, HandRaise.user_id == User.id).where(
     HandRaise.session_id == bindparam("session_id"), HandRaise.lowered_at.is_(None)
 ).order_by(HandRaise.raised_at, HandRaise.id)
-_POLLS = select(Poll).where(Poll.session_id == bindparam("session_id")).order_by(Poll.opened_at, Poll.id)
+# The polls as plain rows: they have the attributes poll_payload reads (id, question, options,
+# closed_at), without a mapped Poll per row.
+_POLLS = select(Poll.id, Poll.question, Poll.options, Poll.closed_at).where(
+    Poll.session_id == bindparam("session_id")).order_by(Poll.opened_at, Poll.id)
 
 
 def snapshot(who: Member) -> dict:
@@ -576,5 +580,5 @@ def snapshot(who: Member) -> dict:
                             "answered": answered_at is not None}
                            for qid, uid, name, body, answered_at, votes in _core(_QUESTIONS, key)),
         "hands": tuple({"id": uid, "name": name} for uid, name in _core(_HANDS, key)),
-        "polls": tuple(poll_payload(p, who.instructor, who.user.id) for p in db.session.scalars(_POLLS, key)),
+        "polls": tuple(poll_payload(p, who.instructor, who.user.id) for p in _core(_POLLS, key)),
     }
