@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, distinct, exists, func, insert, select, update
+from sqlalchemy import BigInteger, and_, bindparam, distinct, exists, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import Role, User
@@ -225,18 +225,18 @@ def present(session_id: int, user_id: int) -> bool:
     return _core(_PRESENT, {"session_id": session_id, "user_id": user_id}).first() is not None
 
 
-# Every instructor's join lists everyone present: plain columns, not User objects, since a full
-# room has hundreds of rows.
-_PARTICIPANTS = select(User.id, User.full_name, User.role).join(
-    AttendanceInterval, AttendanceInterval.user_id == User.id
-).where(
-    AttendanceInterval.session_id == bindparam("session_id"), AttendanceInterval.left_at.is_(None),
-    AttendanceInterval.source == PresenceSource.ONLINE,
-)
-# A learner's join lists only the class's instructors present (looked up by person, not by
-# scanning the room).
-_INSTRUCTORS_PRESENT = _PARTICIPANTS.where(
-    AttendanceInterval.user_id.in_(bindparam("instructor_ids", expanding=True)))
+# Every instructor's join lists everyone present, each marked whether the class lists them as
+# its instructor: plain columns, not User objects, since a full room has hundreds of rows.
+_OPEN_STRETCH_OF_USER = and_(
+    AttendanceInterval.user_id == User.id, AttendanceInterval.session_id == bindparam("session_id"),
+    AttendanceInterval.left_at.is_(None), AttendanceInterval.source == PresenceSource.ONLINE)
+_LISTED_INSTRUCTOR = and_(class_instructors.c.user_id == User.id, class_instructors.c.class_id == bindparam("class_id"))
+_PARTICIPANTS = select(User.id, User.full_name, User.role, class_instructors.c.user_id.is_not(None)).join(
+    AttendanceInterval, _OPEN_STRETCH_OF_USER).outerjoin(class_instructors, _LISTED_INSTRUCTOR)
+# A learner's join lists only the class's instructors present: looked up from the class's few
+# instructors, not by scanning the room.
+_INSTRUCTORS_PRESENT = select(User.id, User.full_name, User.role, literal(True)).join(
+    class_instructors, _LISTED_INSTRUCTOR).join(AttendanceInterval, _OPEN_STRETCH_OF_USER)
 _INSTRUCTOR_IDS = select(class_instructors.c.user_id).join(
     LiveSession, LiveSession.class_id == class_instructors.c.class_id
 ).where(LiveSession.id == bindparam("session_id"))
@@ -257,14 +257,10 @@ def participants(session: RoomSession, instructors_only: bool = False) -> tuple[
     De-duplicated and sorted here rather than with DISTINCT … ORDER BY, which cost the database
     more than Python for a few hundred rows (and sorts the same way on SQLite and PostgreSQL).
     """
-    managers = instructor_ids(session.id)
-    admin = Role.ADMIN
-    statement, params = _PARTICIPANTS, {"session_id": session.id}
-    if instructors_only:
-        statement, params = _INSTRUCTORS_PRESENT, {**params, "instructor_ids": sorted(managers)}
-    people = {user_id: (name, user_id, role) for user_id, name, role in _core(statement, params).all()}
-    return tuple({"id": user_id, "name": name, "instructor": user_id in managers or role == admin}
-                 for name, user_id, role in sorted(people.values()))
+    statement = _INSTRUCTORS_PRESENT if instructors_only else _PARTICIPANTS
+    rows = _core(statement, {"session_id": session.id, "class_id": session.class_id})
+    people = {user_id: (name, user_id, listed or role == Role.ADMIN) for user_id, name, role, listed in rows}
+    return tuple({"id": user_id, "name": name, "instructor": staff} for name, user_id, staff in sorted(people.values()))
 
 
 def present_count(session_id: int) -> int:
@@ -518,7 +514,8 @@ _CHAT_PAGE = select(
     ChatMessage.created_at,
 ).join(User, User.id == ChatMessage.user_id).where(
     ChatMessage.session_id == bindparam("session_id"), ChatMessage.deleted_at.is_(None),
-    ChatMessage.id < bindparam("before_id"),
+    # 64-bit: "before everything" is one past the largest 32-bit id, which PostgreSQL's integer refuses.
+    ChatMessage.id < bindparam("before_id", type_=BigInteger()),
 ).order_by(ChatMessage.id.desc()).limit(CHAT_PAGE + 1)
 
 
