@@ -40,6 +40,8 @@ class LiveSession(db.Model):
     state: Mapped[str] = mapped_column(String(16), default=SessionState.SCHEDULED.value)
     current_slide: Mapped[str] = mapped_column(String(100), default="")
     chat_muted: Mapped[bool] = mapped_column(default=False)
+    # Bumped by every chat line written or deleted: a join's chat page is built once per version.
+    chat_version: Mapped[int] = mapped_column(default=0, server_default="0")
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -8,6 +8,7 @@ memory: a late joiner, a reconnect or a restarted server rebuild the room from `
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +33,7 @@ from lms.live.models import (
     SessionState,
 )
 
-CHAT_PAGE = 50  # chat lines in a join's snapshot, and per request for earlier ones
+CHAT_PAGE = 100  # chat lines in a join's snapshot, and per request for earlier ones
 MAX_TEXT = 1000
 MAX_POLL_QUESTION = 500  # the column's length: PostgreSQL refuses longer text outright
 CHAT_BURST = 5  # chat lines, and separately questions, per CHAT_WINDOW per learner
@@ -74,6 +75,7 @@ class RoomSession:
     state: str
     chat_muted: bool
     current_slide: str
+    chat_version: int
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def record_id(value, field: str) -> int:
 # instructors or actively enrolled in it, in one statement built once.
 _MEMBERSHIP = select(
     LiveSession.id, LiveSession.class_id, LiveSession.title, LiveSession.state, LiveSession.chat_muted,
-    LiveSession.current_slide,
+    LiveSession.current_slide, LiveSession.chat_version,
     exists().where(class_instructors.c.class_id == LiveSession.class_id,
                    class_instructors.c.user_id == bindparam("user_id")),
     # The learner's rule of `active_enrolment()`, as a yes/no: no Enrolment object is needed.
@@ -312,6 +314,7 @@ def chat(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
                 "created_at": now}).scalar_one()
     except IntegrityError:  # the same resend arriving twice at once
         return chat(who, client_id, body, now)
+    _chat_changed(who.session.id)
     return _chat_line(message_id, client_id, _person(who.user), body, now), True
 
 
@@ -321,7 +324,9 @@ def delete_message(who: Member, message_id, now: datetime) -> dict:
     message = db.session.get(ChatMessage, record_id(message_id, "message_id"))
     if message is None or message.session_id != who.session.id:
         raise RoomError("not_found", "no such message in this session")
-    message.deleted_at = message.deleted_at or now
+    if message.deleted_at is None:
+        message.deleted_at = now
+        _chat_changed(who.session.id)
     return {"id": message.id}
 
 
@@ -519,6 +524,44 @@ _CHAT_PAGE = select(
 ).order_by(ChatMessage.id.desc()).limit(CHAT_PAGE + 1)
 
 
+_BUMP_CHAT_VERSION = update(LiveSession.__table__).where(
+    LiveSession.__table__.c.id == bindparam("p_session")
+).values(chat_version=LiveSession.__table__.c.chat_version + 1)
+
+
+def _chat_changed(session_id: int) -> None:
+    """Note in the session, in the same transaction, that its chat changed (see ChatTails)."""
+    _core(_BUMP_CHAT_VERSION, {"p_session": session_id})
+
+
+class ChatTails:
+    """The last chat page of each session, as built for its chat version, in this process.
+
+    Hundreds of learners joining together would otherwise each read and build the same page.
+    The version is read from the database with the membership check and is bumped in the same
+    transaction as every chat line written or deleted, so a cached page is only used while it is
+    still what the database holds, whichever process changed the chat. A cache, not room state.
+    """
+
+    def __init__(self):
+        self.pages: dict[tuple[object, int], tuple[int, tuple[dict, ...], bool]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, session: RoomSession) -> tuple[tuple[dict, ...], bool]:
+        key = (db.engine, session.id)  # per database: tests run many apps, with the same ids
+        with self.lock:
+            cached = self.pages.get(key)
+        if cached is not None and cached[0] == session.chat_version:
+            return cached[1], cached[2]
+        lines, more = chat_page(session.id)
+        with self.lock:
+            self.pages[key] = (session.chat_version, lines, more)
+        return lines, more
+
+
+chat_tails = ChatTails()
+
+
 def chat_page(session_id: int, before_id: int = MAX_ID + 1) -> tuple[tuple[dict, ...], bool]:
     """Up to CHAT_PAGE visible lines before `before_id` (the latest by default), oldest first,
     and whether there are earlier ones."""
@@ -561,7 +604,7 @@ def snapshot(who: Member) -> dict:
     """
     session = who.session
     key = {"session_id": session.id}
-    chat, chat_more = chat_page(session.id)
+    chat, chat_more = chat_tails.get(session)
     return {
         "session": {"id": session.id, "title": session.title, "state": session.state,
                     "chat_muted": session.chat_muted, "slide": session.current_slide},

@@ -163,6 +163,17 @@ def test_a_join_brings_the_last_page_of_chat_and_earlier_pages_on_request(world,
     assert call(outsider, "chat_history", session_id=live.id, before_id=10**6)["error"] == "forbidden"
 
 
+def test_a_joins_chat_page_follows_every_line_written_or_deleted(live, connect):
+    """The page is built once per chat version: a line written or deleted shows at the next join."""
+    teacher, learner = connect("gv.an"), connect("hv.mai")
+    assert call(learner, "join", session_id=live.id)["snapshot"]["chat"] == []
+    line = call(learner, "chat", session_id=live.id, client_id="a", body="một")["message"]
+    call(learner, "chat", session_id=live.id, client_id="b", body="hai")
+    assert [m["body"] for m in call(teacher, "join", session_id=live.id)["snapshot"]["chat"]] == ["một", "hai"]
+    call(teacher, "delete_message", session_id=live.id, message_id=line["id"])
+    assert [m["body"] for m in call(learner, "join", session_id=live.id)["snapshot"]["chat"]] == ["hai"]
+
+
 def test_chat_limits_length_rate_and_mute(live, connect):
     teacher, learner = connect("gv.an"), connect("hv.mai")
     call(learner, "join", session_id=live.id)
