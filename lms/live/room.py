@@ -1,8 +1,9 @@
 """The live room's rules: who may do what, and every change written before it is broadcast.
 
 Functions here take the acting user and a session, check the user's right to act, change the
-database (the caller commits), and return the payload to broadcast. Nothing is kept in process
-memory: a late joiner, a reconnect or a restarted server rebuild the room from `snapshot()`.
+database (the caller commits), and return the payload to broadcast. No room state is kept in
+process memory: a late joiner, a reconnect or a restarted server rebuild the room from
+`snapshot()` (its chat page is cached per process only while the database's chat version matches).
 """
 
 from __future__ import annotations
