@@ -54,19 +54,19 @@ class PresenceBatches:
             changes.pop(user_id, None)  # the order of the flush is the order of the last changes
             changes[user_id] = person
         if first:
-            socketio.start_background_task(self._flush_later, key, delay, deliver)
+            socketio.start_background_task(self._flush_later, key, delay)
 
-    def _flush_later(self, key: tuple[object, int], delay: float, deliver: Deliver) -> None:
+    def _flush_later(self, key: tuple[object, int], delay: float) -> None:
         socketio.sleep(delay)
         try:
-            self.flush(key, deliver)
+            self.flush(key)
         except Exception:  # a background task has nobody to answer: log, never raise
             log.exception("presence flush failed")
 
-    def flush(self, key: tuple[object, int], deliver: Deliver) -> None:
+    def flush(self, key: tuple[object, int]) -> None:
         with self.lock:
             changes = self.pending.pop(key, None)
-            self.delivery.pop(key, None)
+            deliver = self.delivery.pop(key, None)
         if not changes:
             return
         deliver(key[1], [p for p in changes.values() if p is not None],
@@ -75,9 +75,9 @@ class PresenceBatches:
     def flush_now(self, server: object) -> None:
         """Deliver every pending batch of one Socket.IO server at once (its app is shutting down)."""
         with self.lock:
-            due = [(key, self.delivery[key]) for key in self.pending if key[0] is server]
-        for key, deliver in due:
-            self.flush(key, deliver)
+            due = [key for key in self.pending if key[0] is server]
+        for key in due:
+            self.flush(key)
 
 
 batches = PresenceBatches()
