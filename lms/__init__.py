@@ -11,12 +11,12 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from lms.i18n import install_template_translations
+from lms.web import SignedCookieSessions, socketio_middleware_for_its_path_only
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -47,6 +47,7 @@ def create_app(
 ) -> Flask:
     """Build the app for a configuration: development, testing or production."""
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.session_interface = SignedCookieSessions()
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides or {})
     _configure_instance(app)
@@ -129,6 +130,7 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    install_template_translations(app)
     limiter.init_app(app)
     _limit_decorated_views_only(app)
     login_manager.init_app(app)
@@ -149,19 +151,11 @@ def register_extensions(app: Flask) -> None:
         # run side by side.
         async_handlers=False,
     )
+    socketio_middleware_for_its_path_only(app)
 
-    from lms.auth.models import User
+    from lms.auth.account import load_account
 
-    # Every request loads the user, so the statement is built once; `Session.get` with options
-    # builds a new one each time. The unit comes along: every page shows it.
-    user_by_id = select(User).options(joinedload(User.unit)).where(User.id == bindparam("user_id"))
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        if not user_id.isdigit():
-            return None
-        user = db.session.execute(user_by_id, {"user_id": int(user_id)}).scalar_one_or_none()
-        return user if user is not None and user.active else None
+    login_manager.user_loader(load_account)
 
 
 def _limit_decorated_views_only(app: Flask) -> None:
@@ -226,13 +220,14 @@ def register_hooks(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        for name, value in SECURITY_HEADERS:
-            if name not in headers:  # a view may set its own, e.g. a stricter CSP for assets
-                headers[name] = value
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if "_user_id" in session and "Cache-Control" not in response.headers:  # a logged-in page
-            response.headers["Cache-Control"] = "private, no-store"
+        # One pass over the names: looking each header up is a miss, and Werkzeug's misses raise.
+        present = {name.lower() for name, _ in headers.items()}
+        # A view may set its own, e.g. a stricter CSP for assets.
+        headers.extend([(name, value) for name, value in SECURITY_HEADERS if name.lower() not in present])
+        if request.is_secure and "strict-transport-security" not in present:
+            headers["Strict-Transport-Security"] = "max-age=31536000"
+        if "cache-control" not in present and "_user_id" in session:  # a logged-in page
+            headers["Cache-Control"] = "private, no-store"
         return response
 
     @app.context_processor

@@ -55,6 +55,10 @@ class User(UserMixin, db.Model):
         return self.role == Role.ADMIN
 
     @property
+    def unit_name(self) -> str | None:  # as on `Account`, so templates take either
+        return self.unit.name if self.unit else None
+
+    @property
     def is_instructor(self) -> bool:
         return self.role == Role.INSTRUCTOR
 

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from lms.auth.account import signed_in_user_record
 from lms.auth.logic import is_safe_next
 from lms.auth.service import find_user
 from lms.database import begin_write, utcnow
@@ -57,7 +58,7 @@ def logout():
     """End the session, and the live-room sockets it opened."""
     if current_user.is_authenticated:
         begin_write()
-        current_user.logged_out_at = utcnow()
+        signed_in_user_record().logged_out_at = utcnow()
         user_id = current_user.id
         db.session.commit()
         socketio.emit("logged_out", {}, to=f"user:{user_id}", namespace="/live")
@@ -76,6 +77,6 @@ def set_language():
     session["locale"] = locale
     if current_user.is_authenticated:
         begin_write()
-        current_user.locale = locale
+        signed_in_user_record().locale = locale
         db.session.commit()
     return redirect(_next_url("courses.dashboard" if current_user.is_authenticated else "auth.login"), 303)

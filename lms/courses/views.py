@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms.auth.account import signed_in_user_record
 from lms.auth.models import Role
 from lms.courses.access import load_class_for_viewer, load_module_page
 from lms.courses.logic import (
@@ -64,7 +65,7 @@ def enrol(class_id: int):
     begin_write()
     course_class = db.session.get(CourseClass, class_id) or abort(404)
     try:
-        added = self_enrol(current_user, course_class, _today())
+        added = self_enrol(signed_in_user_record(), course_class, _today())
     except EnrolmentError:
         db.session.rollback()
         abort(403)

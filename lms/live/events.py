@@ -22,9 +22,8 @@ from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import disconnect, emit, join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError  # Socket.IO's, which refuses the handshake
-from sqlalchemy import bindparam, select
 
-from lms.auth.models import User
+from lms.auth.account import load_account
 from lms.database import begin_write, utcnow
 from lms.extensions import db, socketio
 from lms.live import presence, room
@@ -202,12 +201,8 @@ def _signed_in_user():
 
 
 # Flask-Login checks the login when the socket connects (on_connect). Each event then re-reads the
-# account's current state as plain columns, so a disabled account, a logout or a role change
-# counts from the next event, without loading a whole User (and its unit) per event.
-_ACCOUNT = select(User.id, User.full_name, User.role, User.active, User.logged_out_at).where(
-    User.id == bindparam("user_id"))
-
-
+# account's current state (`load_account`, plain columns), so a disabled account, a logout or a
+# role change counts from the next event.
 def _event_user():
     """The event's user (a `room.Person`), or None when the login ended since the connection."""
     user_id = session.get("_user_id")
@@ -215,8 +210,8 @@ def _event_user():
         return _signed_in_user()
     if not isinstance(user_id, str) or not user_id.isdigit():
         return None
-    account = db.session.execute(_ACCOUNT, {"user_id": int(user_id)}).first()
-    if account is None or not account.active or _logged_out_since(account.logged_out_at):
+    account = load_account(user_id)
+    if account is None or _logged_out_since(account.logged_out_at):
         return None
     return room.Person(account.id, account.full_name, account.role)
 

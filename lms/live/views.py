@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.audit.models import record_audit
+from lms.auth.account import signed_in_user_record
 from lms.auth.models import User
 from lms.courses.access import load_class_for_viewer
 from lms.courses.logic import active_enrolment, may_manage_class
@@ -216,7 +217,8 @@ def calendar_settings():
     """Show the user's calendar feed address; make a new one, which revokes the old."""
     if request.method == "POST":
         begin_write()
-        current_user.calendar_token = secrets.token_urlsafe(32) if request.form.get("action") != "revoke" else None
+        signed_in_user_record().calendar_token = (
+            secrets.token_urlsafe(32) if request.form.get("action") != "revoke" else None)
         db.session.commit()
         flash(_("Your calendar address has changed; the old one no longer works."), "success")
         return redirect(url_for("live.calendar_settings"), 303)

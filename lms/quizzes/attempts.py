@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from lms.audit.models import record_audit
-from lms.auth.models import User
 from lms.courses.models import Enrolment
 from lms.extensions import db
 from lms.quizzes.grading import MarkState, QuestionMark, grade_question, total_score
@@ -273,7 +272,7 @@ def stored_marks(attempt: QuizAttempt) -> list[QuestionMark]:
     return [QuestionMark(m["fraction"], MarkState(m["state"]), m["feedback"]) for m in attempt.marks]
 
 
-def mark_essay(attempt: QuizAttempt, index: int, points: float, comment: str, marker: User, now: datetime) -> None:
+def mark_essay(attempt: QuizAttempt, index: int, points: float, comment: str, marker_id: int, now: datetime) -> None:
     """Record an instructor's mark for one essay, then re-score the attempt."""
     drawn = drawn_questions(attempt)
     if attempt.state == AttemptState.OPEN or not 0 <= index < len(drawn):
@@ -285,15 +284,15 @@ def mark_essay(attempt: QuizAttempt, index: int, points: float, comment: str, ma
         raise AttemptError("bad_mark", f"the mark must be between 0 and {question.points:g}")
     mark = next((m for m in attempt.essay_marks if m.question_index == index), None)
     if mark is None:
-        mark = EssayMark(attempt=attempt, question_index=index, fraction=0.0, marked_by=marker)
+        mark = EssayMark(attempt=attempt, question_index=index, fraction=0.0, marked_by_id=marker_id)
         db.session.add(mark)
     mark.fraction = points / question.points
     mark.comment = comment.strip()[:5000]
-    mark.marked_by = marker
+    mark.marked_by_id = marker_id
     mark.marked_at = now
     db.session.flush()
     _score(attempt, drawn, stored_marks(attempt))
-    record_audit(marker.id, "essay.mark", f"attempt:{attempt.id}", question=index, points=points)
+    record_audit(marker_id, "essay.mark", f"attempt:{attempt.id}", question=index, points=points)
 
 
 def best_attempts(enrolment_ids: list[int], quiz_ids: list[int]) -> dict[tuple[int, int], QuizAttempt]:

@@ -215,7 +215,7 @@ def mark(attempt_id: int, index: int):
         except ValueError:
             points = -1.0
         try:
-            service.mark_essay(attempt, index, points, request.form.get("comment", ""), current_user, utcnow())
+            service.mark_essay(attempt, index, points, request.form.get("comment", ""), current_user.id, utcnow())
         except service.AttemptError as exc:
             db.session.rollback()
             error = _message(exc)

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
+from lms.auth.account import signed_in_user_record
 from lms.auth.decorators import roles_required
 from lms.auth.models import Role, User
 from lms.courses.logic import may_manage_class
@@ -139,7 +140,7 @@ def class_detail(class_id: int):
 @login_required
 def my_transcript():
     """The current user's own transcript."""
-    return _transcript_page(current_user)
+    return _transcript_page(signed_in_user_record())
 
 
 @bp.get("/transcript/<int:user_id>")
