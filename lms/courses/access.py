@@ -8,8 +8,9 @@ from functools import cache
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import and_, bindparam, func, select, true
+from sqlalchemy import and_, bindparam, func, select
 
+from lms.cache import VersionedCache
 from lms.courses.logic import active_enrolment, may_manage_class
 from lms.courses.models import Course, CourseClass, Enrolment, EnrolmentStatus, Module
 from lms.extensions import db
@@ -44,64 +45,54 @@ class ModuleLink:
 
 
 @dataclass(frozen=True)
-class ModulePage:
-    """Everything the module page shows, from one query, as plain values."""
+class ModuleContent:
+    """What every reader of a module sees, the same until its course is synced again."""
 
-    class_id: int
     course_title: str
-    module_id: int
     slug: str
     title: str
     estimated_minutes: int | None
     required: bool
     html: str
-    enrolment_id: int | None
-    completed_at: datetime | None
     position: int
     count: int
     previous: ModuleLink | None
     following: ModuleLink | None
 
 
-@cache
-def _module_page_statement():
-    """Built once: the module page runs it on every view, and building it costs more than running it.
+@dataclass(frozen=True)
+class ModulePage:
+    """A module page for one viewer: the shared content, and their enrolment and progress."""
 
-    Columns, not ORM entities: loading five mapped objects for one page cost several times more
-    than the query itself.
+    class_id: int
+    module_id: int
+    content: ModuleContent
+    enrolment_id: int | None
+    completed_at: datetime | None
+
+
+# Content is built once per course version (the hash `flask content sync` stores) and module.
+module_contents: VersionedCache[ModuleContent] = VersionedCache(max_entries=500)
+
+
+@cache
+def _module_state_statement():
+    """Built once, as every statement on this path: building it costs more than running it.
+
+    The viewer's part of the page, and the version of the content: one small row, as columns.
     """
-    order = Module.position
-    class_id = bindparam("class_id")
-    reading_order = (
-        select(
-            Module.id.label("module_id"),
-            func.row_number().over(order_by=order).label("position"),
-            func.count().over().label("count"),
-            func.lag(Module.slug).over(order_by=order).label("previous_slug"),
-            func.lag(Module.title).over(order_by=order).label("previous_title"),
-            func.lead(Module.slug).over(order_by=order).label("following_slug"),
-            func.lead(Module.title).over(order_by=order).label("following_title"),
-        )
-        .join(CourseClass, CourseClass.course_id == Module.course_id)
-        .where(CourseClass.id == class_id, Module.retired_at.is_(None))
-        .subquery()
-    )
     return (
         select(
-            Course.title.label("course_title"),
-            Module.slug,
-            Module.title,
-            Module.estimated_minutes,
-            Module.required,
-            Module.html,
+            Course.id.label("course_id"),
+            Course.content_hash,
+            Module.id.label("module_id"),
             Enrolment.id.label("enrolment_id"),
             ModuleProgress.completed_at,
-            reading_order,
         )
         .select_from(CourseClass)
         .join(Course, Course.id == CourseClass.course_id)
-        .join(reading_order, true())
-        .join(Module, Module.id == reading_order.c.module_id)
+        .join(Module, and_(Module.course_id == Course.id, Module.slug == bindparam("slug"),
+                           Module.retired_at.is_(None)))
         .outerjoin(
             Enrolment,
             and_(
@@ -114,37 +105,80 @@ def _module_page_statement():
             ModuleProgress,
             and_(ModuleProgress.enrolment_id == Enrolment.id, ModuleProgress.module_id == Module.id),
         )
-        .where(CourseClass.id == class_id, Module.slug == bindparam("slug"))
+        .where(CourseClass.id == bindparam("class_id"))
     )
 
 
-def load_module_page(class_id: int, slug: str) -> ModulePage:
-    """Load a module page for the current user in one round trip; 404 if missing, 403 if not theirs.
+@cache
+def _module_content_statement():
+    """The module with its HTML and its place among the course's active modules (window
+    functions), in one row."""
+    order = Module.position
+    reading_order = (
+        select(
+            Module.id.label("module_id"),
+            func.row_number().over(order_by=order).label("position"),
+            func.count().over().label("count"),
+            func.lag(Module.slug).over(order_by=order).label("previous_slug"),
+            func.lag(Module.title).over(order_by=order).label("previous_title"),
+            func.lead(Module.slug).over(order_by=order).label("following_slug"),
+            func.lead(Module.title).over(order_by=order).label("following_title"),
+        )
+        .where(Module.course_id == bindparam("course_id"), Module.retired_at.is_(None))
+        .subquery()
+    )
+    return (
+        select(
+            Course.title.label("course_title"),
+            Module.slug,
+            Module.title,
+            Module.estimated_minutes,
+            Module.required,
+            Module.html,
+            reading_order,
+        )
+        .select_from(reading_order)
+        .join(Module, Module.id == reading_order.c.module_id)
+        .join(Course, Course.id == Module.course_id)
+        .where(Module.id == bindparam("module_id"))
+    )
 
-    The module page is the most visited page, so the course title, the module (with its HTML),
-    the viewer's enrolment, their progress on it and the module's place in the reading order
-    (window functions over the course's active modules) come back as one row.
-    """
-    row = db.session.execute(
-        _module_page_statement(), {"class_id": class_id, "slug": slug, "user_id": current_user.id}
-    ).one_or_none()
-    if row is None:
-        abort(404)
-    if row.enrolment_id is None and not may_manage_class(current_user, db.session.get(CourseClass, class_id)):
-        abort(403)
-    return ModulePage(
-        class_id=class_id,
+
+def _load_module_content(course_id: int, module_id: int) -> ModuleContent:
+    row = db.session.connection().execute(
+        _module_content_statement(), {"course_id": course_id, "module_id": module_id}
+    ).one()
+    return ModuleContent(
         course_title=row.course_title,
-        module_id=row.module_id,
         slug=row.slug,
         title=row.title,
         estimated_minutes=row.estimated_minutes,
         required=row.required,
         html=row.html,
-        enrolment_id=row.enrolment_id,
-        completed_at=row.completed_at,
         position=row.position,
         count=row.count,
         previous=ModuleLink(row.previous_slug, row.previous_title) if row.previous_slug else None,
         following=ModuleLink(row.following_slug, row.following_title) if row.following_slug else None,
     )
+
+
+def load_module_page(class_id: int, slug: str) -> ModulePage:
+    """Load a module page for the current user; 404 if missing, 403 if not theirs.
+
+    The module page is the most visited page. One small statement reads the viewer's enrolment
+    and progress and the course's content version; the content (the module's HTML, the course
+    title, the reading order) is read once per version and module, and shared by every reader.
+    """
+    state = db.session.connection().execute(
+        _module_state_statement(), {"class_id": class_id, "slug": slug, "user_id": current_user.id}
+    ).one_or_none()
+    if state is None:
+        abort(404)
+    if state.enrolment_id is None and not may_manage_class(current_user, db.session.get(CourseClass, class_id)):
+        abort(403)
+    content = module_contents.get(
+        (state.course_id, state.module_id),
+        state.content_hash,
+        lambda: _load_module_content(state.course_id, state.module_id),
+    )
+    return ModulePage(class_id, state.module_id, content, state.enrolment_id, state.completed_at)

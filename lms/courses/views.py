@@ -102,7 +102,7 @@ def class_page(class_id: int):
 def module_page(class_id: int, slug: str):
     """One module to read, with previous/next and "mark as done"."""
     page = load_module_page(class_id, slug)
-    return render_template("courses/module.html", page=page)
+    return render_template("courses/module.html", page=page, module=page.content)
 
 
 @bp.get("/courses/<slug>/assets/<path:path>")

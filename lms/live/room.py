@@ -9,7 +9,6 @@ process memory: a late joiner, a reconnect or a restarted server rebuild the roo
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from sqlalchemy import BigInteger, and_, bindparam, distinct, exists, func, inse
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import Role, User
+from lms.cache import VersionedCache
 from lms.courses.logic import may_manage
 from lms.courses.models import Enrolment, EnrolmentStatus, class_instructors
 from lms.extensions import db
@@ -531,36 +531,15 @@ _BUMP_CHAT_VERSION = update(LiveSession.__table__).where(
 
 
 def _chat_changed(session_id: int) -> None:
-    """Note in the session, in the same transaction, that its chat changed (see ChatTails)."""
+    """Note in the session, in the same transaction, that its chat changed (see chat_tails)."""
     _core(_BUMP_CHAT_VERSION, {"p_session": session_id})
 
 
-class ChatTails:
-    """The last chat page of each session, as built for its chat version, in this process.
-
-    Hundreds of learners joining together would otherwise each read and build the same page.
-    The version is read from the database with the membership check and is bumped in the same
-    transaction as every chat line written or deleted, so a cached page is only used while it is
-    still what the database holds, whichever process changed the chat. A cache, not room state.
-    """
-
-    def __init__(self):
-        self.pages: dict[tuple[object, int], tuple[int, tuple[dict, ...], bool]] = {}
-        self.lock = threading.Lock()
-
-    def get(self, session: RoomSession) -> tuple[tuple[dict, ...], bool]:
-        key = (db.engine, session.id)  # per database: tests run many apps, with the same ids
-        with self.lock:
-            cached = self.pages.get(key)
-        if cached is not None and cached[0] == session.chat_version:
-            return cached[1], cached[2]
-        lines, more = chat_page(session.id)
-        with self.lock:
-            self.pages[key] = (session.chat_version, lines, more)
-        return lines, more
-
-
-chat_tails = ChatTails()
+# The last chat page of each session, as built for its chat version: hundreds of learners joining
+# together would otherwise each read and build the same page. `chat_version` is read with the
+# membership check and bumped in the same transaction as every chat line written or deleted.
+# A cache, not room state; sessions not joined for a while make way.
+chat_tails: VersionedCache[tuple[tuple[dict, ...], bool]] = VersionedCache(max_entries=200)
 
 
 def chat_page(session_id: int, before_id: int = MAX_ID + 1) -> tuple[tuple[dict, ...], bool]:
@@ -605,7 +584,7 @@ def snapshot(who: Member) -> dict:
     """
     session = who.session
     key = {"session_id": session.id}
-    chat, chat_more = chat_tails.get(session)
+    chat, chat_more = chat_tails.get(session.id, session.chat_version, lambda: chat_page(session.id))
     return {
         "session": {"id": session.id, "title": session.title, "state": session.state,
                     "chat_muted": session.chat_muted, "slide": session.current_slide},

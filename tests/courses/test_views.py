@@ -7,6 +7,7 @@ from sqlalchemy import select
 from lms.courses.models import Course, CourseAsset, Enrolment, Module
 from lms.database import utcnow
 from lms.extensions import db
+from tests.factories import module_file, sync_dir, write_course
 
 
 def page(client, path):
@@ -39,6 +40,27 @@ def test_module_page_has_content_navigation_and_done_form(world, auth, client):
     assert 'data-test="mark-done"' in body
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in body
     assert 'src="/static/js/module.js"' in body
+
+
+def test_module_page_follows_a_new_version_of_the_course(world, auth, client, tmp_path):
+    # The page's content is kept per course version: a sync that changes the course shows at once.
+    auth.login("hv.mai")
+    path = f"/classes/{world.course_class.id}/modules/thu-tuc"
+    assert "Một cửa" in page(client, path)
+    root = tmp_path / "content-demo"
+    write_course(root, modules={
+        "01-mo-dau.md": module_file("Mở đầu", "Nội dung.\n"),
+        "02-lien-thong.md": module_file("Liên thông", "Thủ tục liên thông.\n"),
+        "03-thu-tuc.md": module_file("Thủ tục hành chính", "## Dịch vụ công\n\nNội dung mới.\n"),
+    })
+    (root / "demo" / "modules" / "02-thu-tuc.md").unlink()
+    (root / "demo" / "modules" / "03-doc-them.md").unlink()
+    sync_dir(root)
+    body = page(client, path)
+    assert "Nội dung mới" in body and "Một cửa" not in body
+    assert f'rel="prev" href="/classes/{world.course_class.id}/modules/lien-thong"' in body
+    assert 'rel="next"' not in body  # "Đọc thêm" was retired
+    assert "Bài 3/3" in body  # the third of three modules now
 
 
 def test_instructor_previews_without_recording(world, auth, client):
