@@ -75,6 +75,39 @@ def hello():
 '''
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
+# The target's premise, served the same way: "a bare Flask page with a 7 KB template and two SQLite
+# queries". Its best form: one SQLite connection for the worker's life, no login, no translations.
+REFERENCE_MARKER = 'data-test="reference-page"'
+REFERENCE_FILLER = "\n".join(
+    f"<p>Đoạn {n}: cải cách thủ tục hành chính, một cửa, dịch vụ công trực tuyến, chính quyền số, "
+    f"năng lực cán bộ, công chức và sự hài lòng của người dân.</p>" for n in range(1, 35)
+)
+REFERENCE_TEMPLATE = f"""<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>{{{{ module[0] }}}}</title></head>
+<body><header><p>{{{{ user[0] }}}} · {{{{ user[1] }}}}</p></header>
+<main {REFERENCE_MARKER}><h1>{{{{ module[0] }}}}</h1><p>{{{{ module[1] }}}} phút</p>
+{REFERENCE_FILLER}
+</main></body></html>
+"""
+REFERENCE_APP = '''\
+"""The reference page: a bare Flask page with a 7 KB template and two SQLite queries."""
+
+import os
+import sqlite3
+
+from flask import Flask, render_template
+
+app = Flask(__name__)
+connection = sqlite3.connect(os.environ["REFERENCE_DATABASE"], check_same_thread=False)
+
+
+@app.get("/")
+def page():
+    user = connection.execute("SELECT full_name, username FROM users ORDER BY id LIMIT 1").fetchone()
+    module = connection.execute("SELECT title, estimated_minutes FROM modules ORDER BY id LIMIT 1").fetchone()
+    return render_template("reference.html", user=user, module=module)
+'''
+
 
 class BenchError(RuntimeError):
     """The benchmark could not measure (not: a target was missed)."""
@@ -665,27 +698,44 @@ def run(args: argparse.Namespace) -> int:
         print("Setting up a fresh database (migrate, sync content/, seed demo) …", flush=True)
         set_up_database(env, workdir)
         (workdir / "hello_app.py").write_text(HELLO_APP)
+        (workdir / "reference_app.py").write_text(REFERENCE_APP)
+        (workdir / "templates").mkdir()
+        (workdir / "templates" / "reference.html").write_text(REFERENCE_TEMPLATE)
         hello_env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
+        reference_env = {**hello_env, "REFERENCE_DATABASE": str(workdir / "bench.sqlite3")}
         servers.append(start_server("hello", "hello_app:app", workdir, hello_env, workdir))
+        servers.append(start_server("reference", "reference_app:app", workdir, reference_env, workdir))
         servers.append(start_server("lms", "wsgi:app", ROOT, env, workdir))
-        hello, lms = servers
+        hello, reference, lms = servers
         wait_ready(hello, "/", 60)
+        wait_ready(reference, "/", 60)
         wait_ready(lms, "/healthz", 60)
-        print(f"Serving hello-world on :{hello.port} and the LMS on :{lms.port} "
-              "(gunicorn -k gevent -w 1 --no-control-socket)", flush=True)
+        print(f"Serving hello-world on :{hello.port}, the reference page on :{reference.port} and the LMS on "
+              f":{lms.port} (gunicorn -k gevent -w 1 --no-control-socket)", flush=True)
 
         hello_target = Target("hello-world", hello.port, "/", HELLO_BODY)
         check_page(hello.base, hello_target)
+        reference_target = Target("reference page", reference.port, "/", REFERENCE_MARKER)
+        check_page(reference.base, reference_target)
         module, dashboard = lms_targets(lms, args.user)
+        # What every LMS request pays before its view's own work: the same no-op, without and with
+        # the signed-in learner's session cookie (decoded and checked, the account not read).
+        floors = [Target("LMS no-op", lms.port, "/healthz", '"status"'),
+                  Target("LMS no-op, signed in", lms.port, "/healthz", '"status"', module.cookie)]
+        for floor in floors:
+            check_page(lms.base, floor)
         print(f"Logged in as {args.user}; module page {module.path} ({module.size:,} B), "
-              f"dashboard / ({dashboard.size:,} B), hello-world ({hello_target.size} B)")
+              f"dashboard / ({dashboard.size:,} B), hello-world ({hello_target.size} B), "
+              f"reference page ({reference_target.size:,} B)")
         generator = f"wrk -t{args.wrk_threads}" if use_wrk else "python asyncio client (1 process)"
         print(f"Load: {args.clients} keep-alive clients, {args.warmup:g} s warm-up + {args.duration:g} s "
               f"per target, {args.rounds} round(s), generator: {generator}\n", flush=True)
 
         results: list[Result] = []
         for number in range(1, args.rounds + 1):
-            for target, server in ((hello_target, hello), (module, lms), (dashboard, lms)):
+            targets = [(hello_target, hello), (reference_target, reference), (module, lms), (dashboard, lms),
+                       *((floor, lms) for floor in floors)]
+            for target, server in targets:
                 if use_wrk:
                     result = measure_wrk(use_wrk, target, args, server.workers, workdir)
                 else:
@@ -724,6 +774,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nModule page: {ratio:.2f}× hello-world"
           f"{' (median of ' + str(len(module_ratios)) + ' rounds)' if len(module_ratios) > 1 else ''} — "
           f"target ≥ {TARGET_RATIO}× {verdict}.")
+    def median_ratio(name: str) -> float:
+        return statistics.median(r.ratio for r in results if r.target == name)
+
+    print(f"Reference page (the target's premise, a bare Flask page with a 7 KB template and two SQLite "
+          f"queries: 0.49–0.63×): {median_ratio('reference page'):.2f}×.")
+    print(f"An LMS request with nothing to do: {median_ratio('LMS no-op'):.2f}× anonymous, "
+          f"{median_ratio('LMS no-op, signed in'):.2f}× with the session cookie; every LMS page pays this first.")
     cpu_ratios = [
         h.cpu_ms_per_request / m.cpu_ms_per_request
         for h in results if h.target == "hello-world"
