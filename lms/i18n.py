@@ -4,6 +4,8 @@ Flask-Babel's Jinja callables find the catalogue through several context proxies
 and Jinja's new-style wrappers add two more context calls each: about 13 µs per `_()`, and a
 page has a dozen or more. These do what Jinja's new-style gettext does (escape the translation
 when autoescaping, then always format it with the keyword arguments) with one lookup per request.
+Nothing here switches language in the middle of a request; code that did (Flask-Babel's
+`force_locale` or `refresh`) would also have to drop `g._template_translations`.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import socketio
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
@@ -40,6 +41,8 @@ def socketio_middleware_for_its_path_only(app: Flask) -> None:
     pages, assets and health checks need neither.
     """
     middleware = app.wsgi_app
+    if not isinstance(middleware, socketio.WSGIApp):  # not wrapped: nothing to narrow
+        return
     pages: Callable = middleware.wsgi_app
     socketio_path: str = middleware.engineio_path
 
