@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from flask_login import UserMixin, current_user
+from flask_login import current_user
 from sqlalchemy import bindparam, select
 
-from lms.auth.models import Role, User
+from lms.auth.models import SignedInFlags, User
 from lms.extensions import db
 from lms.org.models import Unit
 
 
 @dataclass(frozen=True, eq=False)
-class Account(UserMixin):
+class Account(SignedInFlags):
     """Who is asking: what the request needs to know about the signed-in user."""
 
     id: int
@@ -33,18 +33,6 @@ class Account(UserMixin):
     unit_name: str | None
     logged_out_at: datetime | None
     calendar_token: str | None
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
-    @property
-    def is_instructor(self) -> bool:
-        return self.role == Role.INSTRUCTOR
 
 
 @cache

@@ -23,7 +23,26 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class User(UserMixin, db.Model):
+class SignedInFlags(UserMixin):
+    """What Flask-Login and the role checks ask of a user, for `User` and `Account` alike.
+
+    Both have `active` and `role`.
+    """
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users at login
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role == Role.INSTRUCTOR
+
+
+class User(SignedInFlags, db.Model):
     """A person who logs in: an official, an instructor or an admin."""
 
     __tablename__ = "users"
@@ -47,20 +66,8 @@ class User(UserMixin, db.Model):
     unit: Mapped[Unit | None] = relationship()
 
     @property
-    def is_active(self) -> bool:  # Flask-Login refuses inactive users at login
-        return self.active
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
-    @property
     def unit_name(self) -> str | None:  # as on `Account`, so templates take either
         return self.unit.name if self.unit else None
-
-    @property
-    def is_instructor(self) -> bool:
-        return self.role == Role.INSTRUCTOR
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of the password."""
