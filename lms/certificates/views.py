@@ -36,7 +36,6 @@ from lms.certificates.service import (
     review,
     revoke,
     user_certificates,
-    valid_certificate,
     withdrawn,
 )
 from lms.courses.models import Course, CourseClass, Enrolment, EnrolmentStatus
@@ -84,12 +83,6 @@ def public_url(endpoint: str, **values) -> str:
     """An absolute URL for QR codes and badges: LMS_PUBLIC_BASE_URL if set, else the request's host."""
     base = current_app.config.get("PUBLIC_BASE_URL")
     return base + url_for(endpoint, **values) if base else url_for(endpoint, _external=True, **values)
-
-
-@bp.app_template_global()
-def valid_certificate_of(enrolment: Enrolment | None) -> Certificate | None:
-    """For the learner's pages: the enrolment's certificate that is not revoked, if any."""
-    return valid_certificate(enrolment) if enrolment is not None else None
 
 
 # --- Admins: review a class, certify, revoke -------------------------------------------------

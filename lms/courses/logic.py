@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from lms.audit.models import record_audit
 from lms.auth.logic import clean_name, normalise_username
 from lms.auth.models import Role, User
-from lms.courses.models import ClassMode, CourseClass, Enrolment, EnrolmentStatus, class_instructors
+from lms.courses.models import ClassMode, Course, CourseClass, Enrolment, EnrolmentStatus, class_instructors
 from lms.csvfiles import CsvRow
 from lms.extensions import db
 from lms.org.logic import subtree_ids
@@ -62,11 +62,14 @@ def classes_taught(user: User) -> list[CourseClass]:
 
 
 def my_enrolments(user: User) -> list[Enrolment]:
-    """The user's active enrolments, newest class first."""
+    """The user's active enrolments, newest class first, with each class's course and modules
+    (the dashboard shows all three for every enrolment)."""
     return list(
         db.session.scalars(
             select(Enrolment)
             .join(CourseClass)
+            .options(contains_eager(Enrolment.course_class).joinedload(CourseClass.course)
+                     .selectinload(Course.modules))
             .where(Enrolment.user_id == user.id, Enrolment.status == EnrolmentStatus.ACTIVE)
             .order_by(CourseClass.starts_on.desc(), CourseClass.name)
         )

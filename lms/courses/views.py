@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from lms.auth.account import signed_in_user_record
 from lms.auth.models import Role
+from lms.certificates.service import valid_certificate, valid_certificates
 from lms.courses.access import load_class_for_viewer, load_module_page
 from lms.courses.logic import (
     EnrolmentError,
@@ -40,10 +41,12 @@ def dashboard():
     """The user's home: their classes with progress, and what to do next."""
     enrolments = my_enrolments(current_user)
     overviews = [overview(e) for e in enrolments]
+    certificates = valid_certificates([e.id for e in enrolments])
     taught = classes_taught(current_user) if current_user.role in (Role.INSTRUCTOR, Role.ADMIN) else []
     return render_template(
         "courses/dashboard.html",
         overviews=overviews,
+        certificates=certificates,
         taught=taught,
         to_mark=len(essays_to_mark([c.id for c in taught])) if taught else 0,
         upcoming=upcoming_sessions(current_user, enrolments=enrolments, taught=taught),
@@ -93,6 +96,7 @@ def class_page(class_id: int):
         progress=records.progress,
         records=records,
         summary=overview(enrolment, records, quizzes) if enrolment else None,
+        certificate=valid_certificate(enrolment) if enrolment else None,
         manages=may_manage_class(current_user, course_class),
     )
 

@@ -283,6 +283,16 @@ def test_revoke_needs_a_reason_then_shows_at_once(certified, client, auth):
         as_text=True)
 
 
+def test_the_learner_finds_the_certificate_on_the_dashboard_and_the_class_page(certified, client, auth):
+    auth.login("hv.mai")
+    link = f'href="/certificates/{certified.certificate.id}/certificate.pdf"'
+    assert link in client.get("/").get_data(as_text=True)
+    assert link in client.get(f"/classes/{certified.course_class.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login("hv.nam")  # enrolled in the same class, not certified
+    assert "certificate-pdf" not in client.get("/").get_data(as_text=True)
+
+
 def test_revoking_twice_changes_nothing_and_reissuing_works(certified, client, auth):
     auth.login("admin")
     path = f"/certificates/{certified.certificate.id}/revoke"
