@@ -25,7 +25,6 @@ class Account(SignedInFlags):
     """Who is asking: what the request needs to know about the signed-in user."""
 
     id: int
-    username: str
     full_name: str
     role: str
     locale: str | None
@@ -39,7 +38,7 @@ class Account(SignedInFlags):
 def _account_statement():
     """Built once: it runs on every logged-in request."""
     return (
-        select(User.id, User.username, User.full_name, User.role, User.locale, User.active, Unit.name,
+        select(User.id, User.full_name, User.role, User.locale, User.active, Unit.name,
                User.logged_out_at, User.calendar_token)
         .outerjoin(Unit, Unit.id == User.unit_id)
         .where(User.id == bindparam("user_id"))

@@ -61,19 +61,19 @@ def classes_taught(user: User) -> list[CourseClass]:
     return list(db.session.scalars(query))
 
 
-def my_enrolments(user: User) -> list[Enrolment]:
-    """The user's active enrolments, newest class first, with each class's course and modules
-    (the dashboard shows all three for every enrolment)."""
-    return list(
-        db.session.scalars(
-            select(Enrolment)
-            .join(CourseClass)
-            .options(contains_eager(Enrolment.course_class).joinedload(CourseClass.course)
-                     .selectinload(Course.modules))
-            .where(Enrolment.user_id == user.id, Enrolment.status == EnrolmentStatus.ACTIVE)
-            .order_by(CourseClass.starts_on.desc(), CourseClass.name)
-        )
+def my_enrolments(user: User, with_courses: bool = False) -> list[Enrolment]:
+    """The user's active enrolments, newest class first; `with_courses` loads each class, its
+    course and the course's modules along (the dashboard shows all three for every enrolment)."""
+    query = (
+        select(Enrolment)
+        .join(CourseClass)
+        .where(Enrolment.user_id == user.id, Enrolment.status == EnrolmentStatus.ACTIVE)
+        .order_by(CourseClass.starts_on.desc(), CourseClass.name)
     )
+    if with_courses:
+        query = query.options(contains_eager(Enrolment.course_class).joinedload(CourseClass.course)
+                              .selectinload(Course.modules))
+    return list(db.session.scalars(query))
 
 
 def is_open_for_enrolment(course_class: CourseClass, today: date) -> bool:

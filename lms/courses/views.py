@@ -39,7 +39,7 @@ def _today() -> date:
 @login_required
 def dashboard():
     """The user's home: their classes with progress, and what to do next."""
-    enrolments = my_enrolments(current_user)
+    enrolments = my_enrolments(current_user, with_courses=True)
     overviews = [overview(e) for e in enrolments]
     certificates = valid_certificates([e.id for e in enrolments])
     taught = classes_taught(current_user) if current_user.role in (Role.INSTRUCTOR, Role.ADMIN) else []
