@@ -80,7 +80,8 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 REFERENCE_MARKER = 'data-test="reference-page"'
 REFERENCE_FILLER = "\n".join(
     f"<p>Đoạn {n}: cải cách thủ tục hành chính, một cửa, dịch vụ công trực tuyến, chính quyền số, "
-    f"năng lực cán bộ, công chức và sự hài lòng của người dân.</p>" for n in range(1, 35)
+    f"năng lực cán bộ, công chức và sự hài lòng của người dân.</p>"
+    for n in range(1, 35)
 )
 REFERENCE_TEMPLATE = f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8"><title>{{{{ module[0] }}}}</title></head>
@@ -192,9 +193,7 @@ def set_up_database(env: dict, workdir: Path) -> None:
     """Migrate, sync content/ and seed the demo into the (empty) temporary database."""
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     for args in (["db", "upgrade"], ["content", "sync", str(ROOT / "content")], ["demo", "seed"]):
-        done = subprocess.run(
-            flask + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
-        )
+        done = subprocess.run(flask + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
         (workdir / "setup.log").open("a").write(f"$ flask {' '.join(args)}\n{done.stdout}{done.stderr}\n")
         if done.returncode != 0:
             raise BenchError(f"'flask {' '.join(args)}' failed ({done.returncode}):\n{done.stdout}{done.stderr}")
@@ -218,10 +217,20 @@ def start_server(name: str, app: str, cwd: Path, env: dict, workdir: Path) -> Se
     port = free_port()
     log = workdir / f"{name}.log"
     command = [
-        sys.executable, "-m", "gunicorn",
-        "-k", "gevent", "-w", "1", "--no-control-socket",
-        "-b", f"{HOST}:{port}",
-        "--log-level", "warning", "--error-logfile", "-",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-k",
+        "gevent",
+        "-w",
+        "1",
+        "--no-control-socket",
+        "-b",
+        f"{HOST}:{port}",
+        "--log-level",
+        "warning",
+        "--error-logfile",
+        "-",
         app,
     ]
     with log.open("wb") as out:
@@ -355,8 +364,7 @@ def log_in(base: str, username: str) -> str:
         raise BenchError("GET /login gave no csrf_token field or no session cookie")
     response = requests.post(
         base + "/login",
-        data={"csrf_token": html.unescape(match.group(1)), "username": username, "password": DEMO_PASSWORD,
-              "next": ""},
+        data={"csrf_token": html.unescape(match.group(1)), "username": username, "password": DEMO_PASSWORD, "next": ""},
         headers={**headers, "Cookie": f"session={cookie}"},
         timeout=30,
         allow_redirects=False,
@@ -503,8 +511,9 @@ async def _client(request: bytes, port: int, marker: bytes, box: _Collector, sto
         writer.close()
 
 
-async def _python_load(target: Target, clients: int, warmup: float, duration: float, limit: int,
-                       server_pids: list[int]) -> tuple[_Collector, float, float, float, float]:
+async def _python_load(
+    target: Target, clients: int, warmup: float, duration: float, limit: int, server_pids: list[int]
+) -> tuple[_Collector, float, float, float, float]:
     cookie = f"Cookie: {target.cookie}\r\n" if target.cookie else ""
     request = (
         f"GET {target.path} HTTP/1.1\r\nHost: {HOST}:{target.port}\r\nUser-Agent: {USER_AGENT}\r\n"
@@ -513,8 +522,7 @@ async def _python_load(target: Target, clients: int, warmup: float, duration: fl
     begin = time.perf_counter()
     box = _Collector(begin + warmup, begin + warmup + duration, limit)
     tasks = [
-        asyncio.create_task(_client(request, target.port, target.marker.encode(), box, box.end))
-        for _ in range(clients)
+        asyncio.create_task(_client(request, target.port, target.marker.encode(), box, box.end)) for _ in range(clients)
     ]
     await asyncio.sleep(max(0.0, box.start - time.perf_counter()))
     cpu0, server0, all0 = _own_cpu(), cpu_seconds(server_pids), system_busy_seconds()
@@ -547,10 +555,18 @@ def measure_python(target: Target, args, server_pids: list[int]) -> Result:
     )
     latencies = sorted(box.latencies)
     return Result(
-        target=target.name, generator="python-asyncio", requests=len(latencies), seconds=seconds,
-        rps=len(latencies) / seconds, p50_ms=1000 * percentile(latencies, 0.50),
-        p99_ms=1000 * percentile(latencies, 0.99), errors=sum(box.errors.values()), error_kinds=box.errors,
-        client_cpu=client_cpu, server_cpu=server_cpu, other_cpu=other_cpu,
+        target=target.name,
+        generator="python-asyncio",
+        requests=len(latencies),
+        seconds=seconds,
+        rps=len(latencies) / seconds,
+        p50_ms=1000 * percentile(latencies, 0.50),
+        p99_ms=1000 * percentile(latencies, 0.99),
+        errors=sum(box.errors.values()),
+        error_kinds=box.errors,
+        client_cpu=client_cpu,
+        server_cpu=server_cpu,
+        other_cpu=other_cpu,
     )
 
 
@@ -582,8 +598,9 @@ def lua_string(value: str) -> str:
 def measure_wrk(wrk: str, target: Target, args, server_pids: list[int], workdir: Path) -> Result:
     script = workdir / "bench.lua"
     cookie = f'wrk.headers["Cookie"] = {lua_string(target.cookie)}' if target.cookie else ""
-    script.write_text(WRK_SCRIPT % {"agent": lua_string(USER_AGENT), "cookie": cookie,
-                                    "marker": lua_string(target.marker)})
+    script.write_text(
+        WRK_SCRIPT % {"agent": lua_string(USER_AGENT), "cookie": cookie, "marker": lua_string(target.marker)}
+    )
     url = f"http://{HOST}:{target.port}{target.path}"
     base = [wrk, "-t", str(args.wrk_threads), "-c", str(args.clients), "--timeout", "10s", "-s", str(script)]
     run = {"capture_output": True, "text": True, "check": False}
@@ -599,17 +616,33 @@ def measure_wrk(wrk: str, target: Target, args, server_pids: list[int], workdir:
     if done.returncode != 0 or line is None:
         raise BenchError(f"wrk failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     count, micros, p50, p99, bad, connect, read, write, timeout = (int(x) for x in line.split()[1:])
-    kinds = {k: v for k, v in
-             {"non-200 or unexpected body": bad, "connect": connect, "read": read, "write": write,
-              "timeout": timeout}.items() if v}
+    kinds = {
+        k: v
+        for k, v in {
+            "non-200 or unexpected body": bad,
+            "connect": connect,
+            "read": read,
+            "write": write,
+            "timeout": timeout,
+        }.items()
+        if v
+    }
     seconds = micros / 1e6
     wall = wall1 - wall0
     client_cpu = (children1.ru_utime + children1.ru_stime - children0.ru_utime - children0.ru_stime) / wall
     server_cpu = (server1 - server0) / wall
     return Result(
-        target=target.name, generator=f"wrk -t{args.wrk_threads}", requests=count - bad, seconds=seconds,
-        rps=(count - bad) / seconds, p50_ms=p50 / 1000, p99_ms=p99 / 1000, errors=sum(kinds.values()),
-        error_kinds=kinds, client_cpu=client_cpu, server_cpu=server_cpu,
+        target=target.name,
+        generator=f"wrk -t{args.wrk_threads}",
+        requests=count - bad,
+        seconds=seconds,
+        rps=(count - bad) / seconds,
+        p50_ms=p50 / 1000,
+        p99_ms=p99 / 1000,
+        errors=sum(kinds.values()),
+        error_kinds=kinds,
+        client_cpu=client_cpu,
+        server_cpu=server_cpu,
         other_cpu=max(0.0, (all1 - all0) / wall - client_cpu - server_cpu),
     )
 
@@ -620,24 +653,47 @@ def measure_wrk(wrk: str, target: Target, args, server_pids: list[int], workdir:
 
 def print_machine(info: dict) -> None:
     print("Machine")
-    print(f"  CPU      {info['cpu']} — {info['cores']} cores ({info['usable_cores']} usable), "
-          f"{info['memory_gib']} GiB RAM")
-    print(f"  system   Linux {info['kernel']}, Python {info['python']}, "
-          + ", ".join(f"{k} {v}" for k, v in info["packages"].items()))
+    print(
+        f"  CPU      {info['cpu']} — {info['cores']} cores ({info['usable_cores']} usable), "
+        f"{info['memory_gib']} GiB RAM"
+    )
+    print(
+        f"  system   Linux {info['kernel']}, Python {info['python']}, "
+        + ", ".join(f"{k} {v}" for k, v in info["packages"].items())
+    )
     print(f"  load     {info['loadavg_before']} (1/5/15 min load average before the run)")
     print(f"  date     {info['date']}")
 
 
 def print_table(results: list[Result], with_rounds: bool) -> None:
-    head = ["target", "req/s", "p50 ms", "p99 ms", "errors", "× hello", "server CPU", "CPU ms/req", "client CPU",
-            "other CPU"]
+    head = [
+        "target",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "× hello",
+        "server CPU",
+        "CPU ms/req",
+        "client CPU",
+        "other CPU",
+    ]
     if with_rounds:
         head.insert(0, "round")
     rows = []
     for r in results:
-        row = [r.target, f"{r.rps:,.0f}", f"{r.p50_ms:.1f}", f"{r.p99_ms:.1f}", str(r.errors),
-               "1.00" if r.ratio is None else f"{r.ratio:.2f}", f"{100 * r.server_cpu:.0f} %",
-               f"{r.cpu_ms_per_request:.2f}", f"{100 * r.client_cpu:.0f} %", f"{100 * r.other_cpu:.0f} %"]
+        row = [
+            r.target,
+            f"{r.rps:,.0f}",
+            f"{r.p50_ms:.1f}",
+            f"{r.p99_ms:.1f}",
+            str(r.errors),
+            "1.00" if r.ratio is None else f"{r.ratio:.2f}",
+            f"{100 * r.server_cpu:.0f} %",
+            f"{r.cpu_ms_per_request:.2f}",
+            f"{100 * r.client_cpu:.0f} %",
+            f"{100 * r.other_cpu:.0f} %",
+        ]
         if with_rounds:
             row.insert(0, str(r.round))
         rows.append(row)
@@ -645,8 +701,9 @@ def print_table(results: list[Result], with_rounds: bool) -> None:
     text = head.index("target") + 1  # the columns up to the target's name are text, the rest figures
 
     def join(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i < text else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths,
-                                                                                              strict=True)))
+        return "  ".join(
+            c.ljust(w) if i < text else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
 
     print(join(head))
     print("-" * len(join(head)))
@@ -658,23 +715,32 @@ def print_table(results: list[Result], with_rounds: bool) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per target (10)")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up per target, not counted (3)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent keep-alive connections (50)")
     parser.add_argument("--rounds", type=int, default=1, help="measure all targets this many times (1)")
-    parser.add_argument("--generator", choices=("python", "wrk", "auto"), default="python",
-                        help="load generator: the built-in asyncio client (python, the default), wrk, "
-                             "or wrk when installed (auto)")
+    parser.add_argument(
+        "--generator",
+        choices=("python", "wrk", "auto"),
+        default="python",
+        help="load generator: the built-in asyncio client (python, the default), wrk, or wrk when installed (auto)",
+    )
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (1: leaves a core to gunicorn)")
-    parser.add_argument("--max-requests", type=int, default=2_000_000,
-                        help="stop a measurement after this many requests (python generator)")
+    parser.add_argument(
+        "--max-requests",
+        type=int,
+        default=2_000_000,
+        help="stop a measurement after this many requests (python generator)",
+    )
     parser.add_argument("--user", default="hv01", help="demo learner to log in as (hv01)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
-    if not (0 < args.duration <= 600 and 0 <= args.warmup <= 120 and 1 <= args.clients <= 1000
-            and 1 <= args.rounds <= 20):
+    if not (
+        0 < args.duration <= 600 and 0 <= args.warmup <= 120 and 1 <= args.clients <= 1000 and 1 <= args.rounds <= 20
+    ):
         parser.error("duration 0–600 s, warm-up 0–120 s, 1–1000 clients, 1–20 rounds")
     return args
 
@@ -687,8 +753,10 @@ def run(args: argparse.Namespace) -> int:
     info = machine()
     print_machine(info)
     if not list((ROOT / "lms" / "translations").glob("*/LC_MESSAGES/messages.mo")):
-        print("  note: no compiled catalogues (.mo): pages are measured in English, not Vietnamese "
-              "(`make translations` compiles them)")
+        print(
+            "  note: no compiled catalogues (.mo): pages are measured in English, not Vietnamese "
+            "(`make translations` compiles them)"
+        )
     print()
 
     servers: list[Server] = []
@@ -710,8 +778,11 @@ def run(args: argparse.Namespace) -> int:
         wait_ready(hello, "/", 60)
         wait_ready(reference, "/", 60)
         wait_ready(lms, "/healthz", 60)
-        print(f"Serving hello-world on :{hello.port}, the reference page on :{reference.port} and the LMS on "
-              f":{lms.port} (gunicorn -k gevent -w 1 --no-control-socket)", flush=True)
+        print(
+            f"Serving hello-world on :{hello.port}, the reference page on :{reference.port} and the LMS on "
+            f":{lms.port} (gunicorn -k gevent -w 1 --no-control-socket)",
+            flush=True,
+        )
 
         hello_target = Target("hello-world", hello.port, "/", HELLO_BODY)
         check_page(hello.base, hello_target)
@@ -720,21 +791,33 @@ def run(args: argparse.Namespace) -> int:
         module, dashboard = lms_targets(lms, args.user)
         # What every LMS request pays before its view's own work: the same no-op, without and with
         # the signed-in learner's session cookie (decoded and checked, the account not read).
-        floors = [Target("LMS no-op", lms.port, "/healthz", '"status"'),
-                  Target("LMS no-op, signed in", lms.port, "/healthz", '"status"', module.cookie)]
+        floors = [
+            Target("LMS no-op", lms.port, "/healthz", '"status"'),
+            Target("LMS no-op, signed in", lms.port, "/healthz", '"status"', module.cookie),
+        ]
         for floor in floors:
             check_page(lms.base, floor)
-        print(f"Logged in as {args.user}; module page {module.path} ({module.size:,} B), "
-              f"dashboard / ({dashboard.size:,} B), hello-world ({hello_target.size} B), "
-              f"reference page ({reference_target.size:,} B)")
+        print(
+            f"Logged in as {args.user}; module page {module.path} ({module.size:,} B), "
+            f"dashboard / ({dashboard.size:,} B), hello-world ({hello_target.size} B), "
+            f"reference page ({reference_target.size:,} B)"
+        )
         generator = f"wrk -t{args.wrk_threads}" if use_wrk else "python asyncio client (1 process)"
-        print(f"Load: {args.clients} keep-alive clients, {args.warmup:g} s warm-up + {args.duration:g} s "
-              f"per target, {args.rounds} round(s), generator: {generator}\n", flush=True)
+        print(
+            f"Load: {args.clients} keep-alive clients, {args.warmup:g} s warm-up + {args.duration:g} s "
+            f"per target, {args.rounds} round(s), generator: {generator}\n",
+            flush=True,
+        )
 
         results: list[Result] = []
         for number in range(1, args.rounds + 1):
-            targets = [(hello_target, hello), (reference_target, reference), (module, lms), (dashboard, lms),
-                       *((floor, lms) for floor in floors)]
+            targets = [
+                (hello_target, hello),
+                (reference_target, reference),
+                (module, lms),
+                (dashboard, lms),
+                *((floor, lms) for floor in floors),
+            ]
             for target, server in targets:
                 if use_wrk:
                     result = measure_wrk(use_wrk, target, args, server.workers, workdir)
@@ -762,37 +845,60 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {r.target} (round {r.round}) errors: {r.error_kinds}")
     busy = [r for r in results if r.client_cpu > 0.9]
     if busy:
-        print("  warning: the load generator used over 90 % of a core for "
-              + ", ".join(sorted({r.target for r in busy}))
-              + "; those figures may be limited by the client rather than the server")
+        print(
+            "  warning: the load generator used over 90 % of a core for "
+            + ", ".join(sorted({r.target for r in busy}))
+            + "; those figures may be limited by the client rather than the server"
+        )
     if any(r.other_cpu > 0.25 for r in results):
-        print("  warning: other processes used the CPU while measuring (other CPU column); on a 2-core machine "
-              "that lowers the figures unevenly — run again on a quiet machine")
+        print(
+            "  warning: other processes used the CPU while measuring (other CPU column); on a 2-core machine "
+            "that lowers the figures unevenly — run again on a quiet machine"
+        )
     module_ratios = [r.ratio for r in results if r.target == "module page"]
     ratio = statistics.median(module_ratios)
     verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
-    print(f"\nModule page: {ratio:.2f}× hello-world"
-          f"{' (median of ' + str(len(module_ratios)) + ' rounds)' if len(module_ratios) > 1 else ''} — "
-          f"target ≥ {TARGET_RATIO}× {verdict}.")
+    print(
+        f"\nModule page: {ratio:.2f}× hello-world"
+        f"{' (median of ' + str(len(module_ratios)) + ' rounds)' if len(module_ratios) > 1 else ''} — "
+        f"target ≥ {TARGET_RATIO}× {verdict}."
+    )
+
     def median_ratio(name: str) -> float:
         return statistics.median(r.ratio for r in results if r.target == name)
 
-    print(f"Reference page (the target's premise, a bare Flask page with a 7 KB template and two SQLite "
-          f"queries: 0.49–0.63×): {median_ratio('reference page'):.2f}×.")
-    print(f"An LMS request with nothing to do: {median_ratio('LMS no-op'):.2f}× anonymous, "
-          f"{median_ratio('LMS no-op, signed in'):.2f}× with the session cookie; every LMS page pays this first.")
+    print(
+        f"Reference page (the target's premise, a bare Flask page with a 7 KB template and two SQLite "
+        f"queries: 0.49–0.63×): {median_ratio('reference page'):.2f}×."
+    )
+    print(
+        f"An LMS request with nothing to do: {median_ratio('LMS no-op'):.2f}× anonymous, "
+        f"{median_ratio('LMS no-op, signed in'):.2f}× with the session cookie; every LMS page pays this first."
+    )
     cpu_ratios = [
         h.cpu_ms_per_request / m.cpu_ms_per_request
-        for h in results if h.target == "hello-world"
-        for m in results if m.target == "module page" and m.round == h.round
+        for h in results
+        if h.target == "hello-world"
+        for m in results
+        if m.target == "module page" and m.round == h.round
     ]
     print(f"By server CPU per request (less sensitive to other load): {statistics.median(cpu_ratios):.2f}×.")
     if args.json:
-        args.json.write_text(json.dumps(
-            {"machine": info, "clients": args.clients, "duration": args.duration, "warmup": args.warmup,
-             "results": [{**asdict(r), "cpu_ms_per_request": r.cpu_ms_per_request} for r in results],
-             "module_ratio": ratio, "target": TARGET_RATIO},
-            indent=2, ensure_ascii=False))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": info,
+                    "clients": args.clients,
+                    "duration": args.duration,
+                    "warmup": args.warmup,
+                    "results": [{**asdict(r), "cpu_ms_per_request": r.cpu_ms_per_request} for r in results],
+                    "module_ratio": ratio,
+                    "target": TARGET_RATIO,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     if any(r.errors for r in results):
         print("Benchmark failed: requests failed while measuring (see errors above).", file=sys.stderr)
         return 1
@@ -805,6 +911,7 @@ def run_guarded(run_bench, args) -> int:
     SIGTERM becomes SystemExit so that `finally` blocks stop the servers; shared with
     bench/live_room.py.
     """
+
     def terminate(signum, frame):
         raise SystemExit(128 + signum)
 

@@ -154,25 +154,41 @@ def prepare_room(learners: int) -> dict:
         template = db.session.scalar(select(User).where(User.username == "hv01"))
         existing = list(db.session.scalars(select(User).where(User.role == Role.LEARNER).order_by(User.username)))
         extra = [
-            User(username=f"bench{number:03d}", full_name=f"Học viên Thử tải {number:03d}", role=Role.LEARNER,
-                 unit_id=template.unit_id, password_hash=template.password_hash)
+            User(
+                username=f"bench{number:03d}",
+                full_name=f"Học viên Thử tải {number:03d}",
+                role=Role.LEARNER,
+                unit_id=template.unit_id,
+                password_hash=template.password_hash,
+            )
             for number in range(1, max(0, learners - len(existing)) + 1)
         ]
         db.session.add_all(extra)
         db.session.flush()
         enrol_users(course_class, extra, source="admin")
         instructor = db.session.scalar(select(User).where(User.username == INSTRUCTOR))
-        session = LiveSession(class_id=course_class.id, title="Buổi trực tuyến (thử tải)", starts_at=utcnow(),
-                              duration_minutes=120, created_by_id=instructor.id)
+        session = LiveSession(
+            class_id=course_class.id,
+            title="Buổi trực tuyến (thử tải)",
+            starts_at=utcnow(),
+            duration_minutes=120,
+            created_by_id=instructor.id,
+        )
         db.session.add(session)
         db.session.commit()
-        return {"session_id": session.id,
-                "learners": [u.username for u in existing + extra][:learners]}
+        return {"session_id": session.id, "learners": [u.username for u in existing + extra][:learners]}
 
 
 def set_up_room(env: dict, learners: int, workdir: Path) -> dict:
-    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--prepare-room", str(learners)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--prepare-room", str(learners)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     (workdir / "setup.log").open("a").write(f"$ live_room.py --prepare-room {learners}\n{done.stdout}{done.stderr}\n")
     if done.returncode != 0:
         raise BenchError(f"preparing the room failed ({done.returncode}):\n{done.stdout}{done.stderr}")
@@ -264,8 +280,9 @@ class LeanClient:
     async def connect(self, base: str, cookie: str | None, timeout: float) -> None:
         headers = {"User-Agent": hb.USER_AGENT, **({"Cookie": cookie} if cookie else {})}
         url = base.replace("http://", "ws://", 1) + "/socket.io/?EIO=4&transport=websocket"
-        self.ws = await asyncio.wait_for(self.http.ws_connect(url, headers=headers, autoping=False, max_msg_size=0),
-                                         timeout)
+        self.ws = await asyncio.wait_for(
+            self.http.ws_connect(url, headers=headers, autoping=False, max_msg_size=0), timeout
+        )
         self.connected = asyncio.get_running_loop().create_future()
         self.reader = asyncio.create_task(self._read())
         await self.ws.send_str(f"40{NAMESPACE},")
@@ -282,13 +299,13 @@ class LeanClient:
                 text = message.data
                 if text.startswith(self.chat_prefix):
                     if self.on_chat is not None:
-                        self.on_chat(json.loads(text[len(self.prefix):])[1])
+                        self.on_chat(json.loads(text[len(self.prefix) :])[1])
                 elif text.startswith(self.prefix):
                     pass  # presence and other room events: not measured, not parsed
                 elif text == "2":
                     await self.ws.send_str("3")  # Engine.IO ping → pong
                 elif text.startswith(ack_prefix):
-                    body = text[len(ack_prefix):]
+                    body = text[len(ack_prefix) :]
                     digits = len(body) - len(body.lstrip("0123456789"))
                     future = self.acks.pop(int(body[:digits]), None)
                     if future is not None and not future.done():
@@ -296,7 +313,7 @@ class LeanClient:
                 elif text.startswith(connect_prefix) and not self.connected.done():
                     self.connected.set_result(True)
                 elif text.startswith(error_prefix) and not self.connected.done():
-                    self.connected.set_exception(BenchError(f"namespace connect refused: {text[len(error_prefix):]}"))
+                    self.connected.set_exception(BenchError(f"namespace connect refused: {text[len(error_prefix) :]}"))
         finally:
             gone = BenchError("the connection closed")
             if self.connected is not None and not self.connected.done():
@@ -345,8 +362,17 @@ async def _join(client: LeanClient, session_id: int) -> dict:
     return ack
 
 
-async def measure(target: str, url: str, worker: int, cookies: list[str | None], teacher_cookie: str | None,
-                  session_id: int, rate: float, duration: float, tag: str) -> Run:
+async def measure(
+    target: str,
+    url: str,
+    worker: int,
+    cookies: list[str | None],
+    teacher_cookie: str | None,
+    session_id: int,
+    rate: float,
+    duration: float,
+    tag: str,
+) -> Run:
     import aiohttp
 
     clients = len(cookies)
@@ -362,8 +388,7 @@ async def measure(target: str, url: str, worker: int, cookies: list[str | None],
         await _join(senders[0], session_id)
         rss0 = rss_kib(worker)
         start = time.monotonic()
-        results = await asyncio.gather(*(_connect(http, url, c, box.chat) for c in cookies),
-                                       return_exceptions=True)
+        results = await asyncio.gather(*(_connect(http, url, c, box.chat) for c in cookies), return_exceptions=True)
         learners = [r for r in results if not isinstance(r, BaseException)]
         failed = [r for r in results if isinstance(r, BaseException)]
         if failed:
@@ -391,8 +416,13 @@ async def measure(target: str, url: str, worker: int, cookies: list[str | None],
             # Lines go out on a fixed schedule (an open loop), whatever the answers' delay.
             await asyncio.sleep(max(0.0, wall0 + number / rate - time.monotonic()))
             answer = senders[0].emit(
-                "chat", {"session_id": session_id, "client_id": f"{tag}-{number}",
-                         "body": f"bench {number} {time.monotonic():.6f}"})
+                "chat",
+                {
+                    "session_id": session_id,
+                    "client_id": f"{tag}-{number}",
+                    "body": f"bench {number} {time.monotonic():.6f}",
+                },
+            )
             answer.add_done_callback(acked)
             answers.append(answer)
         box.target = count * clients
@@ -413,15 +443,22 @@ async def measure(target: str, url: str, worker: int, cookies: list[str | None],
     client_share = (cpu1 - cpu0) / seconds
     server_share = server_s / seconds
     return Run(
-        target=target, clients=clients, connect_s=connect_s, join_s=join_s, join_cpu_ms=join_cpu_ms,
+        target=target,
+        clients=clients,
+        connect_s=connect_s,
+        join_s=join_s,
+        join_cpu_ms=join_cpu_ms,
         messages=count,
-        deliveries=delivered, lost=count * clients - delivered,
-        p50_ms=1000 * hb.percentile(latencies, 0.50), p99_ms=1000 * hb.percentile(latencies, 0.99),
+        deliveries=delivered,
+        lost=count * clients - delivered,
+        p50_ms=1000 * hb.percentile(latencies, 0.50),
+        p99_ms=1000 * hb.percentile(latencies, 0.99),
         max_ms=1000 * latencies[-1] if latencies else float("nan"),
         deliveries_per_s=delivered / seconds,
         cpu_us_per_delivery=1e6 * server_s / delivered if delivered else float("nan"),
         kb_per_connection=(rss1 - rss0) * 1.024 / clients,  # KiB → kB
-        server_cpu=server_share, client_cpu=client_share,
+        server_cpu=server_share,
+        client_cpu=client_share,
         other_cpu=max(0.0, (all1 - all0) / seconds - client_share - server_share),
         send_errors=len(send_errors),
         send_error_kinds={kind: send_errors.count(kind) for kind in set(send_errors)},
@@ -437,15 +474,36 @@ def serve(name: str, app: str, cwd: Path, env: dict, workdir: Path, servers: lis
     return server
 
 
-def measure_target(target: str, app: str, cwd: Path, env: dict, workdir: Path, cookies: list, teacher_cookie,
-                   session_id: int, args, n: int) -> Run:
+def measure_target(
+    target: str,
+    app: str,
+    cwd: Path,
+    env: dict,
+    workdir: Path,
+    cookies: list,
+    teacher_cookie,
+    session_id: int,
+    args,
+    n: int,
+) -> Run:
     """A fresh server per measurement, so the memory per connection starts from the same state."""
     servers: list = []
     try:
         server = serve(target, app, cwd, env, workdir, servers)
         url = server.base
-        run = asyncio.run(measure(target, url, server.workers[0], cookies[:n], teacher_cookie, session_id,
-                                  args.rate, args.duration, f"{target}{n}x{secrets.token_hex(3)}"))
+        run = asyncio.run(
+            measure(
+                target,
+                url,
+                server.workers[0],
+                cookies[:n],
+                teacher_cookie,
+                session_id,
+                args.rate,
+                args.duration,
+                f"{target}{n}x{secrets.token_hex(3)}",
+            )
+        )
         if server.proc.poll() is not None:
             raise BenchError(f"{target} server died while measuring:\n{hb.tail(server.log)}")
         return run
@@ -463,22 +521,59 @@ def ratio(a: float, b: float) -> str:
 
 
 def print_runs(runs: list[Run]) -> None:
-    head = ["target", "N", "connect s", "join s", "CPU ms/join", "p50 ms", "p99 ms", "max ms", "deliv/s", "lost",
-            "CPU µs/deliv", "kB/conn", "server CPU", "client CPU", "other CPU"]
-    rows = [[r.target, str(r.clients), f"{r.connect_s:.2f}", f"{r.join_s:.2f}", f"{r.join_cpu_ms:.2f}",
-             f"{r.p50_ms:.1f}",
-             f"{r.p99_ms:.1f}", f"{r.max_ms:.1f}", f"{r.deliveries_per_s:,.0f}", str(r.lost),
-             f"{r.cpu_us_per_delivery:.1f}", f"{r.kb_per_connection:.1f}", f"{100 * r.server_cpu:.0f} %",
-             f"{100 * r.client_cpu:.0f} %", f"{100 * r.other_cpu:.0f} %"] for r in runs]
+    head = [
+        "target",
+        "N",
+        "connect s",
+        "join s",
+        "CPU ms/join",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "deliv/s",
+        "lost",
+        "CPU µs/deliv",
+        "kB/conn",
+        "server CPU",
+        "client CPU",
+        "other CPU",
+    ]
+    rows = [
+        [
+            r.target,
+            str(r.clients),
+            f"{r.connect_s:.2f}",
+            f"{r.join_s:.2f}",
+            f"{r.join_cpu_ms:.2f}",
+            f"{r.p50_ms:.1f}",
+            f"{r.p99_ms:.1f}",
+            f"{r.max_ms:.1f}",
+            f"{r.deliveries_per_s:,.0f}",
+            str(r.lost),
+            f"{r.cpu_us_per_delivery:.1f}",
+            f"{r.kb_per_connection:.1f}",
+            f"{100 * r.server_cpu:.0f} %",
+            f"{100 * r.client_cpu:.0f} %",
+            f"{100 * r.other_cpu:.0f} %",
+        ]
+        for r in runs
+    ]
     table(head, rows)
     print("\nLMS as a ratio to the bare room (same N):")
     head = ["N", "join time", "p50", "p99", "CPU/delivery", "memory/conn"]
     rows = []
     for lms in (r for r in runs if r.target == "lms"):
         bare = next(r for r in runs if r.target == "bare" and r.clients == lms.clients)
-        rows.append([str(lms.clients), ratio(lms.join_s, bare.join_s), ratio(lms.p50_ms, bare.p50_ms),
-                     ratio(lms.p99_ms, bare.p99_ms), ratio(lms.cpu_us_per_delivery, bare.cpu_us_per_delivery),
-                     ratio(lms.kb_per_connection, bare.kb_per_connection)])
+        rows.append(
+            [
+                str(lms.clients),
+                ratio(lms.join_s, bare.join_s),
+                ratio(lms.p50_ms, bare.p50_ms),
+                ratio(lms.p99_ms, bare.p99_ms),
+                ratio(lms.cpu_us_per_delivery, bare.cpu_us_per_delivery),
+                ratio(lms.kb_per_connection, bare.kb_per_connection),
+            ]
+        )
     table(head, rows)
 
 
@@ -486,8 +581,9 @@ def table(head: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
 
     def join(cells):
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths,
-                                                                                             strict=True)))
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
 
     print(join(head))
     print("-" * len(join(head)))
@@ -504,19 +600,26 @@ def verdicts(runs: list[Run]) -> list[tuple[str, bool]]:
     bare = next((r for r in runs if r.target == "bare" and r.clients == largest), None)
     checks = [
         (f"{largest} joins in {lms.join_s:.2f} s (target < {TARGET_JOIN_S:g} s)", lms.join_s < TARGET_JOIN_S),
-        (f"p99 {lms.p99_ms:.1f} ms at {largest} clients (target ≤ {TARGET_P99_MS:g} ms)",
-         lms.p99_ms <= TARGET_P99_MS),
-        (f"{lms.cpu_us_per_delivery:.1f} µs worker CPU per delivery (target ≤ {TARGET_CPU_US:g} µs)",
-         lms.cpu_us_per_delivery <= TARGET_CPU_US),
+        (f"p99 {lms.p99_ms:.1f} ms at {largest} clients (target ≤ {TARGET_P99_MS:g} ms)", lms.p99_ms <= TARGET_P99_MS),
+        (
+            f"{lms.cpu_us_per_delivery:.1f} µs worker CPU per delivery (target ≤ {TARGET_CPU_US:g} µs)",
+            lms.cpu_us_per_delivery <= TARGET_CPU_US,
+        ),
         (f"{lms.lost} lost deliveries (target 0)", lms.lost == 0),
     ]
     if bare is not None:
         for label, ours, theirs, unit in (
-                ("p99", lms.p99_ms, bare.p99_ms, "ms"),
-                ("worker CPU per delivery", lms.cpu_us_per_delivery, bare.cpu_us_per_delivery, "µs")):
+            ("p99", lms.p99_ms, bare.p99_ms, "ms"),
+            ("worker CPU per delivery", lms.cpu_us_per_delivery, bare.cpu_us_per_delivery, "µs"),
+        ):
             factor = ours / theirs if theirs else float("inf")
-            checks.append((f"{label} {factor:.2f}× the bare room's ({ours:.1f} against {theirs:.1f} {unit}; "
-                           f"target ≤ {TARGET_BARE_RATIO:g}×)", factor <= TARGET_BARE_RATIO))
+            checks.append(
+                (
+                    f"{label} {factor:.2f}× the bare room's ({ours:.1f} against {theirs:.1f} {unit}; "
+                    f"target ≤ {TARGET_BARE_RATIO:g}×)",
+                    factor <= TARGET_BARE_RATIO,
+                )
+            )
     return checks
 
 
@@ -524,10 +627,14 @@ def verdicts(runs: list[Run]) -> list[tuple[str, bool]]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", default="100,300,500",
-                        help="comma-separated client counts, each measured on a fresh server (100,300,500)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--clients",
+        default="100,300,500",
+        help="comma-separated client counts, each measured on a fresh server (100,300,500)",
+    )
     parser.add_argument("--rate", type=float, default=20.0, help="instructor's chat lines per second (20)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of chat measured per run (10)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
@@ -582,8 +689,9 @@ def run(args: argparse.Namespace) -> int:
         session_id, usernames = room["session_id"], room["learners"]
         if len(usernames) < largest:
             raise BenchError(f"only {len(usernames)} learners in {DEMO_CLASS}, {largest} needed")
-        print(f"Class {DEMO_CLASS}: {len(usernames)} learners enrolled, live session {session_id} scheduled",
-              flush=True)
+        print(
+            f"Class {DEMO_CLASS}: {len(usernames)} learners enrolled, live session {session_id} scheduled", flush=True
+        )
 
         # Session cookies signed by this run's key stay valid on the fresh servers started later.
         lms = serve("lms-login", "wsgi:app", ROOT, env, workdir, servers)
@@ -595,20 +703,28 @@ def run(args: argparse.Namespace) -> int:
 
         (workdir / "bare_room.py").write_text(BARE_APP)
         bare_env = {k: v for k, v in os.environ.items() if not k.startswith("LMS_")}
-        print(f"Load: instructor chat at {args.rate:g} lines/s for {args.duration:g} s to N learners, "
-              f"N = {', '.join(map(str, args.clients))}; WebSocket transport; each run on a fresh "
-              "gunicorn -k gevent -w 1 --no-control-socket; generator: minimal Socket.IO client on "
-              "aiohttp, this process\n", flush=True)
+        print(
+            f"Load: instructor chat at {args.rate:g} lines/s for {args.duration:g} s to N learners, "
+            f"N = {', '.join(map(str, args.clients))}; WebSocket transport; each run on a fresh "
+            "gunicorn -k gevent -w 1 --no-control-socket; generator: minimal Socket.IO client on "
+            "aiohttp, this process\n",
+            flush=True,
+        )
         for n in args.clients:
             for target, app, cwd, target_env, target_cookies, teacher in (
-                    ("bare", "bare_room:app", workdir, bare_env, [None] * n, None),
-                    ("lms", "wsgi:app", ROOT, env, cookies, teacher_cookie)):
+                ("bare", "bare_room:app", workdir, bare_env, [None] * n, None),
+                ("lms", "wsgi:app", ROOT, env, cookies, teacher_cookie),
+            ):
                 print(f"  {target:4} N={n:<4} …", end=" ", flush=True)
-                result = measure_target(target, app, cwd, target_env, workdir, target_cookies, teacher,
-                                        session_id, args, n)
+                result = measure_target(
+                    target, app, cwd, target_env, workdir, target_cookies, teacher, session_id, args, n
+                )
                 runs.append(result)
-                print(f"join {result.join_s:.2f} s, p99 {result.p99_ms:.1f} ms, "
-                      f"{result.cpu_us_per_delivery:.1f} µs/delivery, lost {result.lost}", flush=True)
+                print(
+                    f"join {result.join_s:.2f} s, p99 {result.p99_ms:.1f} ms, "
+                    f"{result.cpu_us_per_delivery:.1f} µs/delivery, lost {result.lost}",
+                    flush=True,
+                )
     finally:
         for server in servers:
             hb.stop_server(server)
@@ -617,24 +733,39 @@ def run(args: argparse.Namespace) -> int:
     print()
     print_runs(runs)
     if any(r.send_errors for r in runs):
-        print("  warning: some chat lines were refused: "
-              + ", ".join(f"{r.target} N={r.clients}: {r.send_error_kinds}" for r in runs if r.send_errors))
+        print(
+            "  warning: some chat lines were refused: "
+            + ", ".join(f"{r.target} N={r.clients}: {r.send_error_kinds}" for r in runs if r.send_errors)
+        )
     if any(r.client_cpu > 0.9 for r in runs):
-        print("  warning: the load generator used over 90 % of a core in some runs; latency there may be "
-              "the generator's, not the server's")
+        print(
+            "  warning: the load generator used over 90 % of a core in some runs; latency there may be "
+            "the generator's, not the server's"
+        )
     if any(r.other_cpu > 0.25 for r in runs):
-        print("  warning: other processes used the CPU while measuring (other CPU column); on a 2-core "
-              "machine that raises latency unevenly — run again on a quiet machine")
+        print(
+            "  warning: other processes used the CPU while measuring (other CPU column); on a 2-core "
+            "machine that raises latency unevenly — run again on a quiet machine"
+        )
     print("\nTargets (LMS):")
     checks = verdicts(runs)
     for text, met in checks:
         print(f"  {'met    ' if met else 'NOT met'}  {text}")
     if args.json:
-        args.json.write_text(json.dumps(
-            {"machine": info, "rate": args.rate, "duration": args.duration, "session_id": session_id,
-             "runs": [asdict(r) for r in runs],
-             "targets": [{"check": text, "met": met} for text, met in checks]},
-            indent=2, ensure_ascii=False))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": info,
+                    "rate": args.rate,
+                    "duration": args.duration,
+                    "session_id": session_id,
+                    "runs": [asdict(r) for r in runs],
+                    "targets": [{"check": text, "met": met} for text, met in checks],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     return 0
 
 

@@ -125,9 +125,7 @@ def register_extensions(app: Flask) -> None:
     for module in MODEL_MODULES:
         importlib.import_module(module)
     db.init_app(app)
-    migrate.init_app(
-        app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True
-    )
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     install_template_translations(app)

@@ -39,13 +39,36 @@ STAFF = [
     ("gv.minh", "Lê Quang Minh", Role.INSTRUCTOR, "so-tu-phap"),
 ]
 LEARNER_NAMES = [
-    "Phạm Văn Đức", "Võ Thị Hồng Nhung", "Đặng Quốc Bảo", "Huỳnh Thị Mỹ Duyên", "Bùi Thanh Tùng",
-    "Ngô Thị Kim Oanh", "Dương Minh Khoa", "Lý Thị Thanh Thảo", "Trương Công Hậu", "Phan Ngọc Ánh",
-    "Hồ Văn Lực", "Đỗ Thị Phương Linh", "Mai Xuân Trường", "Tạ Thị Bích Ngọc", "Châu Gia Huy",
-    "Lương Thị Cẩm Tú", "Vũ Đình Nghĩa", "Kiều Thị Yến", "Tôn Thất Phước", "Quách Thị Diễm My",
+    "Phạm Văn Đức",
+    "Võ Thị Hồng Nhung",
+    "Đặng Quốc Bảo",
+    "Huỳnh Thị Mỹ Duyên",
+    "Bùi Thanh Tùng",
+    "Ngô Thị Kim Oanh",
+    "Dương Minh Khoa",
+    "Lý Thị Thanh Thảo",
+    "Trương Công Hậu",
+    "Phan Ngọc Ánh",
+    "Hồ Văn Lực",
+    "Đỗ Thị Phương Linh",
+    "Mai Xuân Trường",
+    "Tạ Thị Bích Ngọc",
+    "Châu Gia Huy",
+    "Lương Thị Cẩm Tú",
+    "Vũ Đình Nghĩa",
+    "Kiều Thị Yến",
+    "Tôn Thất Phước",
+    "Quách Thị Diễm My",
 ]
-LEARNER_UNITS = ["phuong-sai-gon", "phuong-ben-thanh", "phuong-tan-dinh", "xa-binh-hung", "so-tu-phap",
-                 "so-khcn", "so-noi-vu"]
+LEARNER_UNITS = [
+    "phuong-sai-gon",
+    "phuong-ben-thanh",
+    "phuong-tan-dinh",
+    "xa-binh-hung",
+    "so-tu-phap",
+    "so-khcn",
+    "so-noi-vu",
+]
 
 demo_cli = AppGroup("demo", help="Demo data.")
 
@@ -64,20 +87,34 @@ def seed_demo(today: date) -> bool:
     users = {}
     for username, name, role, unit in STAFF:
         users[username] = create_user(
-            username=username, full_name=name, role=role, unit=units[unit], password=DEMO_PASSWORD,
+            username=username,
+            full_name=name,
+            role=role,
+            unit=units[unit],
+            password=DEMO_PASSWORD,
             email=f"{username}@example.gov.vn",
         )
     learners = []
     for number, name in enumerate(LEARNER_NAMES, start=1):
-        learners.append(create_user(
-            username=f"hv{number:02d}", full_name=name, role=Role.LEARNER,
-            unit=units[LEARNER_UNITS[number % len(LEARNER_UNITS)]], password=DEMO_PASSWORD,
-            email=f"hv{number:02d}@example.gov.vn",
-        ))
+        learners.append(
+            create_user(
+                username=f"hv{number:02d}",
+                full_name=name,
+                role=Role.LEARNER,
+                unit=units[LEARNER_UNITS[number % len(LEARNER_UNITS)]],
+                password=DEMO_PASSWORD,
+                email=f"hv{number:02d}@example.gov.vn",
+            )
+        )
     course_class = CourseClass(
-        code=DEMO_CLASS, name="Bồi dưỡng CCHC cho công chức cấp xã, khóa 1/2026", course=course,
-        level="Cấp xã", mode=ClassMode.HYBRID, starts_on=today - timedelta(days=7),
-        ends_on=today + timedelta(days=60), self_enrol=True,
+        code=DEMO_CLASS,
+        name="Bồi dưỡng CCHC cho công chức cấp xã, khóa 1/2026",
+        course=course,
+        level="Cấp xã",
+        mode=ClassMode.HYBRID,
+        starts_on=today - timedelta(days=7),
+        ends_on=today + timedelta(days=60),
+        self_enrol=True,
         instructors=[users["gv.lan"], users["gv.minh"]],
     )
     db.session.add(course_class)

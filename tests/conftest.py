@@ -156,7 +156,16 @@ def world(app, tmp_path):
     course_class = factories.make_class(course, "LOP-1", instructors=[teacher], learners=[learner, other_learner])
     other_class = factories.make_class(course, "LOP-2", instructors=[other_teacher], self_enrol=True)
     return SimpleNamespace(
-        city=city, ward=ward, other_ward=other_ward, admin=admin, teacher=teacher,
-        other_teacher=other_teacher, learner=learner, other_learner=other_learner, course=course,
-        course_class=course_class, other_class=other_class, modules=course.active_modules,
+        city=city,
+        ward=ward,
+        other_ward=other_ward,
+        admin=admin,
+        teacher=teacher,
+        other_teacher=other_teacher,
+        learner=learner,
+        other_learner=other_learner,
+        course=course,
+        course_class=course_class,
+        other_class=other_class,
+        modules=course.active_modules,
     )

@@ -24,8 +24,14 @@ def make_unit(code: str, name: str | None = None, level: str = "Phường/xã", 
     return unit
 
 
-def make_user(username: str, role: str = Role.LEARNER, unit: Unit | None = None, full_name: str | None = None,
-              password: str = PASSWORD, active: bool = True) -> User:
+def make_user(
+    username: str,
+    role: str = Role.LEARNER,
+    unit: Unit | None = None,
+    full_name: str | None = None,
+    password: str = PASSWORD,
+    active: bool = True,
+) -> User:
     user = User(username=username, full_name=full_name or username.title(), role=role, unit=unit, active=active)
     # A cheap hash keeps the suite fast; production uses Werkzeug's default (scrypt).
     from werkzeug.security import generate_password_hash
@@ -41,8 +47,15 @@ def module_file(title: str, body: str, **front) -> str:
     return "---\n" + "\n".join(lines) + "\n---\n" + textwrap.dedent(body)
 
 
-def write_course(root: Path, slug: str = "demo", title: str = "Khóa học thử", modules: dict | None = None,
-                 course_yml: str | None = None, assets: dict | None = None, quizzes: dict | None = None) -> Path:
+def write_course(
+    root: Path,
+    slug: str = "demo",
+    title: str = "Khóa học thử",
+    modules: dict | None = None,
+    course_yml: str | None = None,
+    assets: dict | None = None,
+    quizzes: dict | None = None,
+) -> Path:
     """Write a course folder; `modules` and `quizzes` map file names to file text."""
     course_dir = root / slug
     (course_dir / "modules").mkdir(parents=True, exist_ok=True)
@@ -82,10 +95,12 @@ def make_course(tmp_path: Path, slug: str = "demo", **kwargs) -> Course:
     return db.session.scalar(db.select(Course).where(Course.slug == slug))
 
 
-def make_class(course: Course, code: str, instructors=(), learners=(), self_enrol: bool = False,
-               **kwargs) -> CourseClass:
-    course_class = CourseClass(code=code, name=f"Lớp {code}", course=course, instructors=list(instructors),
-                               self_enrol=self_enrol, **kwargs)
+def make_class(
+    course: Course, code: str, instructors=(), learners=(), self_enrol: bool = False, **kwargs
+) -> CourseClass:
+    course_class = CourseClass(
+        code=code, name=f"Lớp {code}", course=course, instructors=list(instructors), self_enrol=self_enrol, **kwargs
+    )
     db.session.add(course_class)
     db.session.flush()
     if learners:

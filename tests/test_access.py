@@ -14,23 +14,47 @@ ROUTES = [
     ("GET", "/login", dict(anonymous=200, learner=302, outsider=302, teacher=302, other_teacher=302, admin=302)),
     ("GET", "/", dict(anonymous=302, learner=200, outsider=200, teacher=200, other_teacher=200, admin=200)),
     ("GET", "/classes", dict(anonymous=302, learner=200, outsider=200, teacher=200, other_teacher=200, admin=200)),
-    ("GET", "/classes/{lop1}",
-     dict(anonymous=302, learner=200, outsider=403, teacher=200, other_teacher=403, admin=200)),
-    ("GET", "/classes/{lop1}/modules/mo-dau",
-     dict(anonymous=302, learner=200, outsider=403, teacher=200, other_teacher=403, admin=200)),
-    ("POST", "/classes/{lop1}/modules/mo-dau/done",
-     dict(anonymous=302, learner=303, outsider=403, teacher=403, other_teacher=403, admin=403)),
-    ("POST", "/classes/{lop1}/modules/mo-dau/ping",
-     dict(anonymous=302, learner=200, outsider=403, teacher=403, other_teacher=403, admin=403)),
-    ("GET", "/classes/{lop1}/progress",
-     dict(anonymous=302, learner=403, outsider=403, teacher=200, other_teacher=403, admin=200)),
-    ("POST", "/classes/{lop2}/enrol", dict(anonymous=302, learner=303, outsider=303, teacher=403, other_teacher=403,
-                                           admin=403)),
-    ("POST", "/classes/{lop1}/enrol", dict(anonymous=302, learner=303, outsider=403, teacher=403, other_teacher=403,
-                                           admin=403)),
+    (
+        "GET",
+        "/classes/{lop1}",
+        dict(anonymous=302, learner=200, outsider=403, teacher=200, other_teacher=403, admin=200),
+    ),
+    (
+        "GET",
+        "/classes/{lop1}/modules/mo-dau",
+        dict(anonymous=302, learner=200, outsider=403, teacher=200, other_teacher=403, admin=200),
+    ),
+    (
+        "POST",
+        "/classes/{lop1}/modules/mo-dau/done",
+        dict(anonymous=302, learner=303, outsider=403, teacher=403, other_teacher=403, admin=403),
+    ),
+    (
+        "POST",
+        "/classes/{lop1}/modules/mo-dau/ping",
+        dict(anonymous=302, learner=200, outsider=403, teacher=403, other_teacher=403, admin=403),
+    ),
+    (
+        "GET",
+        "/classes/{lop1}/progress",
+        dict(anonymous=302, learner=403, outsider=403, teacher=200, other_teacher=403, admin=200),
+    ),
+    (
+        "POST",
+        "/classes/{lop2}/enrol",
+        dict(anonymous=302, learner=303, outsider=303, teacher=403, other_teacher=403, admin=403),
+    ),
+    (
+        "POST",
+        "/classes/{lop1}/enrol",
+        dict(anonymous=302, learner=303, outsider=403, teacher=403, other_teacher=403, admin=403),
+    ),
     ("GET", "/admin/", dict(anonymous=302, learner=403, outsider=403, teacher=403, other_teacher=403, admin=200)),
-    ("GET", "/courses/demo/assets/so-do.svg",
-     dict(anonymous=302, learner=200, outsider=200, teacher=200, other_teacher=200, admin=200)),
+    (
+        "GET",
+        "/courses/demo/assets/so-do.svg",
+        dict(anonymous=302, learner=200, outsider=200, teacher=200, other_teacher=200, admin=200),
+    ),
 ]
 
 
@@ -40,11 +64,17 @@ def people(world):
     from lms.courses.models import CourseAsset
     from lms.extensions import db
 
-    db.session.add(CourseAsset(course_id=world.course.id, path="so-do.svg", media_type="image/svg+xml",
-                               sha256="0" * 64, data=b"<svg/>"))
+    db.session.add(
+        CourseAsset(
+            course_id=world.course.id, path="so-do.svg", media_type="image/svg+xml", sha256="0" * 64, data=b"<svg/>"
+        )
+    )
     return {
-        "learner": world.learner, "outsider": outsider, "teacher": world.teacher,
-        "other_teacher": world.other_teacher, "admin": world.admin,
+        "learner": world.learner,
+        "outsider": outsider,
+        "teacher": world.teacher,
+        "other_teacher": world.other_teacher,
+        "admin": world.admin,
     }
 
 

@@ -11,7 +11,9 @@ def counting_builds():
         def make():
             builds.append(value)
             return value
+
         return make
+
     return builds, build
 
 

@@ -115,8 +115,9 @@ def form(client, path: str, data: dict, status: int = 303):
 def hostile(app, tmp_path, monkeypatch):
     """Everything named with hostile values, made through the admin screens where they exist."""
     # A cheap hash for the accounts the admin form creates, as tests/factories.py does for its own.
-    monkeypatch.setattr(models, "generate_password_hash",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))
+    monkeypatch.setattr(
+        models, "generate_password_hash", lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000")
+    )
     clients = {}
     app.test_client_class = IsolatedClient  # each request in its own app context, as in production
 
@@ -131,8 +132,13 @@ def hostile(app, tmp_path, monkeypatch):
 
     city = factories.make_unit("tp", "Thành phố", "Thành phố")
     factories.make_user("admin", Role.ADMIN, city, "Quản Trị Viên")
-    course = factories.make_course(tmp_path, slug="evil", course_yml=COURSE_YML,
-                                   modules={"01-evil.md": MODULE_MD}, quizzes={"bai-tap.gift": QUIZ_GIFT})
+    course = factories.make_course(
+        tmp_path,
+        slug="evil",
+        course_yml=COURSE_YML,
+        modules={"01-evil.md": MODULE_MD},
+        quizzes={"bai-tap.gift": QUIZ_GIFT},
+    )
     db.session.commit()
     admin = client_of("admin")
 
@@ -141,32 +147,78 @@ def hostile(app, tmp_path, monkeypatch):
     assert unit.name == UNIT  # stored as typed: the pages must escape it, not the input mangle it
 
     # Usernames are a-z 0-9 . _ - only: a hostile one is refused, and the refusal page escapes it.
-    refused = form(admin, "/admin/users/new", {"username": EVIL_HTML, "full_name": "X", "role": "learner",
-                                               "unit_id": unit.id, "password": factories.PASSWORD}, 400)
+    refused = form(
+        admin,
+        "/admin/users/new",
+        {
+            "username": EVIL_HTML,
+            "full_name": "X",
+            "role": "learner",
+            "unit_id": unit.id,
+            "password": factories.PASSWORD,
+        },
+        400,
+    )
     assert html_of(EVIL_HTML) in refused.get_data(as_text=True)
     people = {}
     for username, role, name in (("gv.evil", "instructor", INSTRUCTOR), ("hv.evil", "learner", LEARNER)):
-        form(admin, "/admin/users/new", {"username": username, "full_name": name, "email": EMAIL, "role": role,
-                                         "unit_id": unit.id, "password": factories.PASSWORD})
+        form(
+            admin,
+            "/admin/users/new",
+            {
+                "username": username,
+                "full_name": name,
+                "email": EMAIL,
+                "role": role,
+                "unit_id": unit.id,
+                "password": factories.PASSWORD,
+            },
+        )
         people[username] = db.session.scalar(select(User).where(User.username == username))
         assert people[username].full_name == name and people[username].email == EMAIL
     learner, instructor = people["hv.evil"], people["gv.evil"]
     # A learner whose password is generated: the "shown once" page names them.
-    shown = form(admin, "/admin/users/new", {"username": "hv.khac", "full_name": evil("generated"),
-                                             "role": "learner", "unit_id": unit.id}, 200)
+    shown = form(
+        admin,
+        "/admin/users/new",
+        {"username": "hv.khac", "full_name": evil("generated"), "role": "learner", "unit_id": unit.id},
+        200,
+    )
     assert html_of(evil("generated")) in shown.get_data(as_text=True)
 
-    created = form(admin, "/admin/classes/new", {
-        "course_id": course.id, "code": "EVIL-1", "name": CLASS, "level": CLASS_LEVEL, "mode": "hybrid",
-        "starts_on": "2026-03-02", "ends_on": "2026-12-31", "instructors": instructor.id})
+    created = form(
+        admin,
+        "/admin/classes/new",
+        {
+            "course_id": course.id,
+            "code": "EVIL-1",
+            "name": CLASS,
+            "level": CLASS_LEVEL,
+            "mode": "hybrid",
+            "starts_on": "2026-03-02",
+            "ends_on": "2026-12-31",
+            "instructors": instructor.id,
+        },
+    )
     class_id = int(created.headers["Location"].rsplit("/", 1)[1])
     form(admin, f"/admin/classes/{class_id}/enrol/unit", {"unit_id": unit.id, "subunits": "1"})
     course_class = db.session.get(CourseClass, class_id)
     assert course_class.name == CLASS and course_class.level == CLASS_LEVEL
-    form(admin, "/admin/classes/new", {"course_id": course.id, "code": "EVIL-OPEN", "name": OPEN_CLASS,
-                                       "mode": "online", "self_enrol": "1", "instructors": instructor.id})
-    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.class_id == class_id,
-                                                          Enrolment.user_id == learner.id))
+    form(
+        admin,
+        "/admin/classes/new",
+        {
+            "course_id": course.id,
+            "code": "EVIL-OPEN",
+            "name": OPEN_CLASS,
+            "mode": "online",
+            "self_enrol": "1",
+            "instructors": instructor.id,
+        },
+    )
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.class_id == class_id, Enrolment.user_id == learner.id)
+    )
 
     # Not completed: a certificate issued by override, revoked, then issued again; both show their reasons.
     review = f"/certificates/classes/{class_id}"
@@ -175,19 +227,28 @@ def hostile(app, tmp_path, monkeypatch):
     form(admin, f"/certificates/{first.id}/revoke", {"reason": REVOKE_REASON}, 303)
     form(admin, review, {"only": enrolment.id, f"reason-{enrolment.id}": OVERRIDE_REASON})
     db.session.commit()
-    valid = db.session.scalar(select(Certificate).where(Certificate.enrolment_id == enrolment.id,
-                                                        Certificate.revoked_at.is_(None)))
+    valid = db.session.scalar(
+        select(Certificate).where(Certificate.enrolment_id == enrolment.id, Certificate.revoked_at.is_(None))
+    )
     assert valid.recipient_name == LEARNER and valid.unit_name == UNIT
 
     # A live session tomorrow (its title has a line break: the calendar must not turn it into a property).
-    session = LiveSession(class_id=class_id, title=SESSION, duration_minutes=60, created_by_id=instructor.id,
-                          starts_at=datetime.now(UTC).replace(microsecond=0) + timedelta(days=1))
+    session = LiveSession(
+        class_id=class_id,
+        title=SESSION,
+        duration_minutes=60,
+        created_by_id=instructor.id,
+        starts_at=datetime.now(UTC).replace(microsecond=0) + timedelta(days=1),
+    )
     db.session.add(session)
     learner.calendar_token = secrets.token_urlsafe(32)
     db.session.commit()
     teacher = client_of("gv.evil")
-    form(teacher, f"/sessions/{session.id}/attendance",
-         {"user_id": learner.id, "present": "1", "reason": ATTENDANCE_REASON})
+    form(
+        teacher,
+        f"/sessions/{session.id}/attendance",
+        {"user_id": learner.id, "present": "1", "reason": ATTENDANCE_REASON},
+    )
 
     # The learner answers the essay: it waits for marking.
     student = client_of("hv.evil")
@@ -203,9 +264,18 @@ def hostile(app, tmp_path, monkeypatch):
     assert attempt.state == "pending"
 
     return SimpleNamespace(
-        client_of=client_of, unit=unit.id, cls=class_id, enrolment=enrolment.id, learner=learner.id,
-        session=session.id, cert=valid.id, revoked_cert=first.id, code=valid.verification_code,
-        revoked_code=first.verification_code, attempt=attempt_id, token=learner.calendar_token,
+        client_of=client_of,
+        unit=unit.id,
+        cls=class_id,
+        enrolment=enrolment.id,
+        learner=learner.id,
+        session=session.id,
+        cert=valid.id,
+        revoked_cert=first.id,
+        code=valid.verification_code,
+        revoked_code=first.verification_code,
+        attempt=attempt_id,
+        token=learner.calendar_token,
         open_class=db.session.scalar(select(CourseClass.id).where(CourseClass.code == "EVIL-OPEN")),
     )
 
@@ -300,8 +370,9 @@ def csv_cells(data: bytes) -> list[str]:
     return [cell for row in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")) for cell in row]
 
 
-@pytest.mark.parametrize(("role", "path", "expected"), TABLE_FILES + CSV_ONLY,
-                         ids=[f"{r}:{p}" for r, p, _e in TABLE_FILES + CSV_ONLY])
+@pytest.mark.parametrize(
+    ("role", "path", "expected"), TABLE_FILES + CSV_ONLY, ids=[f"{r}:{p}" for r, p, _e in TABLE_FILES + CSV_ONLY]
+)
 def test_csv_neutralises_formulas(hostile, role, path, expected):
     response = fetch(hostile, role, path.replace("{fmt}", "csv"))
     assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
@@ -350,9 +421,14 @@ def ics_text(value: str) -> str:
     return value.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
 
 
-@pytest.mark.parametrize(("role", "path"), [("hv.evil", "/sessions/{session}.ics"),
-                                            ("gv.evil", "/sessions/{session}.ics"),
-                                            ("anonymous", "/calendar/{token}.ics")])
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        ("hv.evil", "/sessions/{session}.ics"),
+        ("gv.evil", "/sessions/{session}.ics"),
+        ("anonymous", "/calendar/{token}.ics"),
+    ],
+)
 def test_calendar_escapes_names(hostile, role, path):
     response = fetch(hostile, role, path)
     assert response.mimetype == "text/calendar"
@@ -377,16 +453,22 @@ def test_import_preview_escapes_names(hostile):
     page = admin.get("/admin/users/import").get_data(as_text=True)
     token = CSRF_RE.search(page).group(1)
     data = f'username,full_name,unit,email\nhv.moi,"{LEARNER.replace(chr(34), chr(34) * 2)}",evil-unit,{EMAIL}\n'
-    response = admin.post("/admin/users/import", data={
-        "csrf_token": token, "file": (io.BytesIO(data.encode("utf-8-sig")), "users.csv")})
+    response = admin.post(
+        "/admin/users/import", data={"csrf_token": token, "file": (io.BytesIO(data.encode("utf-8-sig")), "users.csv")}
+    )
     assert response.status_code == 200
     assert_safe_html(response.get_data(as_text=True), (LEARNER,))
 
 
 # GET routes that show no name: nothing of the data above can appear in them.
 NO_NAMES = {
-    "static": "files", "reports.static": "files", "certificates.static": "files", "favicon": "file",
-    "healthz": "status", "auth.login": "a form", "courses.asset": "course files, served as uploaded",
+    "static": "files",
+    "reports.static": "files",
+    "certificates.static": "files",
+    "favicon": "file",
+    "healthz": "status",
+    "auth.login": "a form",
+    "courses.asset": "course files, served as uploaded",
     "reports.index": "a redirect to /reports/units",
 }
 COVERED_ELSEWHERE = {
@@ -403,8 +485,20 @@ COVERED_ELSEWHERE = {
 def test_every_get_route_is_covered(app):
     """A page added later that is in none of the lists above fails here until it is checked."""
     adapter = app.url_map.bind("localhost")
-    ids = {"cls": 1, "unit": 1, "learner": 1, "session": 1, "cert": 1, "revoked_cert": 2, "attempt": 1,
-           "enrolment": 1, "code": "x" * 32, "revoked_code": "y" * 32, "token": "t" * 40, "fmt": "csv"}
+    ids = {
+        "cls": 1,
+        "unit": 1,
+        "learner": 1,
+        "session": 1,
+        "cert": 1,
+        "revoked_cert": 2,
+        "attempt": 1,
+        "enrolment": 1,
+        "code": "x" * 32,
+        "revoked_code": "y" * 32,
+        "token": "t" * 40,
+        "fmt": "csv",
+    }
     covered = set()
     for _role, path, _expected in HTML_PAGES + TABLE_FILES + CSV_ONLY:
         endpoint, _args = adapter.match(path.format(**ids).split("?")[0], "GET")
@@ -412,4 +506,3 @@ def test_every_get_route_is_covered(app):
     every = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
     missing = every - covered - set(NO_NAMES) - set(COVERED_ELSEWHERE)
     assert not missing, f"pages not checked for hostile names: {sorted(missing)}"
-

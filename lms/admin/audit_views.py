@@ -45,6 +45,11 @@ def audit_log():
     page = page_number()
     rows = db.session.execute(query.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
     return render_template(
-        "admin/audit.html", rows=rows[:PER_PAGE], has_next=len(rows) > PER_PAGE, page=page,
-        criteria=criteria, actions=actions, errors=list(dict.fromkeys(errors)),
+        "admin/audit.html",
+        rows=rows[:PER_PAGE],
+        has_next=len(rows) > PER_PAGE,
+        page=page,
+        criteria=criteria,
+        actions=actions,
+        errors=list(dict.fromkeys(errors)),
     ), 400 if errors else 200

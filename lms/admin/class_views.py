@@ -42,9 +42,11 @@ def classes():
 
 def _form_choices():
     courses = list(db.session.scalars(select(Course).order_by(Course.title)))
-    instructors = list(db.session.scalars(
-        select(User).where(User.role == Role.INSTRUCTOR, User.active.is_(True)).order_by(User.full_name)
-    ))
+    instructors = list(
+        db.session.scalars(
+            select(User).where(User.role == Role.INSTRUCTOR, User.active.is_(True)).order_by(User.full_name)
+        )
+    )
     return courses, instructors
 
 
@@ -57,8 +59,9 @@ def _class_form(course_class: CourseClass | None):
     errors: dict[str, str] = {}
     if request.method == "POST":
         begin_write()
-        form, problems = read_class_form(request.form.to_dict(), request.form.getlist("instructors"),
-                                         {c.id for c in courses}, allowed)
+        form, problems = read_class_form(
+            request.form.to_dict(), request.form.getlist("instructors"), {c.id for c in courses}, allowed
+        )
         errors = {field: translate_problem(p) for field, p in problems.items()}
         if form is not None:
             try:
@@ -73,13 +76,24 @@ def _class_form(course_class: CourseClass | None):
             return redirect(url_for("admin.class_page", class_id=course_class.id), 303)
         if course_class is not None:
             course_class = db.session.get(CourseClass, course_class.id)
-    chosen = (request.form.getlist("instructors") if request.method == "POST"
-              else [str(u.id) for u in course_class.instructors] if course_class else [])
+    chosen = (
+        request.form.getlist("instructors")
+        if request.method == "POST"
+        else [str(u.id) for u in course_class.instructors]
+        if course_class
+        else []
+    )
     if course_class is not None:
         instructors += [u for u in course_class.instructors if u not in instructors]
     return render_template(
-        "admin/class_form.html", course_class=course_class, courses=courses, instructors=instructors,
-        chosen=chosen, modes=[m.value for m in ClassMode], values=request.form, errors=errors,
+        "admin/class_form.html",
+        course_class=course_class,
+        courses=courses,
+        instructors=instructors,
+        chosen=chosen,
+        modes=[m.value for m in ClassMode],
+        values=request.form,
+        errors=errors,
     ), 400 if errors else 200
 
 
@@ -105,8 +119,13 @@ def _render_class(course_class: CourseClass, errors: list[tuple[int, str]] | Non
         found = db.session.scalars(find_users(UserFilter(text=query, role=Role.LEARNER, active=True)).limit(20))
         candidates = [u for u in found if u.id not in enrolled]
     return render_template(
-        "admin/class.html", course_class=course_class, roster=roster(course_class), errors=errors or [],
-        units=unit_tree(include_retired=False), query=query, candidates=candidates,
+        "admin/class.html",
+        course_class=course_class,
+        roster=roster(course_class),
+        errors=errors or [],
+        units=unit_tree(include_retired=False),
+        query=query,
+        candidates=candidates,
     ), status
 
 
@@ -131,8 +150,15 @@ def _enrol(class_id: int, find_learners):
         db.session.rollback()
         return _render_class(get_or_404(CourseClass, class_id), errors, 400)
     db.session.commit()
-    flash(_("%(added)d enrolled, %(back)d re-enrolled, %(already)d already enrolled.",
-            added=result.added, back=result.reactivated, already=result.already), "success")
+    flash(
+        _(
+            "%(added)d enrolled, %(back)d re-enrolled, %(already)d already enrolled.",
+            added=result.added,
+            back=result.reactivated,
+            already=result.already,
+        ),
+        "success",
+    )
     return redirect(url_for("admin.class_page", class_id=class_id), 303)
 
 
@@ -140,6 +166,7 @@ def _enrol(class_id: int, find_learners):
 @roles_required(Role.ADMIN)
 def enrol_unit(class_id: int):
     """Enrol every active learner of a unit, optionally with its sub-units."""
+
     def find():
         value = request.form.get("unit_id", "")
         unit = db.session.get(Unit, int(value)) if value.isdigit() else None
@@ -149,6 +176,7 @@ def enrol_unit(class_id: int):
             return learners_of_unit(unit, request.form.get("subunits") == "1"), []
         except EnrolmentError as exc:
             return [], [(0, translate_problem(exc.args[0]))]
+
     return _enrol(class_id, find)
 
 
@@ -156,6 +184,7 @@ def enrol_unit(class_id: int):
 @roles_required(Role.ADMIN)
 def enrol_csv(class_id: int):
     """Enrol the learners listed in a CSV with a `username` column; any bad line stops everything."""
+
     def find():
         upload = request.files.get("file")
         data = upload.read(MAX_ENROL_CSV_BYTES + 1) if upload else b""
@@ -169,6 +198,7 @@ def enrol_csv(class_id: int):
             return [], [(exc.line, translate_problem(exc.message))]
         learners, problems = learners_from_rows(rows)
         return learners, [(line, translate_problem(p)) for line, p in problems]
+
     return _enrol(class_id, find)
 
 
@@ -176,12 +206,14 @@ def enrol_csv(class_id: int):
 @roles_required(Role.ADMIN)
 def enrol_user(class_id: int):
     """Enrol one learner found by a search."""
+
     def find():
         value = request.form.get("user_id", "")
         user = db.session.get(User, int(value)) if value.isdigit() else None
         if user is None:
             return [], [(0, _("Choose a learner from the search results."))]
         return [user], []
+
     return _enrol(class_id, find)
 
 

@@ -55,8 +55,13 @@ def units():
         try:
             if not valid:
                 raise UnitError(BAD_PARENT)
-            unit = create_unit(code=request.form.get("code", ""), name=request.form.get("name", ""),
-                               level=request.form.get("level", ""), parent=parent, actor_id=current_user.id)
+            unit = create_unit(
+                code=request.form.get("code", ""),
+                name=request.form.get("name", ""),
+                level=request.form.get("level", ""),
+                parent=parent,
+                actor_id=current_user.id,
+            )
         except UnitError as exc:
             db.session.rollback()
             error = translate_problem(exc.problem)
@@ -66,8 +71,12 @@ def units():
             return redirect(url_for("admin.units"), 303)
     tree = unit_tree()
     return render_template(
-        "admin/units.html", tree=tree, parents=[row for row in tree if row.unit.retired_at is None],
-        people=_people_counts(), error=error, values=request.form,
+        "admin/units.html",
+        tree=tree,
+        parents=[row for row in tree if row.unit.retired_at is None],
+        people=_people_counts(),
+        error=error,
+        values=request.form,
     ), 400 if error else 200
 
 
@@ -82,8 +91,13 @@ def _render_unit(unit: Unit, error: str | None = None, values=None):
     below = subtree_ids(unit)
     parents = [row for row in unit_tree(include_retired=False) if row.unit.id not in below]
     return render_template(
-        "admin/unit.html", unit=unit, path=unit_path(unit), parents=parents, error=error,
-        values=values or {}, people=db.session.scalar(select(func.count()).where(User.unit_id == unit.id)),
+        "admin/unit.html",
+        unit=unit,
+        path=unit_path(unit),
+        parents=parents,
+        error=error,
+        values=values or {},
+        people=db.session.scalar(select(func.count()).where(User.unit_id == unit.id)),
     ), 400 if error else 200
 
 
@@ -107,10 +121,13 @@ def _unit_action(unit_id: int, action) -> object:
 @roles_required(Role.ADMIN)
 def rename_unit_view(unit_id: int):
     """Change a unit's name and level."""
+
     def action(unit):
-        changed = rename_unit(unit, name=request.form.get("name", ""), level=request.form.get("level", ""),
-                              actor_id=current_user.id)
+        changed = rename_unit(
+            unit, name=request.form.get("name", ""), level=request.form.get("level", ""), actor_id=current_user.id
+        )
         return _("Unit renamed.") if changed else _("Nothing changed.")
+
     return _unit_action(unit_id, action)
 
 
@@ -118,11 +135,13 @@ def rename_unit_view(unit_id: int):
 @roles_required(Role.ADMIN)
 def move_unit_view(unit_id: int):
     """Move a unit, with everything below it, under another unit (or to the top)."""
+
     def action(unit):
         valid, parent = _parent_from_form()
         if not valid:
             raise UnitError(BAD_PARENT)
         return _("Unit moved.") if move_unit(unit, parent, actor_id=current_user.id) else _("Nothing changed.")
+
     return _unit_action(unit_id, action)
 
 
@@ -130,9 +149,11 @@ def move_unit_view(unit_id: int):
 @roles_required(Role.ADMIN)
 def retire_unit_view(unit_id: int):
     """Retire a unit: it stays in the tree, marked, and takes no new people or enrolments."""
+
     def action(unit):
         retire_unit(unit, utcnow(), actor_id=current_user.id)
         return _("Unit retired.")
+
     return _unit_action(unit_id, action)
 
 
@@ -140,7 +161,9 @@ def retire_unit_view(unit_id: int):
 @roles_required(Role.ADMIN)
 def restore_unit_view(unit_id: int):
     """Bring a retired unit back into use."""
+
     def action(unit):
         restore_unit(unit, actor_id=current_user.id)
         return _("Unit restored.")
+
     return _unit_action(unit_id, action)

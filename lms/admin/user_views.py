@@ -58,13 +58,17 @@ def users():
     unit = None
     if args.get("unit_id", "").isdigit():
         unit = db.session.get(Unit, int(args["unit_id"]))
-    criteria = UserFilter(text=args.get("q", "")[:200], role=role, active=active,
-                          subunits=args.get("subunits") == "1")
+    criteria = UserFilter(text=args.get("q", "")[:200], role=role, active=active, subunits=args.get("subunits") == "1")
     unit_ids = None
     if unit is not None:
         unit_ids = subtree_ids(unit) if criteria.subunits else {unit.id}
-    return render_template("admin/users.html", page=paginate(find_users(criteria, unit_ids)),
-                           criteria=criteria, unit=unit, units=unit_tree())
+    return render_template(
+        "admin/users.html",
+        page=paginate(find_users(criteria, unit_ids)),
+        criteria=criteria,
+        unit=unit,
+        units=unit_tree(),
+    )
 
 
 def _read_account_form(form) -> tuple[dict, list[str]]:
@@ -111,8 +115,13 @@ def new_user():
             if generated:
                 return render_template("admin/password_shown.html", user=user, password=password)
             return redirect(url_for("admin.user_page", user_id=user.id), 303)
-    return render_template("admin/user_form.html", user=None, values=request.form, problems=problems,
-                           units=unit_tree(include_retired=False)), 400 if problems else 200
+    return render_template(
+        "admin/user_form.html",
+        user=None,
+        values=request.form,
+        problems=problems,
+        units=unit_tree(include_retired=False),
+    ), 400 if problems else 200
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -136,8 +145,13 @@ def user_page(user_id: int):
             flash(_("Account updated.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("admin.user_page", user_id=user_id), 303)
     user = get_or_404(User, user_id)
-    return render_template("admin/user_form.html", user=user, values=request.form, problems=problems,
-                           units=unit_tree(include_retired=False)), 400 if problems else 200
+    return render_template(
+        "admin/user_form.html",
+        user=user,
+        values=request.form,
+        problems=problems,
+        units=unit_tree(include_retired=False),
+    ), 400 if problems else 200
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -174,8 +188,13 @@ def set_password(user_id: int):
         password = reset_password(user, typed or None, current_user.id)
     except AccountError as exc:
         db.session.rollback()
-        return render_template("admin/user_form.html", user=user, values={}, units=unit_tree(include_retired=False),
-                               problems=[translate_problem(exc.args[0])]), 400
+        return render_template(
+            "admin/user_form.html",
+            user=user,
+            values={},
+            units=unit_tree(include_retired=False),
+            problems=[translate_problem(exc.args[0])],
+        ), 400
     db.session.commit()
     if typed:
         flash(_("Password changed."), "success")
@@ -185,6 +204,7 @@ def set_password(user_id: int):
 
 # Import: the preview keeps the uploaded file in a signed, compressed hidden field, so the
 # confirmation writes exactly what was previewed (a changed or forged field fails the signature).
+
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="admin.user-import")
@@ -229,17 +249,27 @@ def import_users():
     upload = request.files.get("file")
     data = upload.read(MAX_IMPORT_BYTES + 1) if upload else b""
     if not data:
-        return render_template("admin/user_import.html", plan=None,
-                               errors=[(0, _("Choose a CSV file to upload."))]), 400
+        return render_template(
+            "admin/user_import.html", plan=None, errors=[(0, _("Choose a CSV file to upload."))]
+        ), 400
     if len(data) > MAX_IMPORT_BYTES:
-        return render_template("admin/user_import.html", plan=None,
-                               errors=[(0, _("The file is larger than 1 MB; split it into smaller files."))]), 400
+        return render_template(
+            "admin/user_import.html",
+            plan=None,
+            errors=[(0, _("The file is larger than 1 MB; split it into smaller files."))],
+        ), 400
     plan, errors = _plan(data)
     if errors:
         return render_template("admin/user_import.html", plan=None, errors=errors), 400
     existing = _existing_usernames(plan)
-    return render_template("admin/user_import.html", plan=plan, errors=[], token=_import_token(data),
-                           existing=existing, new_count=len(plan.records) - len(existing))
+    return render_template(
+        "admin/user_import.html",
+        plan=plan,
+        errors=[],
+        token=_import_token(data),
+        existing=existing,
+        new_count=len(plan.records) - len(existing),
+    )
 
 
 @bp.post("/users/import/confirm")
@@ -248,8 +278,11 @@ def confirm_import():
     """Write a previewed import, all or nothing; re-checked first, since units may have changed."""
     data = _import_data(request.form.get("token", ""))
     if data is None:
-        return render_template("admin/user_import.html", plan=None, errors=[
-            (0, _("The preview has expired or was changed. Upload the file again."))]), 400
+        return render_template(
+            "admin/user_import.html",
+            plan=None,
+            errors=[(0, _("The preview has expired or was changed. Upload the file again."))],
+        ), 400
     begin_write()
     plan, errors = _plan(data)
     if errors:

@@ -38,12 +38,16 @@ def day_start(day: date) -> datetime:
 def audit_query(criteria: AuditFilter) -> Select:
     """Return (event, actor or None) rows matching a filter, newest first."""
     actor = aliased(User)
-    query = (select(AuditEvent, actor).outerjoin(actor, AuditEvent.actor_id == actor.id)
-             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
+    query = (
+        select(AuditEvent, actor)
+        .outerjoin(actor, AuditEvent.actor_id == actor.id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    )
     if criteria.actor:
         pattern = _like(criteria.actor.lower())
-        query = query.where(or_(actor.username.like(pattern, escape="\\"),
-                                actor.full_name.like(_like(criteria.actor), escape="\\")))
+        query = query.where(
+            or_(actor.username.like(pattern, escape="\\"), actor.full_name.like(_like(criteria.actor), escape="\\"))
+        )
     if criteria.action:
         query = query.where(AuditEvent.action == criteria.action)
     if criteria.target:

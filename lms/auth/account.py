@@ -38,8 +38,16 @@ class Account(SignedInFlags):
 def _account_statement():
     """Built once: it runs on every logged-in request."""
     return (
-        select(User.id, User.full_name, User.role, User.locale, User.active, Unit.name,
-               User.logged_out_at, User.calendar_token)
+        select(
+            User.id,
+            User.full_name,
+            User.role,
+            User.locale,
+            User.active,
+            Unit.name,
+            User.logged_out_at,
+            User.calendar_token,
+        )
         .outerjoin(Unit, Unit.id == User.unit_id)
         .where(User.id == bindparam("user_id"))
     )

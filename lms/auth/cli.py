@@ -29,8 +29,9 @@ def _check(problem: str | None) -> None:
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.LEARNER.value, show_default=True)
 @click.option("--unit", "unit_code", required=True, help="Code of the user's unit.")
 @click.option("--email")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="Prompted (hidden) when omitted.")
+@click.option(
+    "--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Prompted (hidden) when omitted."
+)
 def create_command(username, full_name, role, unit_code, email, password):
     """Create one user."""
     username = normalise_username(username)
@@ -43,8 +44,12 @@ def create_command(username, full_name, role, unit_code, email, password):
         raise click.UsageError(f"unknown unit '{unit_code}' (see 'flask units list')")
     try:
         user = create_user(
-            username=username, full_name=clean_name(full_name or username), role=role,
-            unit=unit, password=password, email=email or None,
+            username=username,
+            full_name=clean_name(full_name or username),
+            role=role,
+            unit=unit,
+            password=password,
+            email=email or None,
         )
     except AccountError as exc:
         db.session.rollback()

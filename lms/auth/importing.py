@@ -48,8 +48,13 @@ def plan_user_import(
         if problem := username_problem(username):
             problems.append(problem)
         elif username in seen:
-            problems.append(Problem(N_("username '%(username)s' already appears on line %(line)d"),
-                                    username=username, line=seen[username]))
+            problems.append(
+                Problem(
+                    N_("username '%(username)s' already appears on line %(line)d"),
+                    username=username,
+                    line=seen[username],
+                )
+            )
         full_name = clean_name(v.get("full_name", ""))
         if not full_name:
             problems.append(Problem(N_("full_name is empty")))
@@ -60,8 +65,9 @@ def plan_user_import(
             problems.append(problem)
         role = (v.get("role") or Role.LEARNER.value).lower()
         if role not in roles:
-            problems.append(Problem(N_("role must be one of %(roles)s, not '%(role)s'"),
-                                    roles=", ".join(sorted(roles)), role=role))
+            problems.append(
+                Problem(N_("role must be one of %(roles)s, not '%(role)s'"), roles=", ".join(sorted(roles)), role=role)
+            )
         unit_code = v.get("unit", "")
         if unit_code in retired_codes:
             problems.append(Problem(N_("unit '%(unit)s' is retired"), unit=unit_code))

@@ -32,9 +32,9 @@ def normalise_username(value: str) -> str:
 def username_problem(username: str) -> str | None:
     """Return why a username is not acceptable, or None."""
     if not USERNAME_RE.match(username):
-        return Problem(N_(
-            "username must be 3-64 characters: a-z, 0-9, '.', '_' or '-', starting with a letter or digit"
-        ))
+        return Problem(
+            N_("username must be 3-64 characters: a-z, 0-9, '.', '_' or '-', starting with a letter or digit")
+        )
     return None
 
 
@@ -57,8 +57,9 @@ def clean_name(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
-def self_change_problem(actor_id: int, target_id: int, *, role: str | None = None,
-                        active: bool | None = None) -> str | None:
+def self_change_problem(
+    actor_id: int, target_id: int, *, role: str | None = None, active: bool | None = None
+) -> str | None:
     """Return why an admin may not make this change to their own account (no self lock-out), or None."""
     if actor_id != target_id:
         return None

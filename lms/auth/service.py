@@ -30,8 +30,14 @@ def find_user(username: str) -> User | None:
 
 
 def create_user(
-    *, username: str, full_name: str, role: str, unit: Unit | None, password: str,
-    email: str | None = None, actor_id: int | None = None,
+    *,
+    username: str,
+    full_name: str,
+    role: str,
+    unit: Unit | None,
+    password: str,
+    email: str | None = None,
+    actor_id: int | None = None,
 ) -> User:
     """Add a new user; refuse a username that is taken."""
     if find_user(username) is not None:
@@ -44,8 +50,9 @@ def create_user(
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    record_audit(actor_id, "user.create", f"user:{user.id}", username=username, role=role,
-                 unit=unit.code if unit else None)
+    record_audit(
+        actor_id, "user.create", f"user:{user.id}", username=username, role=role, unit=unit.code if unit else None
+    )
     return user
 
 
@@ -85,7 +92,10 @@ def apply_user_import(plan: ImportPlan, actor_id: int | None = None, on_record=N
             created.append(record.username)
         else:
             same = (user.full_name, user.email, user.role, user.unit_id) == (
-                record.full_name, record.email, record.role, unit.id,
+                record.full_name,
+                record.email,
+                record.role,
+                unit.id,
             )
             if same and record.password is None:
                 result.unchanged += 1
@@ -101,8 +111,13 @@ def apply_user_import(plan: ImportPlan, actor_id: int | None = None, on_record=N
             on_record()
     db.session.flush()
     record_audit(
-        actor_id, "user.import", "users", created=result.created, updated=result.updated,
-        created_users=created, updated_users=updated,
+        actor_id,
+        "user.import",
+        "users",
+        created=result.created,
+        updated=result.updated,
+        created_users=created,
+        updated_users=updated,
     )
     return result
 
@@ -138,10 +153,18 @@ def update_user(user: User, changes: UserChanges, actor_id: int) -> dict:
             active_unit_or_error(changes.unit)
         except UnitError as exc:
             raise AccountError(exc.problem) from None
-    before = {"full_name": user.full_name, "email": user.email, "role": user.role,
-              "unit": user.unit.code if user.unit else None}
-    after = {"full_name": changes.full_name, "email": changes.email, "role": changes.role,
-             "unit": changes.unit.code if changes.unit else None}
+    before = {
+        "full_name": user.full_name,
+        "email": user.email,
+        "role": user.role,
+        "unit": user.unit.code if user.unit else None,
+    }
+    after = {
+        "full_name": changes.full_name,
+        "email": changes.email,
+        "role": changes.role,
+        "unit": changes.unit.code if changes.unit else None,
+    }
     changed = {k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]}
     if not changed:
         return {}
@@ -196,12 +219,14 @@ def find_users(criteria: UserFilter, unit_ids: set[int] | None = None) -> Select
     if text:
         typed = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         lowered = typed.lower()
-        query = query.where(or_(
-            func.lower(User.username).like(lowered, escape="\\"),
-            func.lower(User.full_name).like(lowered, escape="\\"),
-            func.lower(User.email).like(lowered, escape="\\"),
-            User.full_name.like(typed, escape="\\"),  # SQLite lowers ASCII only: also match as typed
-        ))
+        query = query.where(
+            or_(
+                func.lower(User.username).like(lowered, escape="\\"),
+                func.lower(User.full_name).like(lowered, escape="\\"),
+                func.lower(User.email).like(lowered, escape="\\"),
+                User.full_name.like(typed, escape="\\"),  # SQLite lowers ASCII only: also match as typed
+            )
+        )
     if criteria.role:
         query = query.where(User.role == criteria.role)
     if unit_ids is not None:

@@ -27,13 +27,20 @@ def issuer_profile(issuer_id: str, name: str, url: str, email: str) -> dict:
 def badge_class(badge_id: str, name: str, description: str, image: str, criteria: str, issuer: str) -> dict:
     """The BadgeClass of one course: what completing it means."""
     return {
-        "@context": CONTEXT, "type": "BadgeClass", "id": badge_id, "name": name,
-        "description": description, "image": image, "criteria": criteria, "issuer": issuer,
+        "@context": CONTEXT,
+        "type": "BadgeClass",
+        "id": badge_id,
+        "name": name,
+        "description": description,
+        "image": image,
+        "criteria": criteria,
+        "issuer": issuer,
     }
 
 
-def assertion(assertion_id: str, badge: str, email: str, salt: str, issued_at: datetime, image: str,
-              evidence: str) -> dict:
+def assertion(
+    assertion_id: str, badge: str, email: str, salt: str, issued_at: datetime, image: str, evidence: str
+) -> dict:
     """A hosted Assertion: this recipient (a salted hash of their email) earned that badge."""
     return {
         "@context": CONTEXT,
@@ -50,5 +57,4 @@ def assertion(assertion_id: str, badge: str, email: str, salt: str, issued_at: d
 
 def revoked_assertion(assertion_id: str, reason: str) -> dict:
     """What a revoked Assertion's URL answers (with HTTP 410 Gone)."""
-    return {"@context": CONTEXT, "type": "Assertion", "id": assertion_id, "revoked": True,
-            "revocationReason": reason}
+    return {"@context": CONTEXT, "type": "Assertion", "id": assertion_id, "revoked": True, "revocationReason": reason}

@@ -28,7 +28,7 @@ def format_serial(prefix: str, year: int, number: int) -> str:
 def serial_number(serial: str, prefix: str, year: int) -> int | None:
     """The sequence number of a serial of that prefix and year, or None for another one."""
     head = f"{prefix}-{year}-"
-    tail = serial[len(head):] if serial.startswith(head) else ""
+    tail = serial[len(head) :] if serial.startswith(head) else ""
     return int(tail) if tail.isdigit() else None
 
 
@@ -122,8 +122,9 @@ class Refusal:
     problem: Problem
 
 
-def check_request(class_id: int, requested: Iterable[int], candidates: Mapping[int, Candidate],
-                  reasons: Mapping[int, str]) -> list[Refusal]:
+def check_request(
+    class_id: int, requested: Iterable[int], candidates: Mapping[int, Candidate], reasons: Mapping[int, str]
+) -> list[Refusal]:
     """Every reason the request cannot be carried out; empty when all of it can.
 
     The request is all or nothing: one refusal and nothing is issued. An enrolment of another

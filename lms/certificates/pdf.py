@@ -115,8 +115,9 @@ def certificate_pdf(document: Document) -> bytes:
     _centred(canvas, printed_name(facts.recipient_name), height - 95 * mm, BOLD, 30, text_width)
     if facts.unit_name:
         _centred(canvas, f"Đơn vị công tác · Unit: {facts.unit_name}", height - 106 * mm, REGULAR, 13, text_width)
-    _centred(canvas, "đã hoàn thành khóa bồi dưỡng · has completed the course",
-             height - 118 * mm, REGULAR, 13, text_width)
+    _centred(
+        canvas, "đã hoàn thành khóa bồi dưỡng · has completed the course", height - 118 * mm, REGULAR, 13, text_width
+    )
     _centred(canvas, facts.course_title, height - 130 * mm, BOLD, 19, text_width)
 
     period = " – ".join(d for d in (_day(facts.starts_on), _day(facts.ends_on)) if d)

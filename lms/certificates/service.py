@@ -69,8 +69,9 @@ def valid_certificates(enrolment_ids: Sequence[int]) -> dict[int, Certificate]:
     """The certificate that is not revoked of each of these enrolments, by enrolment id."""
     if not enrolment_ids:
         return {}
-    rows = db.session.scalars(select(Certificate).where(
-        Certificate.enrolment_id.in_(list(enrolment_ids)), Certificate.revoked_at.is_(None)))
+    rows = db.session.scalars(
+        select(Certificate).where(Certificate.enrolment_id.in_(list(enrolment_ids)), Certificate.revoked_at.is_(None))
+    )
     return {c.enrolment_id: c for c in rows}
 
 
@@ -84,28 +85,42 @@ def review(course_class: CourseClass) -> list[ReviewRow]:
     overviews = class_overviews(course_class)
     certificates = valid_certificates([o.enrolment.id for o in overviews])
     rows = [ReviewRow(o, certificates.get(o.enrolment.id)) for o in overviews]
-    return sorted(rows, key=lambda r: (r.certificate is not None, not r.status.complete,
-                                       r.enrolment.user.full_name))
+    return sorted(rows, key=lambda r: (r.certificate is not None, not r.status.complete, r.enrolment.user.full_name))
 
 
 def withdrawn(course_class: CourseClass) -> list[Enrolment]:
     """The class's withdrawn enrolments (listed on the review page, never certified)."""
-    return list(db.session.scalars(select(Enrolment).where(
-        Enrolment.class_id == course_class.id, Enrolment.status == EnrolmentStatus.WITHDRAWN)))
+    return list(
+        db.session.scalars(
+            select(Enrolment).where(
+                Enrolment.class_id == course_class.id, Enrolment.status == EnrolmentStatus.WITHDRAWN
+            )
+        )
+    )
 
 
 def class_certificates(course_class: CourseClass) -> list[Certificate]:
     """Every certificate issued in the class, revoked ones too, newest first."""
-    return list(db.session.scalars(
-        select(Certificate).join(Enrolment).where(Enrolment.class_id == course_class.id)
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .join(Enrolment)
+            .where(Enrolment.class_id == course_class.id)
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        )
+    )
 
 
 def user_certificates(user: User) -> list[Certificate]:
     """A learner's certificates, revoked ones too, newest first."""
-    return list(db.session.scalars(
-        select(Certificate).join(Enrolment).where(Enrolment.user_id == user.id)
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .join(Enrolment)
+            .where(Enrolment.user_id == user.id)
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        )
+    )
 
 
 def printed_facts(enrolment: Enrolment, complete: bool, now: datetime, zone: tzinfo) -> PrintedFacts:
@@ -134,7 +149,8 @@ def _add_with_serial(certificate: Certificate, prefix: str, year: int) -> None:
     head = f"{prefix}-{year}-"
     for _attempt in range(SERIAL_ATTEMPTS):
         highest = db.session.scalar(
-            select(func.max(Certificate.serial)).where(Certificate.serial.startswith(head, autoescape=True)))
+            select(func.max(Certificate.serial)).where(Certificate.serial.startswith(head, autoescape=True))
+        )
         certificate.serial = next_serial(prefix, year, [highest] if highest else [])
         try:
             with db.session.begin_nested():
@@ -145,25 +161,41 @@ def _add_with_serial(certificate: Certificate, prefix: str, year: int) -> None:
     raise RuntimeError("could not allocate a certificate serial")
 
 
-def certify(course_class: CourseClass, requested: Sequence[int], reasons: Mapping[int, str], actor: User,
-            now: datetime, zone: tzinfo, serial_prefix: str) -> list[Certificate]:
+def certify(
+    course_class: CourseClass,
+    requested: Sequence[int],
+    reasons: Mapping[int, str],
+    actor: User,
+    now: datetime,
+    zone: tzinfo,
+    serial_prefix: str,
+) -> list[Certificate]:
     """Issue a certificate to each requested enrolment of the class, or to none of them.
 
     An enrolment that has not completed needs a written reason (an override). Raises
     `CertificationError` listing every problem; the caller then rolls back.
     """
     ids = list(dict.fromkeys(requested))
-    enrolments = {e.id: e for e in db.session.scalars(
-        select(Enrolment).where(Enrolment.id.in_(ids))
-        .options(selectinload(Enrolment.user)).with_for_update())}
+    enrolments = {
+        e.id: e
+        for e in db.session.scalars(
+            select(Enrolment).where(Enrolment.id.in_(ids)).options(selectinload(Enrolment.user)).with_for_update()
+        )
+    }
     ours = [e for e in enrolments.values() if e.class_id == course_class.id and e.status == EnrolmentStatus.ACTIVE]
     quizzes = active_quizzes(course_class.course_id)
     records = records_for(ours, quizzes)
     verdicts = {e.id: completion_for(e, records[e.id], quizzes).complete for e in ours}
     certified = valid_certificates(ids)
     candidates = {
-        e.id: Candidate(e.id, e.user.full_name, e.class_id, e.status == EnrolmentStatus.ACTIVE,
-                        verdicts.get(e.id, False), e.id in certified)
+        e.id: Candidate(
+            e.id,
+            e.user.full_name,
+            e.class_id,
+            e.status == EnrolmentStatus.ACTIVE,
+            verdicts.get(e.id, False),
+            e.id in certified,
+        )
         for e in enrolments.values()
     }
     refusals = check_request(course_class.id, ids, candidates, reasons)
@@ -175,14 +207,24 @@ def certify(course_class: CourseClass, requested: Sequence[int], reasons: Mappin
         complete = verdicts[enrolment_id]
         facts = printed_facts(enrolment, complete, now, zone)
         certificate = Certificate(
-            enrolment=enrolment, verification_code=new_verification_code(), recipient_salt=new_salt(),
-            override_reason=None if complete else reasons[enrolment_id], issued_at=now, issued_by_id=actor.id,
+            enrolment=enrolment,
+            verification_code=new_verification_code(),
+            recipient_salt=new_salt(),
+            override_reason=None if complete else reasons[enrolment_id],
+            issued_at=now,
+            issued_by_id=actor.id,
             **asdict(facts),
         )
         _add_with_serial(certificate, serial_prefix, now.astimezone(zone).year)
         enrolment.certified_at = now
-        record_audit(actor.id, "certificate.issue", f"certificate:{certificate.id}", enrolment_id=enrolment.id,
-                     serial=certificate.serial, override_reason=certificate.override_reason)
+        record_audit(
+            actor.id,
+            "certificate.issue",
+            f"certificate:{certificate.id}",
+            enrolment_id=enrolment.id,
+            serial=certificate.serial,
+            override_reason=certificate.override_reason,
+        )
         issued.append(certificate)
     db.session.flush()
     return issued
@@ -196,8 +238,14 @@ def revoke(certificate: Certificate, actor: User, reason: str, now: datetime) ->
     certificate.revoked_by_id = actor.id
     certificate.revocation_reason = reason
     certificate.enrolment.certified_at = None
-    record_audit(actor.id, "certificate.revoke", f"certificate:{certificate.id}",
-                 enrolment_id=certificate.enrolment_id, serial=certificate.serial, reason=reason)
+    record_audit(
+        actor.id,
+        "certificate.revoke",
+        f"certificate:{certificate.id}",
+        enrolment_id=certificate.enrolment_id,
+        serial=certificate.serial,
+        reason=reason,
+    )
     db.session.flush()
 
 

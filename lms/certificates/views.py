@@ -42,8 +42,13 @@ from lms.courses.models import Course, CourseClass, Enrolment, EnrolmentStatus
 from lms.database import begin_write, utcnow
 from lms.extensions import db, limiter
 
-bp = Blueprint("certificates", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/certificates/static")
+bp = Blueprint(
+    "certificates",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/certificates/static",
+)
 
 PUBLIC_CACHE = "no-cache"  # a revocation shows at once: every look-up asks the server again
 
@@ -87,16 +92,26 @@ def public_url(endpoint: str, **values) -> str:
 
 # --- Admins: review a class, certify, revoke -------------------------------------------------
 
+
 @bp.get("/certificates/classes")
 @roles_required(Role.ADMIN)
 def classes():
     """Every class with its number of learners and of certificates, to pick one to review."""
-    counts = dict(db.session.execute(
-        select(Enrolment.class_id, func.count()).where(Enrolment.status == EnrolmentStatus.ACTIVE)
-        .group_by(Enrolment.class_id)).all())
-    certified = dict(db.session.execute(
-        select(Enrolment.class_id, func.count()).join(Certificate, Certificate.enrolment_id == Enrolment.id)
-        .where(Certificate.revoked_at.is_(None)).group_by(Enrolment.class_id)).all())
+    counts = dict(
+        db.session.execute(
+            select(Enrolment.class_id, func.count())
+            .where(Enrolment.status == EnrolmentStatus.ACTIVE)
+            .group_by(Enrolment.class_id)
+        ).all()
+    )
+    certified = dict(
+        db.session.execute(
+            select(Enrolment.class_id, func.count())
+            .join(Certificate, Certificate.enrolment_id == Enrolment.id)
+            .where(Certificate.revoked_at.is_(None))
+            .group_by(Enrolment.class_id)
+        ).all()
+    )
     all_classes = db.session.scalars(select(CourseClass).order_by(CourseClass.starts_on.desc(), CourseClass.name))
     return render_template("certificates/classes.html", classes=all_classes, counts=counts, certified=certified)
 
@@ -107,19 +122,26 @@ def _refusal_message(refusal: Refusal) -> str:
         Problem.WITHDRAWN: lambda: _("%(name)s has withdrawn from this class.", name=refusal.name),
         Problem.ALREADY: lambda: _("%(name)s already has a valid certificate.", name=refusal.name),
         Problem.INCOMPLETE: lambda: _(
-            "%(name)s has not completed the course: write a reason (at least %(min)d characters) "
-            "to certify anyway.", name=refusal.name, min=REASON_MIN),
-        Problem.REASON_LONG: lambda: _("The reason for %(name)s is longer than %(max)d characters.",
-                                       name=refusal.name, max=REASON_MAX),
+            "%(name)s has not completed the course: write a reason (at least %(min)d characters) to certify anyway.",
+            name=refusal.name,
+            min=REASON_MIN,
+        ),
+        Problem.REASON_LONG: lambda: _(
+            "The reason for %(name)s is longer than %(max)d characters.", name=refusal.name, max=REASON_MAX
+        ),
     }
     return messages[refusal.problem]()
 
 
 def _render_review(course_class: CourseClass, errors: list[str], status: int = 200):
     return render_template(
-        "certificates/review.html", course_class=course_class, rows=review(course_class),
-        withdrawn=withdrawn(course_class), certificates=class_certificates(course_class),
-        errors=errors, form=request.form if request.method == "POST" else {},
+        "certificates/review.html",
+        course_class=course_class,
+        rows=review(course_class),
+        withdrawn=withdrawn(course_class),
+        certificates=class_certificates(course_class),
+        errors=errors,
+        form=request.form if request.method == "POST" else {},
         chosen=set(request.form.getlist("enrolment")) if request.method == "POST" else set(),
     ), status
 
@@ -155,8 +177,15 @@ def certify_class(class_id: int):
     begin_write()
     course_class = db.session.get(CourseClass, class_id) or abort(404)
     try:
-        issued = certify(course_class, requested, reasons, current_user, utcnow(), _zone(),
-                         current_app.config["CERTIFICATE_SERIAL_PREFIX"])
+        issued = certify(
+            course_class,
+            requested,
+            reasons,
+            current_user,
+            utcnow(),
+            _zone(),
+            current_app.config["CERTIFICATE_SERIAL_PREFIX"],
+        )
     except CertificationError as refused:
         db.session.rollback()
         messages = [_refusal_message(r) for r in refused.refusals]
@@ -186,8 +215,11 @@ def revoke_certificate(certificate_id: int):
     problem = reason_problem(reason)
     if problem:
         certificate = _admin_certificate(certificate_id)
-        error = (_("Write the reason for revoking (at least %(min)d characters).", min=REASON_MIN)
-                 if problem == "short" else _("The reason is longer than %(max)d characters.", max=REASON_MAX))
+        error = (
+            _("Write the reason for revoking (at least %(min)d characters).", min=REASON_MIN)
+            if problem == "short"
+            else _("The reason is longer than %(max)d characters.", max=REASON_MAX)
+        )
         return render_template("certificates/detail.html", certificate=certificate, error=error), 400
     begin_write()
     certificate = _admin_certificate(certificate_id)
@@ -203,6 +235,7 @@ def revoke_certificate(certificate_id: int):
 
 
 # --- Learners: their certificates and the PDF -------------------------------------------------
+
 
 @bp.get("/certificates")
 @login_required
@@ -221,41 +254,54 @@ def pdf(certificate_id: int):
     if certificate.revoked:
         return render_template("certificates/gone.html", certificate=certificate), 410
     document = Document(
-        facts=_printed(certificate), serial=certificate.serial, issuer=current_app.config["CERTIFICATE_ISSUER"],
+        facts=_printed(certificate),
+        serial=certificate.serial,
+        issuer=current_app.config["CERTIFICATE_ISSUER"],
         verify_url=public_url("certificates.verify", code=certificate.verification_code),
         issued_on=certificate.issued_at.astimezone(_zone()).date(),
     )
-    return Response(certificate_pdf(document), mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{certificate.serial}.pdf"',
-    })
+    return Response(
+        certificate_pdf(document),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{certificate.serial}.pdf"',
+        },
+    )
 
 
 def _printed(certificate: Certificate) -> PrintedFacts:
     return PrintedFacts(
-        recipient_name=certificate.recipient_name, unit_name=certificate.unit_name,
-        course_title=certificate.course_title, class_name=certificate.class_name,
-        starts_on=certificate.starts_on, ends_on=certificate.ends_on,
-        completed_on=certificate.completed_on, minutes=certificate.minutes,
+        recipient_name=certificate.recipient_name,
+        unit_name=certificate.unit_name,
+        course_title=certificate.course_title,
+        class_name=certificate.class_name,
+        starts_on=certificate.starts_on,
+        ends_on=certificate.ends_on,
+        completed_on=certificate.completed_on,
+        minutes=certificate.minutes,
     )
 
 
 # --- Public: verification page and Open Badges ------------------------------------------------
 
+
 @bp.get("/verify/<code>")
 def verify(code: str):
     """Public: whether a certificate is valid or revoked, with the least personal data."""
     certificate = _lookup(code) or abort(404)
-    response = Response(render_template(
-        "certificates/verify.html", certificate=certificate,
-        has_badge=bool(certificate.enrolment.user.email),
-    ))
+    response = Response(
+        render_template(
+            "certificates/verify.html",
+            certificate=certificate,
+            has_badge=bool(certificate.enrolment.user.email),
+        )
+    )
     response.headers["Cache-Control"] = PUBLIC_CACHE
     return response
 
 
 def _json(document: dict, status: int = 200) -> Response:
-    response = Response(json.dumps(document, ensure_ascii=False, indent=2), status=status,
-                        mimetype=badges.MEDIA_TYPE)
+    response = Response(json.dumps(document, ensure_ascii=False, indent=2), status=status, mimetype=badges.MEDIA_TYPE)
     response.headers["Cache-Control"] = PUBLIC_CACHE
     response.headers["Access-Control-Allow-Origin"] = "*"  # public documents, read by backpacks and validators
     return response
@@ -269,17 +315,26 @@ def _issuer_id() -> str:
 def badge_issuer():
     """Open Badges Issuer profile."""
     config = current_app.config
-    return _json(badges.issuer_profile(
-        _issuer_id(), config["CERTIFICATE_ISSUER"], config["CERTIFICATE_ISSUER_URL"] or public_url("courses.dashboard"),
-        config["CERTIFICATE_ISSUER_EMAIL"]))
+    return _json(
+        badges.issuer_profile(
+            _issuer_id(),
+            config["CERTIFICATE_ISSUER"],
+            config["CERTIFICATE_ISSUER_URL"] or public_url("courses.dashboard"),
+            config["CERTIFICATE_ISSUER_EMAIL"],
+        )
+    )
 
 
 def _badged_course(slug: str) -> Course:
     """A course that has issued at least one certificate (others have no public badge)."""
     course = db.session.scalar(select(Course).where(Course.slug == slug)) or abort(404)
     issued = db.session.scalar(
-        select(func.count()).select_from(Certificate).join(Enrolment).join(CourseClass)
-        .where(CourseClass.course_id == course.id))
+        select(func.count())
+        .select_from(Certificate)
+        .join(Enrolment)
+        .join(CourseClass)
+        .where(CourseClass.course_id == course.id)
+    )
     return course if issued else abort(404)
 
 
@@ -291,18 +346,23 @@ def _badge_description(course: Course) -> str:
 def badge_class(slug: str):
     """Open Badges BadgeClass of a course."""
     course = _badged_course(slug)
-    return _json(badges.badge_class(
-        public_url("certificates.badge_class", slug=slug), course.title, _badge_description(course),
-        public_url("certificates.badge_image", slug=slug), public_url("certificates.badge_criteria", slug=slug),
-        _issuer_id()))
+    return _json(
+        badges.badge_class(
+            public_url("certificates.badge_class", slug=slug),
+            course.title,
+            _badge_description(course),
+            public_url("certificates.badge_image", slug=slug),
+            public_url("certificates.badge_criteria", slug=slug),
+            _issuer_id(),
+        )
+    )
 
 
 @bp.get("/badges/courses/<slug>/criteria")
 def badge_criteria(slug: str):
     """Public: what a learner does to earn the course's badge."""
     course = _badged_course(slug)
-    return render_template("certificates/criteria.html", course=course,
-                           issuer=current_app.config["CERTIFICATE_ISSUER"])
+    return render_template("certificates/criteria.html", course=course, issuer=current_app.config["CERTIFICATE_ISSUER"])
 
 
 @bp.get("/badges/courses/<slug>/badge.svg")
@@ -328,7 +388,14 @@ def badge_assertion(code: str):
     if not email:  # no recipient to name: see docs/certificates.md
         return _json({"error": "this certificate's learner has no email address, so it has no badge"}, 404)
     slug = certificate.enrolment.course_class.course.slug
-    return _json(badges.assertion(
-        own_url, public_url("certificates.badge_class", slug=slug), email.strip().lower(),
-        certificate.recipient_salt, certificate.issued_at, public_url("certificates.badge_image", slug=slug),
-        public_url("certificates.verify", code=code)))
+    return _json(
+        badges.assertion(
+            own_url,
+            public_url("certificates.badge_class", slug=slug),
+            email.strip().lower(),
+            certificate.recipient_salt,
+            certificate.issued_at,
+            public_url("certificates.badge_image", slug=slug),
+            public_url("certificates.verify", code=code),
+        )
+    )

@@ -112,10 +112,13 @@ def import_gift_command(gift_file, course_slug, quiz_slug, title, content_dir, f
         )
     header = yaml.safe_dump(
         {"title": title or stem, "pass_mark": 70, "attempts": 0, "review": "after_each_attempt", "required": True},
-        allow_unicode=True, sort_keys=False,
+        allow_unicode=True,
+        sort_keys=False,
     )
     target.parent.mkdir(exist_ok=True)
     target.write_text(f"---\n{header}---\n{text}", encoding="utf-8")
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(Counter(q.type.value for q in result.questions).items()))
-    click.echo(f"Wrote {target} with {len(result.questions)} question(s) ({kinds}). Edit its settings, then run "
-               "'flask content check'.")
+    click.echo(
+        f"Wrote {target} with {len(result.questions)} question(s) ({kinds}). Edit its settings, then run "
+        "'flask content check'."
+    )

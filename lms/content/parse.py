@@ -202,7 +202,8 @@ def _read_course_yml(course_dir: Path, problems: _Problems) -> dict | None:
             return None
         if value not in allowed:
             problems.add(
-                path, lines.get("requirements"),
+                path,
+                lines.get("requirements"),
                 f"requirement '{key}' must be one of {', '.join(allowed)}, not {value!r}",
             )
             return None
@@ -218,7 +219,7 @@ def _split_front_matter(text: str, path: Path, problems: _Problems):
         return None
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
-            return "".join(lines[1:index]), "".join(lines[index + 1:]), index + 2
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
     problems.add(path, 1, "front matter is not closed by a second '---' line")
     return None
 

@@ -82,7 +82,7 @@ class _CourseLinks(Treeprocessor):
             return url  # external, in-page or absolute: left to the sanitizer
         target = posixpath.normpath(posixpath.join("modules", parts.path))
         fragment = f"#{parts.fragment}" if parts.fragment else ""
-        if target.startswith("assets/") and target[len("assets/"):] in self.targets.asset_paths:
+        if target.startswith("assets/") and target[len("assets/") :] in self.targets.asset_paths:
             return f"/courses/{self.targets.course_slug}/{target}{fragment}"
         module = MODULE_LINK_RE.match(target)
         if module and module.group(1) in self.targets.module_slugs:

@@ -43,9 +43,7 @@ def _apply_module(module: Module, source: ModuleSource) -> None:
 
 def _module_changed(module: Module, source: ModuleSource) -> bool:
     return (
-        module.retired_at is not None
-        or module.source_hash != source.source_hash
-        or module.position != source.position
+        module.retired_at is not None or module.source_hash != source.source_hash or module.position != source.position
     )
 
 

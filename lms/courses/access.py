@@ -91,8 +91,9 @@ def _module_state_statement():
         )
         .select_from(CourseClass)
         .join(Course, Course.id == CourseClass.course_id)
-        .join(Module, and_(Module.course_id == Course.id, Module.slug == bindparam("slug"),
-                           Module.retired_at.is_(None)))
+        .join(
+            Module, and_(Module.course_id == Course.id, Module.slug == bindparam("slug"), Module.retired_at.is_(None))
+        )
         .outerjoin(
             Enrolment,
             and_(
@@ -145,9 +146,11 @@ def _module_content_statement():
 
 
 def _load_module_content(course_id: int, module_id: int) -> ModuleContent:
-    row = db.session.connection().execute(
-        _module_content_statement(), {"course_id": course_id, "module_id": module_id}
-    ).one()
+    row = (
+        db.session.connection()
+        .execute(_module_content_statement(), {"course_id": course_id, "module_id": module_id})
+        .one()
+    )
     return ModuleContent(
         course_title=row.course_title,
         slug=row.slug,
@@ -169,9 +172,11 @@ def load_module_page(class_id: int, slug: str) -> ModulePage:
     and progress and the course's content version; the content (the module's HTML, the course
     title, the reading order) is read once per version and module, and shared by every reader.
     """
-    state = db.session.connection().execute(
-        _module_state_statement(), {"class_id": class_id, "slug": slug, "user_id": current_user.id}
-    ).one_or_none()
+    state = (
+        db.session.connection()
+        .execute(_module_state_statement(), {"class_id": class_id, "slug": slug, "user_id": current_user.id})
+        .one_or_none()
+    )
     if state is None:
         abort(404)
     if state.enrolment_id is None and not may_manage_class(current_user, db.session.get(CourseClass, class_id)):

@@ -32,8 +32,9 @@ def _find_class(code: str) -> CourseClass:
 @click.option("--code", required=True, help="Short unique code, e.g. CCHC-2026-01.")
 @click.option("--name", required=True)
 @click.option("--course", "course_slug", required=True, help="Slug of a synced course.")
-@click.option("--mode", type=click.Choice([m.value for m in ClassMode]), default=ClassMode.ONLINE.value,
-              show_default=True)
+@click.option(
+    "--mode", type=click.Choice([m.value for m in ClassMode]), default=ClassMode.ONLINE.value, show_default=True
+)
 @click.option("--level", default="", help='Level of the programme, e.g. "Cấp xã".')
 @click.option("--starts", type=click.DateTime(["%Y-%m-%d"]), help="First day, YYYY-MM-DD.")
 @click.option("--ends", type=click.DateTime(["%Y-%m-%d"]), help="Last day, YYYY-MM-DD.")
@@ -58,8 +59,15 @@ def create_command(code, name, course_slug, mode, level, starts, ends, instructo
             raise click.UsageError(f"'{username}' is not an instructor")
         teachers.append(user)
     course_class = CourseClass(
-        code=code, name=clean_name(name), course=course, mode=mode, level=clean_name(level),
-        starts_on=starts_on, ends_on=ends_on, self_enrol=self_enrol, instructors=teachers,
+        code=code,
+        name=clean_name(name),
+        course=course,
+        mode=mode,
+        level=clean_name(level),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        self_enrol=self_enrol,
+        instructors=teachers,
     )
     db.session.add(course_class)
     db.session.commit()
@@ -69,8 +77,9 @@ def create_command(code, name, course_slug, mode, level, starts, ends, instructo
 @classes_cli.command("enrol")
 @click.option("--class", "class_code", required=True, help="Code of the class.")
 @click.option("--unit", "unit_code", help="Enrol every active learner of this unit.")
-@click.option("--subunits/--no-subunits", default=True, show_default=True,
-              help="With --unit, include the units below it.")
+@click.option(
+    "--subunits/--no-subunits", default=True, show_default=True, help="With --unit, include the units below it."
+)
 @click.option("--csv", "csv_file", type=click.File("rb"), help="A CSV with a 'username' column.")
 def enrol_command(class_code, unit_code, subunits, csv_file):
     """Enrol learners in a class, by unit or from a CSV (all or nothing)."""

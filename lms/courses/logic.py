@@ -71,8 +71,9 @@ def my_enrolments(user: User, with_courses: bool = False) -> list[Enrolment]:
         .order_by(CourseClass.starts_on.desc(), CourseClass.name)
     )
     if with_courses:
-        query = query.options(contains_eager(Enrolment.course_class).joinedload(CourseClass.course)
-                              .selectinload(Course.modules))
+        query = query.options(
+            contains_eager(Enrolment.course_class).joinedload(CourseClass.course).selectinload(Course.modules)
+        )
     return list(db.session.scalars(query))
 
 
@@ -87,7 +88,8 @@ def open_classes(user: User, today: date) -> list[CourseClass]:
         Enrolment.user_id == user.id, Enrolment.status == EnrolmentStatus.ACTIVE
     )
     candidates = db.session.scalars(
-        select(CourseClass).where(CourseClass.self_enrol.is_(True), CourseClass.id.not_in(enrolled))
+        select(CourseClass)
+        .where(CourseClass.self_enrol.is_(True), CourseClass.id.not_in(enrolled))
         .order_by(CourseClass.starts_on, CourseClass.name)
     )
     return [c for c in candidates if is_open_for_enrolment(c, today)]
@@ -113,14 +115,11 @@ def enrol_problem(user: User) -> Problem | None:
     return None
 
 
-def enrol_users(
-    course_class: CourseClass, users: list[User], source: str, actor_id: int | None = None
-) -> EnrolResult:
+def enrol_users(course_class: CourseClass, users: list[User], source: str, actor_id: int | None = None) -> EnrolResult:
     """Enrol learners in a class; existing enrolments are kept, withdrawn ones come back."""
     result = EnrolResult()
     existing = {
-        e.user_id: e
-        for e in db.session.scalars(select(Enrolment).where(Enrolment.class_id == course_class.id))
+        e.user_id: e for e in db.session.scalars(select(Enrolment).where(Enrolment.class_id == course_class.id))
     }
     for user in users:
         if problem := enrol_problem(user):
@@ -136,8 +135,9 @@ def enrol_users(
             result.already += 1
     db.session.flush()
     if source != "self":
-        record_audit(actor_id, "class.enrol", f"class:{course_class.id}",
-                     added=result.added, reactivated=result.reactivated)
+        record_audit(
+            actor_id, "class.enrol", f"class:{course_class.id}", added=result.added, reactivated=result.reactivated
+        )
     return result
 
 
@@ -176,8 +176,9 @@ def _read_date(value: str) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def read_class_form(form: dict[str, str], instructor_ids: list[str], course_ids: set[int],
-                    allowed_instructors: set[int]) -> tuple[ClassForm | None, dict[str, Problem]]:
+def read_class_form(
+    form: dict[str, str], instructor_ids: list[str], course_ids: set[int], allowed_instructors: set[int]
+) -> tuple[ClassForm | None, dict[str, Problem]]:
     """Check a class form against the courses and instructors that exist; return values or errors by field."""
     errors: dict[str, Problem] = {}
     code = form.get("code", "").strip()
@@ -215,8 +216,9 @@ def read_class_form(form: dict[str, str], instructor_ids: list[str], course_ids:
             chosen.append(int(value))
     if errors:
         return None, errors
-    return ClassForm(code, name, int(course_id), level, mode, starts_on, ends_on,
-                     form.get("self_enrol") == "1", tuple(chosen)), {}
+    return ClassForm(
+        code, name, int(course_id), level, mode, starts_on, ends_on, form.get("self_enrol") == "1", tuple(chosen)
+    ), {}
 
 
 def save_class(course_class: CourseClass | None, form: ClassForm, actor_id: int | None) -> CourseClass:
@@ -245,8 +247,12 @@ def save_class(course_class: CourseClass | None, form: ClassForm, actor_id: int 
 
 def _class_facts(course_class: CourseClass) -> dict:
     return {
-        "code": course_class.code, "name": course_class.name, "course_id": course_class.course_id,
-        "level": course_class.level, "mode": course_class.mode, "self_enrol": course_class.self_enrol,
+        "code": course_class.code,
+        "name": course_class.name,
+        "course_id": course_class.course_id,
+        "level": course_class.level,
+        "mode": course_class.mode,
+        "self_enrol": course_class.self_enrol,
         "starts_on": course_class.starts_on.isoformat() if course_class.starts_on else None,
         "ends_on": course_class.ends_on.isoformat() if course_class.ends_on else None,
         "instructors": [u.username for u in course_class.instructors],
@@ -258,12 +264,16 @@ def learners_of_unit(unit: Unit, include_subunits: bool) -> list[User]:
     if unit.retired_at is not None:
         raise EnrolmentError(Problem(N_("unit '%(unit)s' is retired"), unit=unit.code))
     unit_ids = subtree_ids(unit) if include_subunits else {unit.id}
-    return list(db.session.scalars(
-        select(User).join(Unit, User.unit_id == Unit.id)
-        .where(User.unit_id.in_(unit_ids), Unit.retired_at.is_(None), User.role == Role.LEARNER,
-               User.active.is_(True))
-        .order_by(User.username)
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Unit, User.unit_id == Unit.id)
+            .where(
+                User.unit_id.in_(unit_ids), Unit.retired_at.is_(None), User.role == Role.LEARNER, User.active.is_(True)
+            )
+            .order_by(User.username)
+        )
+    )
 
 
 def learners_from_rows(rows: list[CsvRow]) -> tuple[list[User], list[tuple[int, Problem]]]:
@@ -290,15 +300,21 @@ def withdraw(enrolment: Enrolment, actor_id: int | None) -> bool:
         return False
     enrolment.status = EnrolmentStatus.WITHDRAWN
     db.session.flush()
-    record_audit(actor_id, "class.withdraw", f"class:{enrolment.class_id}", user_id=enrolment.user_id,
-                 username=enrolment.user.username)
+    record_audit(
+        actor_id,
+        "class.withdraw",
+        f"class:{enrolment.class_id}",
+        user_id=enrolment.user_id,
+        username=enrolment.user.username,
+    )
     return True
 
 
 def roster(course_class: CourseClass) -> list[Enrolment]:
     """Every enrolment of a class, active first, by the learner's name."""
     enrolments = db.session.scalars(
-        select(Enrolment).join(User, Enrolment.user_id == User.id)
+        select(Enrolment)
+        .join(User, Enrolment.user_id == User.id)
         .options(joinedload(Enrolment.user).joinedload(User.unit))
         .where(Enrolment.class_id == course_class.id)
         .order_by(User.full_name, User.username)

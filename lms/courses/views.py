@@ -113,18 +113,18 @@ def module_page(class_id: int, slug: str):
 @login_required
 def asset(slug: str, path: str):
     """A course asset (image, attachment) for logged-in users."""
-    found = db.session.scalar(
-        select(CourseAsset).join(Course).where(Course.slug == slug, CourseAsset.path == path)
-    )
+    found = db.session.scalar(select(CourseAsset).join(Course).where(Course.slug == slug, CourseAsset.path == path))
     if found is None:
         abort(404)
     headers = {"ETag": f'"{found.sha256}"', "Cache-Control": "private, max-age=86400"}
     if request.if_none_match.contains(found.sha256):
         return "", 304, headers
-    headers.update({
-        "Content-Type": found.media_type,
-        "Content-Disposition": "inline" if found.media_type.startswith("image/") else "attachment",
-        # An SVG opened on its own must not run script either.
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
-    })
+    headers.update(
+        {
+            "Content-Type": found.media_type,
+            "Content-Disposition": "inline" if found.media_type.startswith("image/") else "attachment",
+            # An SVG opened on its own must not run script either.
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        }
+    )
     return found.data, 200, headers

@@ -26,8 +26,9 @@ def checkin_code(secret: str, session_id: int, at: datetime) -> str:
 def code_is_valid(secret: str, session_id: int, code: str, now: datetime) -> bool:
     """Accept this minute's code or the previous one (the learner was typing when it changed)."""
     code = code.strip()
-    return any(hmac.compare_digest(code, checkin_code(secret, session_id, now - step))
-               for step in (timedelta(), WINDOW))
+    return any(
+        hmac.compare_digest(code, checkin_code(secret, session_id, now - step)) for step in (timedelta(), WINDOW)
+    )
 
 
 def seconds_left(now: datetime) -> int:

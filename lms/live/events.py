@@ -159,8 +159,11 @@ def refuse(code: str, message: str) -> dict:
 
 def _payload_size(payload) -> int:
     """Length of the payload as JSON text; binary parts count by their byte length."""
-    return len(json.dumps(payload, ensure_ascii=False, default=lambda o: "x" * len(o)
-                          if isinstance(o, bytes | bytearray) else str(o)))
+    return len(
+        json.dumps(
+            payload, ensure_ascii=False, default=lambda o: "x" * len(o) if isinstance(o, bytes | bytearray) else str(o)
+        )
+    )
 
 
 def check_event(args: tuple) -> tuple[dict | None, dict | None]:
@@ -276,8 +279,11 @@ def on_disconnect(*_reason):
         return on_unknown("disconnect")
     throttle.forget(request.sid)
     begin_write()
-    gone = [(session_id, user_id, None) for session_id, user_id in room.leave(request.sid, utcnow())
-            if not room.present(session_id, user_id)]  # another tab keeps them present
+    gone = [
+        (session_id, user_id, None)
+        for session_id, user_id in room.leave(request.sid, utcnow())
+        if not room.present(session_id, user_id)
+    ]  # another tab keeps them present
     db.session.commit()
     queue_presence(gone)
 
@@ -297,10 +303,18 @@ def send_presence(app, server, session_id: int, joined: list[dict], left: list[i
     class's instructors'; both get the departures' ids and how many people are in the room now."""
     with app.app_context():  # a background task: its own database session, removed at the end
         count, teachers = room.present_count(session_id), room.instructor_ids(session_id)
-    server.emit("presence", {"joined": joined, "left": left, "count": count},
-                to=audience_room(session_id, True), namespace=NAMESPACE)
-    server.emit("presence", {"joined": [p for p in joined if p["id"] in teachers], "left": left, "count": count},
-                to=audience_room(session_id, False), namespace=NAMESPACE)
+    server.emit(
+        "presence",
+        {"joined": joined, "left": left, "count": count},
+        to=audience_room(session_id, True),
+        namespace=NAMESPACE,
+    )
+    server.emit(
+        "presence",
+        {"joined": [p for p in joined if p["id"] in teachers], "left": left, "count": count},
+        to=audience_room(session_id, False),
+        namespace=NAMESPACE,
+    )
 
 
 @handler("join")
@@ -315,9 +329,11 @@ def on_join(who, data, now) -> Outcome:
     enter_room(audience_room(session_id, who.instructor))
     throttle.set_budget(request.sid, INSTRUCTOR_BURST if who.instructor else EVENT_BURST)
     person = {"id": who.user.id, "name": who.user.full_name, "instructor": who.instructor}
-    return Outcome(ack={"snapshot": room.snapshot(who)},
-                   presence=[(session_id, user_id, None) for user_id in stale if user_id != who.user.id]
-                   + [(session_id, who.user.id, person)])
+    return Outcome(
+        ack={"snapshot": room.snapshot(who)},
+        presence=[(session_id, user_id, None) for user_id in stale if user_id != who.user.id]
+        + [(session_id, who.user.id, person)],
+    )
 
 
 @handler("leave")
@@ -341,8 +357,7 @@ def on_heartbeat(user, data, now) -> Outcome:
 def on_chat(who, data, now) -> Outcome:
     """Anyone in the room posts a chat line {client_id, body}."""
     message, new = room.chat(who, data.get("client_id"), data.get("body"), now)
-    return Outcome(ack={"message": message},
-                   broadcasts=[("chat", message, room_name(who.session.id))] if new else [])
+    return Outcome(ack={"message": message}, broadcasts=[("chat", message, room_name(who.session.id))] if new else [])
 
 
 @handler("chat_history")
@@ -369,8 +384,9 @@ def on_mute_chat(who, data, now) -> Outcome:
 def on_ask(who, data, now) -> Outcome:
     """Anyone in the room asks the instructor a question {client_id, body}."""
     question, new = room.ask(who, data.get("client_id"), data.get("body"), now)
-    return Outcome(ack={"question": question},
-                   broadcasts=[("question", question, room_name(who.session.id))] if new else [])
+    return Outcome(
+        ack={"question": question}, broadcasts=[("question", question, room_name(who.session.id))] if new else []
+    )
 
 
 @handler("upvote")

@@ -72,10 +72,21 @@ class AttendanceInterval(db.Model):
     # Joins, leaves and heartbeats look up a connection's or a person's *open* stretches in rooms
     # of hundreds: partial indexes on the open ones keep each lookup from scanning the room.
     __table_args__ = (
-        Index("ix_attendance_open_by_sid", "sid", "session_id",
-              sqlite_where=text("left_at IS NULL"), postgresql_where=text("left_at IS NULL")),
-        Index("ix_attendance_open_by_session_user", "session_id", "source", "user_id",
-              sqlite_where=text("left_at IS NULL"), postgresql_where=text("left_at IS NULL")),
+        Index(
+            "ix_attendance_open_by_sid",
+            "sid",
+            "session_id",
+            sqlite_where=text("left_at IS NULL"),
+            postgresql_where=text("left_at IS NULL"),
+        ),
+        Index(
+            "ix_attendance_open_by_session_user",
+            "session_id",
+            "source",
+            "user_id",
+            sqlite_where=text("left_at IS NULL"),
+            postgresql_where=text("left_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

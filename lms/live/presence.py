@@ -69,8 +69,11 @@ class PresenceBatches:
             deliver = self.delivery.pop(key, None)
         if not changes:
             return
-        deliver(key[1], [p for p in changes.values() if p is not None],
-                [user_id for user_id, p in changes.items() if p is None])
+        deliver(
+            key[1],
+            [p for p in changes.values() if p is not None],
+            [user_id for user_id, p in changes.items() if p is None],
+        )
 
     def flush_now(self, server: object) -> None:
         """Deliver every pending batch of one Socket.IO server at once (its app is shutting down)."""

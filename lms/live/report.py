@@ -34,21 +34,26 @@ def overrides_for(session_ids: list[int], user_ids: set[int]) -> dict[tuple[int,
     """Instructors' rulings by (session id, user id)."""
     if not session_ids:
         return {}
-    rows = db.session.scalars(select(AttendanceOverride).where(
-        AttendanceOverride.session_id.in_(session_ids), AttendanceOverride.user_id.in_(user_ids)))
+    rows = db.session.scalars(
+        select(AttendanceOverride).where(
+            AttendanceOverride.session_id.in_(session_ids), AttendanceOverride.user_id.in_(user_ids)
+        )
+    )
     return {(r.session_id, r.user_id): r for r in rows}
 
 
 def attendance_rows(session: LiveSession) -> list[AttendanceRow]:
     """Every active learner of the session's class, least present first."""
-    enrolments = db.session.scalars(select(Enrolment).where(
-        Enrolment.class_id == session.class_id, Enrolment.status == EnrolmentStatus.ACTIVE)).all()
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.class_id == session.class_id, Enrolment.status == EnrolmentStatus.ACTIVE)
+    ).all()
     rows = {e.user_id: AttendanceRow(e) for e in enrolments}
     stretches: dict[int, list[Presence]] = {}
     for interval in db.session.scalars(select(AttendanceInterval).where(AttendanceInterval.session_id == session.id)):
         if interval.user_id in rows:
             stretches.setdefault(interval.user_id, []).append(
-                Presence(interval.joined_at, interval.left_at, interval.last_heartbeat_at))
+                Presence(interval.joined_at, interval.left_at, interval.last_heartbeat_at)
+            )
             if interval.source not in rows[interval.user_id].sources:
                 rows[interval.user_id].sources.append(interval.source)
     for user_id, row in rows.items():

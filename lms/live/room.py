@@ -107,20 +107,30 @@ def record_id(value, field: str) -> int:
 # Every room event starts here: the session, and whether the user is listed among its class's
 # instructors or actively enrolled in it, in one statement built once.
 _MEMBERSHIP = select(
-    LiveSession.id, LiveSession.class_id, LiveSession.title, LiveSession.state, LiveSession.chat_muted,
-    LiveSession.current_slide, LiveSession.chat_version,
-    exists().where(class_instructors.c.class_id == LiveSession.class_id,
-                   class_instructors.c.user_id == bindparam("user_id")),
+    LiveSession.id,
+    LiveSession.class_id,
+    LiveSession.title,
+    LiveSession.state,
+    LiveSession.chat_muted,
+    LiveSession.current_slide,
+    LiveSession.chat_version,
+    exists().where(
+        class_instructors.c.class_id == LiveSession.class_id, class_instructors.c.user_id == bindparam("user_id")
+    ),
     # The learner's rule of `active_enrolment()`, as a yes/no: no Enrolment object is needed.
-    exists().where(Enrolment.class_id == LiveSession.class_id, Enrolment.user_id == bindparam("user_id"),
-                   Enrolment.status == EnrolmentStatus.ACTIVE),
+    exists().where(
+        Enrolment.class_id == LiveSession.class_id,
+        Enrolment.user_id == bindparam("user_id"),
+        Enrolment.status == EnrolmentStatus.ACTIVE,
+    ),
 ).where(LiveSession.id == bindparam("session_id"))
 
 
 def member(user: Person | User, session_id) -> Member:
     """The user's place in the session's room; refuse anyone not in the class."""
     row = db.session.execute(
-        _MEMBERSHIP, {"session_id": record_id(session_id, "session_id"), "user_id": user.id}).first()
+        _MEMBERSHIP, {"session_id": record_id(session_id, "session_id"), "user_id": user.id}
+    ).first()
     if row is None:
         raise RoomError("not_found", "no such session")
     *columns, listed_as_instructor, enrolled = row
@@ -170,17 +180,35 @@ def _person(user: Person | User) -> dict:
 # Every join and heartbeat changes stretches: plain UPDATE/INSERT statements built once, with no
 # AttendanceInterval objects loaded (a join in a full room must stay cheap).
 _STRETCHES = AttendanceInterval.__table__
-_CLOSE_STALE = update(_STRETCHES).where(
-    _STRETCHES.c.session_id == bindparam("p_session"), _STRETCHES.c.left_at.is_(None),
-    _STRETCHES.c.source == PresenceSource.ONLINE.value, _STRETCHES.c.last_heartbeat_at < bindparam("p_cutoff"),
-).values(left_at=_STRETCHES.c.last_heartbeat_at).returning(_STRETCHES.c.user_id)
+_CLOSE_STALE = (
+    update(_STRETCHES)
+    .where(
+        _STRETCHES.c.session_id == bindparam("p_session"),
+        _STRETCHES.c.left_at.is_(None),
+        _STRETCHES.c.source == PresenceSource.ONLINE.value,
+        _STRETCHES.c.last_heartbeat_at < bindparam("p_cutoff"),
+    )
+    .values(left_at=_STRETCHES.c.last_heartbeat_at)
+    .returning(_STRETCHES.c.user_id)
+)
 _OPEN_STRETCH = insert(_STRETCHES)
-_HEARTBEAT = update(_STRETCHES).where(
-    _STRETCHES.c.sid == bindparam("p_sid"), _STRETCHES.c.left_at.is_(None),
-).values(last_heartbeat_at=bindparam("p_now"))
-_LEAVE = update(_STRETCHES).where(
-    _STRETCHES.c.sid == bindparam("p_sid"), _STRETCHES.c.left_at.is_(None),
-).values(left_at=bindparam("p_now")).returning(_STRETCHES.c.session_id, _STRETCHES.c.user_id)
+_HEARTBEAT = (
+    update(_STRETCHES)
+    .where(
+        _STRETCHES.c.sid == bindparam("p_sid"),
+        _STRETCHES.c.left_at.is_(None),
+    )
+    .values(last_heartbeat_at=bindparam("p_now"))
+)
+_LEAVE = (
+    update(_STRETCHES)
+    .where(
+        _STRETCHES.c.sid == bindparam("p_sid"),
+        _STRETCHES.c.left_at.is_(None),
+    )
+    .values(left_at=bindparam("p_now"))
+    .returning(_STRETCHES.c.session_id, _STRETCHES.c.user_id)
+)
 _LEAVE_ONE = _LEAVE.where(_STRETCHES.c.session_id == bindparam("p_session"))
 
 
@@ -198,9 +226,18 @@ def close_stale(session: RoomSession, now: datetime, stale_after: timedelta) -> 
 
 def join(who: Member, sid: str, now: datetime) -> None:
     """Open a presence stretch for this connection (learners and instructors alike)."""
-    _core(_OPEN_STRETCH, {
-        "session_id": who.session.id, "user_id": who.user.id, "sid": sid, "source": PresenceSource.ONLINE.value,
-        "joined_at": now, "last_heartbeat_at": now, "reason": ""})
+    _core(
+        _OPEN_STRETCH,
+        {
+            "session_id": who.session.id,
+            "user_id": who.user.id,
+            "sid": sid,
+            "source": PresenceSource.ONLINE.value,
+            "joined_at": now,
+            "last_heartbeat_at": now,
+            "reason": "",
+        },
+    )
 
 
 def heartbeat(sid: str, now: datetime) -> int:
@@ -217,10 +254,16 @@ def leave(sid: str, now: datetime, session_id: int | None = None) -> list[tuple[
     return [(session, user) for session, user in rows]
 
 
-_PRESENT = select(AttendanceInterval.id).where(
-    AttendanceInterval.session_id == bindparam("session_id"), AttendanceInterval.user_id == bindparam("user_id"),
-    AttendanceInterval.left_at.is_(None), AttendanceInterval.source == PresenceSource.ONLINE,
-).limit(1)
+_PRESENT = (
+    select(AttendanceInterval.id)
+    .where(
+        AttendanceInterval.session_id == bindparam("session_id"),
+        AttendanceInterval.user_id == bindparam("user_id"),
+        AttendanceInterval.left_at.is_(None),
+        AttendanceInterval.source == PresenceSource.ONLINE,
+    )
+    .limit(1)
+)
 
 
 def present(session_id: int, user_id: int) -> bool:
@@ -231,20 +274,32 @@ def present(session_id: int, user_id: int) -> bool:
 # Every instructor's join lists everyone present, each marked whether the class lists them as
 # its instructor: plain columns, not User objects, since a full room has hundreds of rows.
 _OPEN_STRETCH_OF_USER = and_(
-    AttendanceInterval.user_id == User.id, AttendanceInterval.session_id == bindparam("session_id"),
-    AttendanceInterval.left_at.is_(None), AttendanceInterval.source == PresenceSource.ONLINE)
+    AttendanceInterval.user_id == User.id,
+    AttendanceInterval.session_id == bindparam("session_id"),
+    AttendanceInterval.left_at.is_(None),
+    AttendanceInterval.source == PresenceSource.ONLINE,
+)
 _LISTED_INSTRUCTOR = and_(class_instructors.c.user_id == User.id, class_instructors.c.class_id == bindparam("class_id"))
-_PARTICIPANTS = select(User.id, User.full_name, User.role, class_instructors.c.user_id.is_not(None)).join(
-    AttendanceInterval, _OPEN_STRETCH_OF_USER).outerjoin(class_instructors, _LISTED_INSTRUCTOR)
+_PARTICIPANTS = (
+    select(User.id, User.full_name, User.role, class_instructors.c.user_id.is_not(None))
+    .join(AttendanceInterval, _OPEN_STRETCH_OF_USER)
+    .outerjoin(class_instructors, _LISTED_INSTRUCTOR)
+)
 # A learner's join lists only the class's instructors present: looked up from the class's few
 # instructors, not by scanning the room.
-_INSTRUCTORS_PRESENT = select(User.id, User.full_name, User.role, literal(True)).join(
-    class_instructors, _LISTED_INSTRUCTOR).join(AttendanceInterval, _OPEN_STRETCH_OF_USER)
-_INSTRUCTOR_IDS = select(class_instructors.c.user_id).join(
-    LiveSession, LiveSession.class_id == class_instructors.c.class_id
-).where(LiveSession.id == bindparam("session_id"))
+_INSTRUCTORS_PRESENT = (
+    select(User.id, User.full_name, User.role, literal(True))
+    .join(class_instructors, _LISTED_INSTRUCTOR)
+    .join(AttendanceInterval, _OPEN_STRETCH_OF_USER)
+)
+_INSTRUCTOR_IDS = (
+    select(class_instructors.c.user_id)
+    .join(LiveSession, LiveSession.class_id == class_instructors.c.class_id)
+    .where(LiveSession.id == bindparam("session_id"))
+)
 _PRESENT_COUNT = select(func.count(distinct(AttendanceInterval.user_id))).where(
-    AttendanceInterval.session_id == bindparam("session_id"), AttendanceInterval.left_at.is_(None),
+    AttendanceInterval.session_id == bindparam("session_id"),
+    AttendanceInterval.left_at.is_(None),
     AttendanceInterval.source == PresenceSource.ONLINE,
 )
 
@@ -273,6 +328,7 @@ def present_count(session_id: int) -> int:
 
 # --- chat ---------------------------------------------------------------------------------------
 
+
 def _chat_line(message_id: int, client_id: str, user: dict, body: str, at: datetime) -> dict:
     """A chat line as clients get it (broadcast, acknowledgement, snapshot and history alike)."""
     return {"id": message_id, "client_id": client_id, "user": user, "body": body, "at": at.isoformat()}
@@ -283,8 +339,11 @@ def _limit_posts(who: Member, model: type[ChatMessage] | type[RoomQuestion], now
     every server process and every tab of that learner shares the count)."""
     if who.instructor:
         return
-    recent = db.session.scalar(select(func.count()).select_from(model).where(
-        model.session_id == who.session.id, model.user_id == who.user.id, model.created_at > now - CHAT_WINDOW))
+    recent = db.session.scalar(
+        select(func.count())
+        .select_from(model)
+        .where(model.session_id == who.session.id, model.user_id == who.user.id, model.created_at > now - CHAT_WINDOW)
+    )
     if recent >= CHAT_BURST:
         raise RoomError("rate_limited", "too many messages; wait a few seconds")
 
@@ -293,16 +352,19 @@ def _limit_posts(who: Member, model: type[ChatMessage] | type[RoomQuestion], now
 # written with a plain INSERT … RETURNING rather than through the unit of work (an object nobody
 # reads afterwards).
 _CHAT_RESEND = select(ChatMessage.id, ChatMessage.body, ChatMessage.created_at).where(
-    ChatMessage.session_id == bindparam("session_id"), ChatMessage.user_id == bindparam("user_id"),
-    ChatMessage.client_id == bindparam("client_id"))
+    ChatMessage.session_id == bindparam("session_id"),
+    ChatMessage.user_id == bindparam("user_id"),
+    ChatMessage.client_id == bindparam("client_id"),
+)
 _INSERT_CHAT = insert(ChatMessage.__table__).returning(ChatMessage.__table__.c.id)
 
 
 def chat(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
     """Post a chat line; a resent client_id returns the stored line and False (nothing new)."""
     client_id, body = _client_id(client_id), _text(body)
-    existing = _core(_CHAT_RESEND, {"session_id": who.session.id, "user_id": who.user.id,
-                                    "client_id": client_id}).first()
+    existing = _core(
+        _CHAT_RESEND, {"session_id": who.session.id, "user_id": who.user.id, "client_id": client_id}
+    ).first()
     if existing is not None:
         return _chat_line(existing.id, client_id, _person(who.user), existing.body, existing.created_at), False
     if who.session.chat_muted and not who.instructor:
@@ -310,9 +372,16 @@ def chat(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
     _limit_posts(who, ChatMessage, now)
     try:
         with db.session.begin_nested():
-            message_id = db.session.execute(_INSERT_CHAT, {
-                "session_id": who.session.id, "user_id": who.user.id, "client_id": client_id, "body": body,
-                "created_at": now}).scalar_one()
+            message_id = db.session.execute(
+                _INSERT_CHAT,
+                {
+                    "session_id": who.session.id,
+                    "user_id": who.user.id,
+                    "client_id": client_id,
+                    "body": body,
+                    "created_at": now,
+                },
+            ).scalar_one()
     except IntegrityError:  # the same resend arriving twice at once
         return chat(who, client_id, body, now)
     _chat_changed(who.session.id)
@@ -342,22 +411,33 @@ def mute_chat(who: Member, muted) -> dict:
 
 # --- questions and hands ------------------------------------------------------------------------
 
+
 def _question_payload(question: RoomQuestion) -> dict:
-    return {"id": question.id, "user": _person(question.user), "body": question.body,
-            "votes": len(question.votes), "answered": question.answered_at is not None}
+    return {
+        "id": question.id,
+        "user": _person(question.user),
+        "body": question.body,
+        "votes": len(question.votes),
+        "answered": question.answered_at is not None,
+    }
 
 
 def ask(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
     """Ask the instructor a question; a resend returns the stored one and False."""
     client_id, body = _client_id(client_id), _text(body)
-    existing = db.session.scalar(select(RoomQuestion).where(
-        RoomQuestion.session_id == who.session.id, RoomQuestion.user_id == who.user.id,
-        RoomQuestion.client_id == client_id))
+    existing = db.session.scalar(
+        select(RoomQuestion).where(
+            RoomQuestion.session_id == who.session.id,
+            RoomQuestion.user_id == who.user.id,
+            RoomQuestion.client_id == client_id,
+        )
+    )
     if existing is not None:
         return _question_payload(existing), False
     _limit_posts(who, RoomQuestion, now)
-    question = RoomQuestion(session_id=who.session.id, user_id=who.user.id, client_id=client_id, body=body,
-                            created_at=now)
+    question = RoomQuestion(
+        session_id=who.session.id, user_id=who.user.id, client_id=client_id, body=body, created_at=now
+    )
     db.session.add(question)
     db.session.flush()
     return _question_payload(question), True
@@ -392,8 +472,11 @@ def raise_hand(who: Member, raised, now: datetime) -> dict:
     """Raise or lower one's own hand."""
     if not isinstance(raised, bool):
         raise RoomError("bad_request", "'raised' must be true or false")
-    current = db.session.scalar(select(HandRaise).where(
-        HandRaise.session_id == who.session.id, HandRaise.user_id == who.user.id, HandRaise.lowered_at.is_(None)))
+    current = db.session.scalar(
+        select(HandRaise).where(
+            HandRaise.session_id == who.session.id, HandRaise.user_id == who.user.id, HandRaise.lowered_at.is_(None)
+        )
+    )
     if raised and current is None:
         db.session.add(HandRaise(session_id=who.session.id, user_id=who.user.id, raised_at=now))
     elif not raised and current is not None:
@@ -404,18 +487,21 @@ def raise_hand(who: Member, raised, now: datetime) -> dict:
 def clear_hands(who: Member, now: datetime) -> dict:
     """Lower every raised hand (instructors)."""
     require_instructor(who)
-    for hand in db.session.scalars(select(HandRaise).where(
-            HandRaise.session_id == who.session.id, HandRaise.lowered_at.is_(None))):
+    for hand in db.session.scalars(
+        select(HandRaise).where(HandRaise.session_id == who.session.id, HandRaise.lowered_at.is_(None))
+    ):
         hand.lowered_at = now
     return {}
 
 
 # --- polls --------------------------------------------------------------------------------------
 
+
 def _counts(poll) -> list[int]:
     counts = [0] * len(poll.options)
     for option, count in db.session.execute(
-            select(PollVote.option, func.count()).where(PollVote.poll_id == poll.id).group_by(PollVote.option)):
+        select(PollVote.option, func.count()).where(PollVote.poll_id == poll.id).group_by(PollVote.option)
+    ):
         counts[option] += count
     return counts
 
@@ -481,6 +567,7 @@ def close_poll(who: Member, poll_id, now: datetime) -> Poll:
 
 # --- slides and the session itself --------------------------------------------------------------
 
+
 def show_slide(who: Member, section) -> dict:
     """Show a section of the slides module to everyone (instructors)."""
     require_instructor(who)
@@ -498,7 +585,7 @@ def set_state(who: Member, state, now: datetime) -> dict:
     """Start or end the session (instructors)."""
     require_instructor(who)
     if state not in ("live", "ended"):
-        raise RoomError("bad_request", "'state' must be \"live\" or \"ended\"")
+        raise RoomError("bad_request", '\'state\' must be "live" or "ended"')
     live = _live_session(who)
     if state == "live" and live.state in (SessionState.SCHEDULED, SessionState.LIVE):
         live.state = SessionState.LIVE
@@ -515,19 +602,32 @@ def set_state(who: Member, state, now: datetime) -> dict:
 # with the author's name in one statement, not ChatMessage objects and their users (the same
 # fields as _chat_line). By id, which is the order the lines were written in: the session's
 # index (which SQLite keeps in id order) serves it without sorting the session's whole chat.
-_CHAT_PAGE = select(
-    ChatMessage.id, ChatMessage.client_id, ChatMessage.user_id, User.full_name, ChatMessage.body,
-    ChatMessage.created_at,
-).join(User, User.id == ChatMessage.user_id).where(
-    ChatMessage.session_id == bindparam("session_id"), ChatMessage.deleted_at.is_(None),
-    # 64-bit: "before everything" is one past the largest 32-bit id, which PostgreSQL's integer refuses.
-    ChatMessage.id < bindparam("before_id", type_=BigInteger()),
-).order_by(ChatMessage.id.desc()).limit(CHAT_PAGE + 1)
+_CHAT_PAGE = (
+    select(
+        ChatMessage.id,
+        ChatMessage.client_id,
+        ChatMessage.user_id,
+        User.full_name,
+        ChatMessage.body,
+        ChatMessage.created_at,
+    )
+    .join(User, User.id == ChatMessage.user_id)
+    .where(
+        ChatMessage.session_id == bindparam("session_id"),
+        ChatMessage.deleted_at.is_(None),
+        # 64-bit: "before everything" is one past the largest 32-bit id, which PostgreSQL's integer refuses.
+        ChatMessage.id < bindparam("before_id", type_=BigInteger()),
+    )
+    .order_by(ChatMessage.id.desc())
+    .limit(CHAT_PAGE + 1)
+)
 
 
-_BUMP_CHAT_VERSION = update(LiveSession.__table__).where(
-    LiveSession.__table__.c.id == bindparam("p_session")
-).values(chat_version=LiveSession.__table__.c.chat_version + 1)
+_BUMP_CHAT_VERSION = (
+    update(LiveSession.__table__)
+    .where(LiveSession.__table__.c.id == bindparam("p_session"))
+    .values(chat_version=LiveSession.__table__.c.chat_version + 1)
+)
 
 
 def _chat_changed(session_id: int) -> None:
@@ -546,8 +646,10 @@ def chat_page(session_id: int, before_id: int = MAX_ID + 1) -> tuple[tuple[dict,
     """Up to CHAT_PAGE visible lines before `before_id` (the latest by default), oldest first,
     and whether there are earlier ones."""
     rows = _core(_CHAT_PAGE, {"session_id": session_id, "before_id": before_id}).all()
-    lines = tuple(_chat_line(row.id, row.client_id, {"id": row.user_id, "name": row.full_name}, row.body,
-                             row.created_at) for row in reversed(rows[:CHAT_PAGE]))
+    lines = tuple(
+        _chat_line(row.id, row.client_id, {"id": row.user_id, "name": row.full_name}, row.body, row.created_at)
+        for row in reversed(rows[:CHAT_PAGE])
+    )
     return lines, len(rows) > CHAT_PAGE
 
 
@@ -560,19 +662,32 @@ def earlier_chat(who: Member, before_id) -> dict:
 # The questions with their authors' names and vote counts, and the raised hands with names: one
 # statement each (the same fields as _question_payload and _person), not an object per row plus
 # its lazy loads.
-_QUESTIONS = select(
-    RoomQuestion.id, RoomQuestion.user_id, User.full_name, RoomQuestion.body, RoomQuestion.answered_at,
-    select(func.count()).where(QuestionVote.question_id == RoomQuestion.id).scalar_subquery(),
-).join(User, User.id == RoomQuestion.user_id).where(
-    RoomQuestion.session_id == bindparam("session_id")
-).order_by(RoomQuestion.created_at, RoomQuestion.id)
-_HANDS = select(User.id, User.full_name).join(HandRaise, HandRaise.user_id == User.id).where(
-    HandRaise.session_id == bindparam("session_id"), HandRaise.lowered_at.is_(None)
-).order_by(HandRaise.raised_at, HandRaise.id)
+_QUESTIONS = (
+    select(
+        RoomQuestion.id,
+        RoomQuestion.user_id,
+        User.full_name,
+        RoomQuestion.body,
+        RoomQuestion.answered_at,
+        select(func.count()).where(QuestionVote.question_id == RoomQuestion.id).scalar_subquery(),
+    )
+    .join(User, User.id == RoomQuestion.user_id)
+    .where(RoomQuestion.session_id == bindparam("session_id"))
+    .order_by(RoomQuestion.created_at, RoomQuestion.id)
+)
+_HANDS = (
+    select(User.id, User.full_name)
+    .join(HandRaise, HandRaise.user_id == User.id)
+    .where(HandRaise.session_id == bindparam("session_id"), HandRaise.lowered_at.is_(None))
+    .order_by(HandRaise.raised_at, HandRaise.id)
+)
 # The polls as plain rows: they have the attributes poll_payload reads (id, question, options,
 # closed_at), without a mapped Poll per row.
-_POLLS = select(Poll.id, Poll.question, Poll.options, Poll.closed_at).where(
-    Poll.session_id == bindparam("session_id")).order_by(Poll.opened_at, Poll.id)
+_POLLS = (
+    select(Poll.id, Poll.question, Poll.options, Poll.closed_at)
+    .where(Poll.session_id == bindparam("session_id"))
+    .order_by(Poll.opened_at, Poll.id)
+)
 
 
 def snapshot(who: Member) -> dict:
@@ -586,8 +701,13 @@ def snapshot(who: Member) -> dict:
     key = {"session_id": session.id}
     chat, chat_more = chat_tails.get(session.id, session.chat_version, lambda: chat_page(session.id))
     return {
-        "session": {"id": session.id, "title": session.title, "state": session.state,
-                    "chat_muted": session.chat_muted, "slide": session.current_slide},
+        "session": {
+            "id": session.id,
+            "title": session.title,
+            "state": session.state,
+            "chat_muted": session.chat_muted,
+            "slide": session.current_slide,
+        },
         "you": {**_person(who.user), "instructor": who.instructor},
         # Only the staff see who else is here: a class of hundreds is a lecture hall, and a
         # learner's join would otherwise carry (and cost) the whole list. Learners see the
@@ -596,9 +716,16 @@ def snapshot(who: Member) -> dict:
         "participant_count": present_count(session.id),
         "chat": chat,
         "chat_more": chat_more,
-        "questions": tuple({"id": qid, "user": {"id": uid, "name": name}, "body": body, "votes": votes,
-                            "answered": answered_at is not None}
-                           for qid, uid, name, body, answered_at, votes in _core(_QUESTIONS, key)),
+        "questions": tuple(
+            {
+                "id": qid,
+                "user": {"id": uid, "name": name},
+                "body": body,
+                "votes": votes,
+                "answered": answered_at is not None,
+            }
+            for qid, uid, name, body, answered_at, votes in _core(_QUESTIONS, key)
+        ),
         "hands": tuple({"id": uid, "name": name} for uid, name in _core(_HANDS, key)),
         "polls": tuple(poll_payload(p, who.instructor, who.user.id) for p in _core(_POLLS, key)),
     }

@@ -65,7 +65,11 @@ def read_session_form(form: dict[str, str], module_ids: set[int], now: datetime)
     if errors:
         return None, errors
     return SessionForm(
-        title=title, starts_at=starts_at, duration_minutes=int(duration), video_url=video_url,
+        title=title,
+        starts_at=starts_at,
+        duration_minutes=int(duration),
+        video_url=video_url,
         attendance_required=form.get("attendance_required") == "1",
-        attendance_threshold=int(threshold) / 100, slides_module_id=int(slides) if slides else None,
+        attendance_threshold=int(threshold) / 100,
+        slides_module_id=int(slides) if slides else None,
     ), {}

@@ -30,17 +30,22 @@ def upcoming_sessions(
 ) -> list[LiveSession]:
     """The user's next sessions (not ended or cancelled), soonest first."""
     now = utcnow()
-    return list(db.session.scalars(
-        select(LiveSession).where(
-            LiveSession.class_id.in_(visible_class_ids(user, enrolments, taught)),
-            LiveSession.state.in_([SessionState.SCHEDULED, SessionState.LIVE]),
-            LiveSession.starts_at >= now.replace(hour=0, minute=0, second=0, microsecond=0),
-        ).order_by(LiveSession.starts_at).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(LiveSession)
+            .where(
+                LiveSession.class_id.in_(visible_class_ids(user, enrolments, taught)),
+                LiveSession.state.in_([SessionState.SCHEDULED, SessionState.LIVE]),
+                LiveSession.starts_at >= now.replace(hour=0, minute=0, second=0, microsecond=0),
+            )
+            .order_by(LiveSession.starts_at)
+            .limit(limit)
+        )
+    )
 
 
 def class_sessions(class_id: int) -> list[LiveSession]:
     """A class's sessions in time order."""
-    return list(db.session.scalars(
-        select(LiveSession).where(LiveSession.class_id == class_id).order_by(LiveSession.starts_at)
-    ))
+    return list(
+        db.session.scalars(select(LiveSession).where(LiveSession.class_id == class_id).order_by(LiveSession.starts_at))
+    )

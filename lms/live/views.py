@@ -62,10 +62,15 @@ def schedule(class_id: int):
         if form is not None:
             begin_write()
             session = LiveSession(
-                class_id=class_id, title=form.title, starts_at=form.starts_at,
-                duration_minutes=form.duration_minutes, video_url=form.video_url,
-                attendance_required=form.attendance_required, attendance_threshold=form.attendance_threshold,
-                slides_module_id=form.slides_module_id, created_by_id=current_user.id,
+                class_id=class_id,
+                title=form.title,
+                starts_at=form.starts_at,
+                duration_minutes=form.duration_minutes,
+                video_url=form.video_url,
+                attendance_required=form.attendance_required,
+                attendance_threshold=form.attendance_threshold,
+                slides_module_id=form.slides_module_id,
+                created_by_id=current_user.id,
             )
             db.session.add(session)
             db.session.flush()
@@ -74,7 +79,10 @@ def schedule(class_id: int):
             flash(_("The session is scheduled."), "success")
             return redirect(url_for("live.session_page", session_id=session.id), 303)
     return render_template(
-        "live/schedule.html", course_class=course_class, modules=modules, values=request.form,
+        "live/schedule.html",
+        course_class=course_class,
+        modules=modules,
+        values=request.form,
         errors={field: FIELD_ERRORS[code]() for field, code in errors.items()},
     ), 400 if errors else 200
 
@@ -84,8 +92,9 @@ def schedule(class_id: int):
 def session_page(session_id: int):
     """A session's details: when, where to join, whether attendance counts."""
     session = _session_for_viewer(session_id)
-    return render_template("live/session.html", session=session,
-                           manages=may_manage_class(current_user, session.course_class))
+    return render_template(
+        "live/session.html", session=session, manages=may_manage_class(current_user, session.course_class)
+    )
 
 
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
@@ -108,16 +117,29 @@ def attendance(session_id: int):
             error = _("Give a reason for marking someone present or absent.")
             db.session.rollback()
         else:
-            ruling = db.session.scalar(select(AttendanceOverride).where(
-                AttendanceOverride.session_id == session.id, AttendanceOverride.user_id == int(learner_id)))
+            ruling = db.session.scalar(
+                select(AttendanceOverride).where(
+                    AttendanceOverride.session_id == session.id, AttendanceOverride.user_id == int(learner_id)
+                )
+            )
             marker_id = current_user.id
             if ruling is None:
                 ruling = AttendanceOverride(session_id=session.id, user_id=int(learner_id))
             ruling.present, ruling.reason, ruling.marked_by_id, ruling.marked_at = (
-                present == "1", reason, marker_id, utcnow())
+                present == "1",
+                reason,
+                marker_id,
+                utcnow(),
+            )
             db.session.add(ruling)
-            record_audit(current_user.id, "attendance.mark", f"session:{session.id}", user_id=int(learner_id),
-                         present=present == "1", reason=reason)
+            record_audit(
+                current_user.id,
+                "attendance.mark",
+                f"session:{session.id}",
+                user_id=int(learner_id),
+                present=present == "1",
+                reason=reason,
+            )
             db.session.commit()
             flash(_("Attendance updated."), "success")
             return redirect(url_for("live.attendance", session_id=session.id), 303)
@@ -125,13 +147,28 @@ def attendance(session_id: int):
     if request.args.get("format") == "csv":
         body = csv_for_excel(
             ["username", "full_name", "unit", "minutes_present", "share_percent", "sources", "ruling", "reason"],
-            ([r.enrolment.user.username, r.enrolment.user.full_name,
-              r.enrolment.user.unit.name if r.enrolment.user.unit else "", r.seconds // 60, round(r.share * 100),
-              " ".join(r.sources), "" if r.override is None else ("present" if r.override.present else "absent"),
-              r.override.reason if r.override else ""] for r in rows),
+            (
+                [
+                    r.enrolment.user.username,
+                    r.enrolment.user.full_name,
+                    r.enrolment.user.unit.name if r.enrolment.user.unit else "",
+                    r.seconds // 60,
+                    round(r.share * 100),
+                    " ".join(r.sources),
+                    "" if r.override is None else ("present" if r.override.present else "absent"),
+                    r.override.reason if r.override else "",
+                ]
+                for r in rows
+            ),
         )
-        return body, 200, {"Content-Type": "text/csv; charset=utf-8",
-                           "Content-Disposition": f'attachment; filename="attendance-{session.id}.csv"'}
+        return (
+            body,
+            200,
+            {
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="attendance-{session.id}.csv"',
+            },
+        )
     return render_template("live/attendance.html", session=session, rows=rows, error=error), 400 if error else 200
 
 
@@ -146,8 +183,12 @@ def checkin_code_page(session_id: int):
     if not may_manage_class(current_user, session.course_class):
         abort(403)
     now = utcnow()
-    return render_template("live/checkin_code.html", session=session, refresh=seconds_left(now),
-                           code=checkin_code(current_app.config["SECRET_KEY"], session.id, now))
+    return render_template(
+        "live/checkin_code.html",
+        session=session,
+        refresh=seconds_left(now),
+        code=checkin_code(current_app.config["SECRET_KEY"], session.id, now),
+    )
 
 
 @bp.post("/sessions/<int:session_id>/checkin")
@@ -166,13 +207,23 @@ def checkin(session_id: int):
         flash(_("That code is not the one shown in the room now. Check it and try again."), "error")
     else:
         begin_write()
-        already = db.session.scalar(select(AttendanceInterval).where(
-            AttendanceInterval.session_id == session.id, AttendanceInterval.user_id == current_user.id,
-            AttendanceInterval.source == PresenceSource.IN_PERSON))
+        already = db.session.scalar(
+            select(AttendanceInterval).where(
+                AttendanceInterval.session_id == session.id,
+                AttendanceInterval.user_id == current_user.id,
+                AttendanceInterval.source == PresenceSource.IN_PERSON,
+            )
+        )
         if already is None:
-            db.session.add(AttendanceInterval(session_id=session.id, user_id=current_user.id,
-                                              source=PresenceSource.IN_PERSON, joined_at=max(now, session.starts_at),
-                                              left_at=session.ends_at))
+            db.session.add(
+                AttendanceInterval(
+                    session_id=session.id,
+                    user_id=current_user.id,
+                    source=PresenceSource.IN_PERSON,
+                    joined_at=max(now, session.starts_at),
+                    left_at=session.ends_at,
+                )
+            )
         db.session.commit()
         flash(_("You are checked in."), "success")
         return redirect(url_for("live.session_page", session_id=session.id), 303)
@@ -184,8 +235,9 @@ def checkin(session_id: int):
 def room_page(session_id: int):
     """The live room: chat, questions, hands, polls and slides, kept live over Socket.IO."""
     session = _session_for_viewer(session_id)
-    return render_template("live/room.html", session=session,
-                           manages=may_manage_class(current_user, session.course_class))
+    return render_template(
+        "live/room.html", session=session, manages=may_manage_class(current_user, session.course_class)
+    )
 
 
 @bp.get("/sessions/<int:session_id>.ics")
@@ -194,8 +246,14 @@ def session_ics(session_id: int):
     """One session as a calendar file."""
     session = _session_for_viewer(session_id)
     body = session_calendar([session], _session_url, session.title, request.host)
-    return body, 200, {"Content-Type": "text/calendar; charset=utf-8",
-                       "Content-Disposition": f'attachment; filename="session-{session.id}.ics"'}
+    return (
+        body,
+        200,
+        {
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="session-{session.id}.ics"',
+        },
+    )
 
 
 @bp.get("/calendar/<token>.ics")
@@ -218,10 +276,14 @@ def calendar_settings():
     if request.method == "POST":
         begin_write()
         signed_in_user_record().calendar_token = (
-            secrets.token_urlsafe(32) if request.form.get("action") != "revoke" else None)
+            secrets.token_urlsafe(32) if request.form.get("action") != "revoke" else None
+        )
         db.session.commit()
         flash(_("Your calendar address has changed; the old one no longer works."), "success")
         return redirect(url_for("live.calendar_settings"), 303)
-    feed = url_for("live.calendar_feed", token=current_user.calendar_token, _external=True) \
-        if current_user.calendar_token else None
+    feed = (
+        url_for("live.calendar_feed", token=current_user.calendar_token, _external=True)
+        if current_user.calendar_token
+        else None
+    )
     return render_template("live/calendar.html", feed=feed, sessions=upcoming_sessions(current_user, 20))

@@ -121,8 +121,15 @@ def create_unit(*, code: str, name: str, level: str, parent: Unit | None, actor_
     unit = Unit(code=code, name=name, level=level, parent=_parent_or_error(parent))
     db.session.add(unit)
     db.session.flush()
-    record_audit(actor_id, "unit.create", f"unit:{unit.id}", code=code, name=name, level=level,
-                 parent=parent.code if parent else None)
+    record_audit(
+        actor_id,
+        "unit.create",
+        f"unit:{unit.id}",
+        code=code,
+        name=name,
+        level=level,
+        parent=parent.code if parent else None,
+    )
     return unit
 
 
@@ -133,8 +140,9 @@ def rename_unit(unit: Unit, *, name: str, level: str, actor_id: int | None = Non
         raise UnitError(problem)
     if (unit.name, unit.level) == (name, level):
         return False
-    record_audit(actor_id, "unit.rename", f"unit:{unit.id}", old_name=unit.name, name=name,
-                 old_level=unit.level, level=level)
+    record_audit(
+        actor_id, "unit.rename", f"unit:{unit.id}", old_name=unit.name, name=name, old_level=unit.level, level=level
+    )
     unit.name, unit.level = name, level
     db.session.flush()
     return True
@@ -150,8 +158,13 @@ def move_unit(unit: Unit, new_parent: Unit | None, actor_id: int | None = None) 
     _parent_or_error(new_parent)
     if unit.parent_id == (new_parent.id if new_parent else None):
         return False
-    record_audit(actor_id, "unit.move", f"unit:{unit.id}", old_parent=unit.parent.code if unit.parent else None,
-                 parent=new_parent.code if new_parent else None)
+    record_audit(
+        actor_id,
+        "unit.move",
+        f"unit:{unit.id}",
+        old_parent=unit.parent.code if unit.parent else None,
+        parent=new_parent.code if new_parent else None,
+    )
     unit.parent = new_parent
     db.session.flush()
     return True

@@ -139,13 +139,20 @@ def quizzes_requirement(mode: object, facts: EnrolmentFacts) -> Requirement | No
     elif pending:
         reason = _l(
             "%(done)d of %(total)d required quizzes passed; %(pending)d waiting for an instructor's mark.",
-            done=passed, total=len(counted), pending=pending,
+            done=passed,
+            total=len(counted),
+            pending=pending,
         )
     else:
         reason = _l("%(done)d of %(total)d required quizzes passed.", done=passed, total=len(counted))
     return Requirement(
-        key="quizzes", met=not missing, done=passed, total=len(counted), missing=missing,
-        label=_l("Quizzes"), reason=reason,
+        key="quizzes",
+        met=not missing,
+        done=passed,
+        total=len(counted),
+        missing=missing,
+        label=_l("Quizzes"),
+        reason=reason,
     )
 
 
@@ -164,8 +171,15 @@ def attendance_requirement(mode: object, facts: EnrolmentFacts) -> Requirement |
         reason = _l("%(done)d of %(total)d required live sessions attended.", done=attended, total=total)
     else:
         reason = _l("All %(total)d required live sessions attended.", total=total)
-    return Requirement(key="attendance", met=not missing, done=attended, total=total, missing=missing,
-                       label=_l("Live sessions"), reason=reason)
+    return Requirement(
+        key="attendance",
+        met=not missing,
+        done=attended,
+        total=total,
+        missing=missing,
+        label=_l("Live sessions"),
+        reason=reason,
+    )
 
 
 RULES: Mapping[str, Callable[[object, EnrolmentFacts], Requirement | None]] = {

@@ -56,17 +56,27 @@ def records_for(enrolments: list[Enrolment], quizzes: list[Quiz]) -> dict[int, E
 
 def _attendance(enrolments: list[Enrolment], records: dict[int, EnrolmentRecords]) -> None:
     """Fill each record's required sessions with the share its learner attended."""
-    sessions = db.session.scalars(select(LiveSession).where(
-        LiveSession.class_id.in_({e.class_id for e in enrolments}), LiveSession.attendance_required.is_(True),
-        LiveSession.state != SessionState.CANCELLED).order_by(LiveSession.starts_at)).all()
+    sessions = db.session.scalars(
+        select(LiveSession)
+        .where(
+            LiveSession.class_id.in_({e.class_id for e in enrolments}),
+            LiveSession.attendance_required.is_(True),
+            LiveSession.state != SessionState.CANCELLED,
+        )
+        .order_by(LiveSession.starts_at)
+    ).all()
     if not sessions:
         return
     stretches: dict[tuple[int, int], list[Presence]] = {}
-    for row in db.session.scalars(select(AttendanceInterval).where(
+    for row in db.session.scalars(
+        select(AttendanceInterval).where(
             AttendanceInterval.session_id.in_([s.id for s in sessions]),
-            AttendanceInterval.user_id.in_({e.user_id for e in enrolments}))):
+            AttendanceInterval.user_id.in_({e.user_id for e in enrolments}),
+        )
+    ):
         stretches.setdefault((row.session_id, row.user_id), []).append(
-            Presence(row.joined_at, row.left_at, row.last_heartbeat_at))
+            Presence(row.joined_at, row.left_at, row.last_heartbeat_at)
+        )
     rulings = overrides_for([s.id for s in sessions], {e.user_id for e in enrolments})
 
     def share(session: LiveSession, user_id: int) -> float:
@@ -78,7 +88,8 @@ def _attendance(enrolments: list[Enrolment], records: dict[int, EnrolmentRecords
     for enrolment in enrolments:
         records[enrolment.id].sessions = tuple(
             SessionFact(s.id, s.title, share(s, enrolment.user_id), s.attendance_threshold)
-            for s in sessions if s.class_id == enrolment.class_id
+            for s in sessions
+            if s.class_id == enrolment.class_id
         )
 
 
@@ -90,8 +101,9 @@ def records_of(enrolment: Enrolment) -> EnrolmentRecords:
 
 def module_progress(enrolment: Enrolment, module: Module) -> ModuleProgress | None:
     """The enrolment's progress row for one module, if any."""
-    return db.session.scalar(select(ModuleProgress).where(
-        ModuleProgress.enrolment_id == enrolment.id, ModuleProgress.module_id == module.id))
+    return db.session.scalar(
+        select(ModuleProgress).where(ModuleProgress.enrolment_id == enrolment.id, ModuleProgress.module_id == module.id)
+    )
 
 
 def enrolment_facts(modules: list[Module], quizzes: list[Quiz], records: EnrolmentRecords) -> EnrolmentFacts:
@@ -100,16 +112,22 @@ def enrolment_facts(modules: list[Module], quizzes: list[Quiz], records: Enrolme
     return EnrolmentFacts(
         modules=tuple(ModuleFact(m.id, m.title, m.required, m.id in done) for m in modules),
         quizzes=tuple(
-            QuizFact(q.id, q.title, q.required, bool(records.best.get(q.id) and records.best[q.id].passed),
-                     bool(records.pending.get(q.id)))
+            QuizFact(
+                q.id,
+                q.title,
+                q.required,
+                bool(records.best.get(q.id) and records.best[q.id].passed),
+                bool(records.pending.get(q.id)),
+            )
             for q in quizzes
         ),
         sessions=records.sessions,
     )
 
 
-def completion_for(enrolment: Enrolment, records: EnrolmentRecords | None = None,
-                   quizzes: list[Quiz] | None = None) -> CompletionStatus:
+def completion_for(
+    enrolment: Enrolment, records: EnrolmentRecords | None = None, quizzes: list[Quiz] | None = None
+) -> CompletionStatus:
     """The completion verdict of one enrolment."""
     course = enrolment.course_class.course
     quizzes = active_quizzes(course.id) if quizzes is None else quizzes
@@ -127,17 +145,14 @@ def _progress_row(enrolment: Enrolment, module: Module, now: datetime) -> tuple[
         return row, False
     try:
         with db.session.begin_nested():
-            row = ModuleProgress(enrolment_id=enrolment.id, module_id=module.id,
-                                 first_opened_at=now, last_seen_at=now)
+            row = ModuleProgress(enrolment_id=enrolment.id, module_id=module.id, first_opened_at=now, last_seen_at=now)
             db.session.add(row)
         return row, True
     except IntegrityError:
         return db.session.scalar(query), False
 
 
-def record_heartbeat(
-    enrolment: Enrolment, module: Module, now: datetime, position: str, cap_seconds: int
-) -> int:
+def record_heartbeat(enrolment: Enrolment, module: Module, now: datetime, position: str, cap_seconds: int) -> int:
     """Note that the learner is reading the module; return the seconds credited."""
     row, created = _progress_row(enrolment, module, now)
     credit = 0 if created else credited_seconds(row.last_seen_at, now, cap_seconds)
@@ -184,8 +199,9 @@ class EnrolmentOverview:
         return round(100 * self.done / self.total) if self.total else 100
 
 
-def overview(enrolment: Enrolment, records: EnrolmentRecords | None = None,
-             quizzes: list[Quiz] | None = None) -> EnrolmentOverview:
+def overview(
+    enrolment: Enrolment, records: EnrolmentRecords | None = None, quizzes: list[Quiz] | None = None
+) -> EnrolmentOverview:
     """Summarise an enrolment: counts over every requirement, where to resume, what is next."""
     course = enrolment.course_class.course
     quizzes = active_quizzes(course.id) if quizzes is None else quizzes
@@ -218,8 +234,7 @@ def class_overviews(course_class: CourseClass) -> list[EnrolmentOverview]:
     """Overviews of every active enrolment of a class, with a few queries for all of them."""
     enrolments = list(
         db.session.scalars(
-            select(Enrolment)
-            .where(Enrolment.class_id == course_class.id, Enrolment.status == EnrolmentStatus.ACTIVE)
+            select(Enrolment).where(Enrolment.class_id == course_class.id, Enrolment.status == EnrolmentStatus.ACTIVE)
         )
     )
     quizzes = active_quizzes(course_class.course_id)

@@ -51,9 +51,7 @@ def ping(class_id: int, slug: str):
     position = request.form.get("position", "")
     if not POSITION_RE.match(position):
         abort(400)
-    credited = record_heartbeat(
-        enrolment, module, utcnow(), position, current_app.config["MODULE_TIME_CAP_SECONDS"]
-    )
+    credited = record_heartbeat(enrolment, module, utcnow(), position, current_app.config["MODULE_TIME_CAP_SECONDS"])
     db.session.commit()
     return {"credited": credited}
 

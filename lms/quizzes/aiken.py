@@ -48,10 +48,15 @@ def parse_aiken(text: str) -> GiftResult:
                 fail(number, f"the answer '{letter}' is not one of the options {', '.join(letters)}")
             else:
                 choices = [Choice(to_html(option, "plain"), 1.0 if key == letter else 0.0) for key, option in options]
-                result.questions.append(Question(
-                    type=QuestionType.SINGLE, text=to_html(stem, "plain"), line=stem_line, title=stem[:80],
-                    choices=choices,
-                ))
+                result.questions.append(
+                    Question(
+                        type=QuestionType.SINGLE,
+                        text=to_html(stem, "plain"),
+                        line=stem_line,
+                        title=stem[:80],
+                        choices=choices,
+                    )
+                )
             stem, options = None, []
         elif (option := _OPTION_RE.match(line)) and stem is not None:
             options.append((option.group(1), option.group(2)))

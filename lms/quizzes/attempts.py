@@ -85,18 +85,25 @@ def _draw(quiz: Quiz, rng: random.Random) -> list[dict]:
 def active_quizzes(course_id: int) -> list[Quiz]:
     """A course's quizzes still in its source, in order."""
     # Lists and completion never need the question bank: leave it unloaded.
-    return list(db.session.scalars(
-        select(Quiz).options(defer(Quiz.questions))
-        .where(Quiz.course_id == course_id, Quiz.retired_at.is_(None)).order_by(Quiz.position)
-    ))
+    return list(
+        db.session.scalars(
+            select(Quiz)
+            .options(defer(Quiz.questions))
+            .where(Quiz.course_id == course_id, Quiz.retired_at.is_(None))
+            .order_by(Quiz.position)
+        )
+    )
 
 
 def attempts_of(enrolment: Enrolment, quiz: Quiz) -> list[QuizAttempt]:
     """The enrolment's attempts at the quiz, first first."""
-    return list(db.session.scalars(
-        select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_id == quiz.id)
-        .order_by(QuizAttempt.number)
-    ))
+    return list(
+        db.session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.quiz_id == quiz.id)
+            .order_by(QuizAttempt.number)
+        )
+    )
 
 
 def attempts_left(quiz: Quiz, used: int) -> int | None:
@@ -115,8 +122,12 @@ def start_attempt(enrolment: Enrolment, quiz: Quiz, now: datetime, rng: random.R
         raise AttemptError("no_attempts_left", "no attempts left")
     limit = quiz.settings.get("time_limit")
     attempt = QuizAttempt(
-        enrolment_id=enrolment.id, quiz_id=quiz.id, number=len(existing) + 1,
-        drawn=_draw(quiz, rng or random.SystemRandom()), answers={}, started_at=now,
+        enrolment_id=enrolment.id,
+        quiz_id=quiz.id,
+        number=len(existing) + 1,
+        drawn=_draw(quiz, rng or random.SystemRandom()),
+        answers={},
+        started_at=now,
         deadline_at=now + timedelta(minutes=limit) if limit else None,
     )
     try:
@@ -302,7 +313,8 @@ def best_attempts(enrolment_ids: list[int], quiz_ids: list[int]) -> dict[tuple[i
         return best
     rows = db.session.scalars(
         select(QuizAttempt).where(
-            QuizAttempt.enrolment_id.in_(enrolment_ids), QuizAttempt.quiz_id.in_(quiz_ids),
+            QuizAttempt.enrolment_id.in_(enrolment_ids),
+            QuizAttempt.quiz_id.in_(quiz_ids),
             QuizAttempt.state != AttemptState.OPEN,
         )
     )
@@ -321,8 +333,11 @@ def pending_count(enrolment_ids: list[int], quiz_ids: list[int]) -> dict[tuple[i
         return {}
     rows = db.session.execute(
         select(QuizAttempt.enrolment_id, QuizAttempt.quiz_id, func.count())
-        .where(QuizAttempt.enrolment_id.in_(enrolment_ids), QuizAttempt.quiz_id.in_(quiz_ids),
-               QuizAttempt.state == AttemptState.PENDING)
+        .where(
+            QuizAttempt.enrolment_id.in_(enrolment_ids),
+            QuizAttempt.quiz_id.in_(quiz_ids),
+            QuizAttempt.state == AttemptState.PENDING,
+        )
         .group_by(QuizAttempt.enrolment_id, QuizAttempt.quiz_id)
     )
     return {(e, q): n for e, q, n in rows}
@@ -331,8 +346,9 @@ def pending_count(enrolment_ids: list[int], quiz_ids: list[int]) -> dict[tuple[i
 def essays_to_mark(class_ids: list[int]) -> list[tuple[QuizAttempt, int, Question]]:
     """Essay answers of these classes still waiting for a mark, oldest submission first."""
     pending = db.session.scalars(
-        select(QuizAttempt).join(Enrolment).where(
-            Enrolment.class_id.in_(class_ids), QuizAttempt.state == AttemptState.PENDING)
+        select(QuizAttempt)
+        .join(Enrolment)
+        .where(Enrolment.class_id.in_(class_ids), QuizAttempt.state == AttemptState.PENDING)
         .order_by(QuizAttempt.submitted_at)
     )
     items = []

@@ -27,8 +27,16 @@ from lms.quizzes.questions import (
 from lms.quizzes.text import FORMATS, to_html
 
 # Escaped control characters become private-use code points while parsing, and come back at the end.
-_ESCAPES = {"\\\\": "\ue000", "\\~": "\ue001", "\\=": "\ue002", "\\#": "\ue003", "\\{": "\ue004",
-            "\\}": "\ue005", "\\:": "\ue006", "\\n": "\n"}
+_ESCAPES = {
+    "\\\\": "\ue000",
+    "\\~": "\ue001",
+    "\\=": "\ue002",
+    "\\#": "\ue003",
+    "\\{": "\ue004",
+    "\\}": "\ue005",
+    "\\:": "\ue006",
+    "\\n": "\n",
+}
 _RESTORE = {v: k[1] for k, v in _ESCAPES.items() if v != "\n"}
 _ESCAPE_RE = re.compile("|".join(re.escape(k) for k in _ESCAPES))
 _FORMAT_RE = re.compile(r"^\s*\[(\w+)\]")
@@ -72,7 +80,7 @@ def _formatted(text: str, default: str = "moodle") -> str:
         text_format = match.group(1).lower()
         if text_format not in FORMATS:
             raise ValueError(f"unknown text format [{match.group(1)}]")
-        text = text[match.end():]
+        text = text[match.end() :]
     return to_html(_restore(text), text_format)
 
 
@@ -116,7 +124,7 @@ def _weight(text: str, default: float) -> tuple[float, str]:
     percent = float(match.group(1))
     if not -100 <= percent <= 100:
         raise ValueError(f"weight {match.group(1)}% is outside -100% to 100%")
-    return percent / 100, text[match.end():]
+    return percent / 100, text[match.end() :]
 
 
 def _text_and_feedback(text: str, fmt: str) -> tuple[str, str]:
@@ -181,9 +189,12 @@ def _matching(question: Question, answer_text: str, fmt: str) -> None:
         if marker != "=" or "->" not in raw:
             raise ValueError("every matching answer looks like '=prompt -> answer'")
         prompt, _, answer = raw.partition("->")
-        question.pairs.append(MatchPair(
-            prompt=_formatted(prompt, fmt) if prompt.strip() else "", answer=to_html(_restore(answer), "plain"),
-        ))
+        question.pairs.append(
+            MatchPair(
+                prompt=_formatted(prompt, fmt) if prompt.strip() else "",
+                answer=to_html(_restore(answer), "plain"),
+            )
+        )
     check_question(question)
 
 
@@ -208,7 +219,7 @@ def parse_question(lines: list[str], line: int, category: str) -> Question:
         end = text.find("::", 2)
         if end < 0:
             raise GiftError(line, "the title's '::' is never closed")
-        title, text = _restore(text[2:end]).strip(), text[end + 2:].strip()
+        title, text = _restore(text[2:end]).strip(), text[end + 2 :].strip()
     question = Question(type=QuestionType.DESCRIPTION, text="", line=line, title=title, category=category)
     try:
         block = _answer_block(text)
@@ -225,7 +236,7 @@ def parse_question(lines: list[str], line: int, category: str) -> Question:
 
 def _read_question_with_answers(question: Question, text: str, start: int, end: int) -> None:
     try:
-        answer_text, before, after = text[start + 1:end], text[:start], text[end + 1:]
+        answer_text, before, after = text[start + 1 : end], text[:start], text[end + 1 :]
         answer_text, _, general = answer_text.partition("####")
         question.general_feedback = _formatted(general) if general.strip() else ""
         question_format = _FORMAT_RE.match(before)
@@ -256,8 +267,10 @@ def _read_answers(question: Question, answer_text: str, fmt: str) -> None:
         check_question(question)
     else:
         question.type = QuestionType.SHORT_ANSWER
-        question.choices = [Choice(text=plain_text(c.text), weight=c.weight, feedback=c.feedback)
-                            for c in _choices(answer_text, "plain")]
+        question.choices = [
+            Choice(text=plain_text(c.text), weight=c.weight, feedback=c.feedback)
+            for c in _choices(answer_text, "plain")
+        ]
         check_question(question)
 
 
@@ -274,7 +287,7 @@ def parse_gift(text: str) -> GiftResult:
     category = ""
     for block in _blocks(text):
         if block[0][1].strip().startswith("$CATEGORY:"):
-            category = block[0][1].strip()[len("$CATEGORY:"):].strip()
+            category = block[0][1].strip()[len("$CATEGORY:") :].strip()
             block = block[1:]
             if not block:
                 continue

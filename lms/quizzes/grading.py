@@ -102,8 +102,11 @@ def grade_question(question: Question, response) -> QuestionMark:
         return _numeric_mark(question, str(response))
     if kind == QuestionType.MATCHING:
         prompts = [i for i, p in enumerate(question.pairs) if p.prompt]
-        right = sum(1 for slot, index in zip(prompts, response, strict=False)
-                    if index is not None and question.pairs[index].answer == question.pairs[slot].answer)
+        right = sum(
+            1
+            for slot, index in zip(prompts, response, strict=False)
+            if index is not None and question.pairs[index].answer == question.pairs[slot].answer
+        )
         fraction = right / len(prompts)
         return QuestionMark(fraction, _state(fraction))
     if kind == QuestionType.ESSAY:
@@ -113,8 +116,11 @@ def grade_question(question: Question, response) -> QuestionMark:
 
 def _numeric_mark(question: Question, response: str) -> QuestionMark:
     number = parse_number(response)
-    within = [a for a in question.numeric
-              if a.value is not None and number is not None and abs(number - a.value) <= a.tolerance + 1e-9]
+    within = [
+        a
+        for a in question.numeric
+        if a.value is not None and number is not None and abs(number - a.value) <= a.tolerance + 1e-9
+    ]
     best = max(within, key=lambda a: a.weight, default=None)
     if best is None:
         fallback = next((a for a in question.numeric if a.value is None), None)

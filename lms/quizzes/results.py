@@ -51,11 +51,13 @@ class QuizReport:
 
 def quiz_results(course_class: CourseClass, quiz: Quiz) -> QuizReport:
     """Compute the results of every active learner of the class on the quiz."""
-    enrolments = db.session.scalars(select(Enrolment).where(
-        Enrolment.class_id == course_class.id, Enrolment.status == EnrolmentStatus.ACTIVE)).all()
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.class_id == course_class.id, Enrolment.status == EnrolmentStatus.ACTIVE)
+    ).all()
     by_enrolment = {e.id: LearnerResult(e) for e in enrolments}
-    attempts = db.session.scalars(select(QuizAttempt).where(
-        QuizAttempt.quiz_id == quiz.id, QuizAttempt.enrolment_id.in_(list(by_enrolment)))).all()
+    attempts = db.session.scalars(
+        select(QuizAttempt).where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.enrolment_id.in_(list(by_enrolment)))
+    ).all()
     titles = {q.get("key"): Question.from_data(q).title for q in quiz.questions}
     # Difficulty: per learner, a question counts as right if any closed attempt got it right.
     seen: dict[str, set[int]] = defaultdict(set)
@@ -90,8 +92,16 @@ def results_csv(report: QuizReport) -> bytes:
     """The learners' results as CSV for Excel, formula cells escaped."""
     return csv_for_excel(
         ["username", "full_name", "unit", "attempts", "best_percent", "passed", "waiting_for_marking"],
-        ([r.enrolment.user.username, r.enrolment.user.full_name,
-          r.enrolment.user.unit.name if r.enrolment.user.unit else "", r.attempts,
-          "" if r.best_percent is None else f"{r.best_percent:g}", "yes" if r.passed else "no",
-          "yes" if r.pending else "no"] for r in report.learners),
+        (
+            [
+                r.enrolment.user.username,
+                r.enrolment.user.full_name,
+                r.enrolment.user.unit.name if r.enrolment.user.unit else "",
+                r.attempts,
+                "" if r.best_percent is None else f"{r.best_percent:g}",
+                "yes" if r.passed else "no",
+                "yes" if r.pending else "no",
+            ]
+            for r in report.learners
+        ),
     )

@@ -66,19 +66,38 @@ def question_views(
             chosen = set(response or [])
             for position, original in enumerate(entry.order):
                 choice = question.choices[original]
-                options.append(OptionView(position, choice.text, original in chosen,
-                                          choice.weight if review else None, choice.feedback if review else ""))
+                options.append(
+                    OptionView(
+                        position,
+                        choice.text,
+                        original in chosen,
+                        choice.weight if review else None,
+                        choice.feedback if review else "",
+                    )
+                )
         elif question.type == QuestionType.MATCHING:
             options = [OptionView(p, question.pairs[o].answer, False) for p, o in enumerate(entry.order)]
             for slot, pair_index in enumerate(entry.prompts):
                 picked = response[slot] if response and slot < len(response) else None
                 position = entry.order.index(picked) if picked is not None and picked in entry.order else None
-                prompts.append((slot, question.pairs[pair_index].prompt, position,
-                                question.pairs[pair_index].answer if review else None))
-        views.append(QuestionView(
-            number=index, question=question, options=options, prompts=prompts,
-            text_answer=response if isinstance(response, str) else "",
-            chosen_bool=response if isinstance(response, bool) else None,
-            mark=marks[index] if index < len(marks) else None, review=review,
-        ))
+                prompts.append(
+                    (
+                        slot,
+                        question.pairs[pair_index].prompt,
+                        position,
+                        question.pairs[pair_index].answer if review else None,
+                    )
+                )
+        views.append(
+            QuestionView(
+                number=index,
+                question=question,
+                options=options,
+                prompts=prompts,
+                text_answer=response if isinstance(response, str) else "",
+                chosen_bool=response if isinstance(response, bool) else None,
+                mark=marks[index] if index < len(marks) else None,
+                review=review,
+            )
+        )
     return views

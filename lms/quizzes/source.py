@@ -29,13 +29,39 @@ from lms.quizzes.text import to_html
 
 REVIEW_POLICIES = ("after_each_attempt", "after_passing", "after_last_attempt", "never")
 SETTINGS_SCHEMA = {
-    "title": str, "pass_mark": (int, float), "attempts": int, "time_limit": int, "draw": int,
-    "shuffle": bool, "review": str, "required": bool, "questions": list,
+    "title": str,
+    "pass_mark": (int, float),
+    "attempts": int,
+    "time_limit": int,
+    "draw": int,
+    "shuffle": bool,
+    "review": str,
+    "required": bool,
+    "questions": list,
 }
-DEFAULT_SETTINGS = {"pass_mark": 70, "attempts": 0, "time_limit": None, "draw": None, "shuffle": True,
-                    "review": "after_each_attempt"}
-QUESTION_KEYS = {"type", "title", "text", "points", "feedback", "choices", "answers", "answer", "numbers",
-                 "pairs", "rubric", "feedback_true", "feedback_false"}
+DEFAULT_SETTINGS = {
+    "pass_mark": 70,
+    "attempts": 0,
+    "time_limit": None,
+    "draw": None,
+    "shuffle": True,
+    "review": "after_each_attempt",
+}
+QUESTION_KEYS = {
+    "type",
+    "title",
+    "text",
+    "points",
+    "feedback",
+    "choices",
+    "answers",
+    "answer",
+    "numbers",
+    "pairs",
+    "rubric",
+    "feedback_true",
+    "feedback_false",
+}
 SUFFIXES = (".yml", ".yaml", ".gift", ".aiken")
 
 
@@ -94,13 +120,18 @@ def _check_settings(data: dict, lines: dict[str, int], bank_size: int, errors: l
             continue  # explicitly "none", the default
         if expected is None:
             fail(key, f"unknown setting '{key}' (allowed: {', '.join(SETTINGS_SCHEMA)})")
-        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)) or (
-                isinstance(value, bool) and expected is not bool):
+        elif (
+            not isinstance(value, expected)
+            or (expected is int and isinstance(value, bool))
+            or (isinstance(value, bool) and expected is not bool)
+        ):
             fail(key, f"'{key}' has the wrong type ({type(value).__name__})")
     if len(errors) > before:
         return None
-    settings = {**DEFAULT_SETTINGS,
-                **{k: v for k, v in data.items() if k not in ("title", "required", "questions") and v is not None}}
+    settings = {
+        **DEFAULT_SETTINGS,
+        **{k: v for k, v in data.items() if k not in ("title", "required", "questions") and v is not None},
+    }
     if not str(data.get("title", "")).strip():
         fail("title", "'title' is required")
     if not 0 <= settings["pass_mark"] <= 100:
@@ -123,7 +154,7 @@ def _split_header(text: str, errors: list[SourceError]) -> tuple[str, str, int] 
         return None
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 1
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 1
     errors.append(SourceError(1, "the settings header is not closed by a second '---' line"))
     return None
 
@@ -157,19 +188,31 @@ def _yaml_question(entry: dict) -> Question:
     def markdown(value) -> str:
         return to_html(str(value), "markdown") if value else ""
 
-    question = Question(type=kind, text=markdown(text), title=str(entry.get("title", "")), points=float(points),
-                        general_feedback=markdown(entry.get("feedback")), rubric=markdown(entry.get("rubric")))
+    question = Question(
+        type=kind,
+        text=markdown(text),
+        title=str(entry.get("title", "")),
+        points=float(points),
+        general_feedback=markdown(entry.get("feedback")),
+        rubric=markdown(entry.get("rubric")),
+    )
     if kind in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        question.choices = [Choice(markdown(c.get("text")), _weight_of(c, 0.0), markdown(c.get("feedback")))
-                            for c in _entries(entry, "choices")]
+        question.choices = [
+            Choice(markdown(c.get("text")), _weight_of(c, 0.0), markdown(c.get("feedback")))
+            for c in _entries(entry, "choices")
+        ]
     elif kind == QuestionType.SHORT_ANSWER:
-        question.choices = [Choice(str(a.get("text", "")).strip(), _weight_of(a, 1.0), markdown(a.get("feedback")))
-                            for a in _entries(entry, "answers")]
+        question.choices = [
+            Choice(str(a.get("text", "")).strip(), _weight_of(a, 1.0), markdown(a.get("feedback")))
+            for a in _entries(entry, "answers")
+        ]
     elif kind == QuestionType.NUMERICAL:
         question.numeric = [_yaml_number(n) for n in _entries(entry, "numbers")]
     elif kind == QuestionType.MATCHING:
-        question.pairs = [MatchPair(markdown(p.get("prompt")), to_html(str(p.get("answer", "")), "plain"))
-                          for p in _entries(entry, "pairs")]
+        question.pairs = [
+            MatchPair(markdown(p.get("prompt")), to_html(str(p.get("answer", "")), "plain"))
+            for p in _entries(entry, "pairs")
+        ]
     elif kind == QuestionType.TRUE_FALSE:
         if not isinstance(entry.get("answer"), bool):
             raise ValueError("'answer' must be true or false")
@@ -228,8 +271,9 @@ def read_quiz(slug: str, path: str, text: str) -> tuple[QuizSource | None, list[
         items = data.get("questions")
         item_nodes = []
         if isinstance(node, yaml.MappingNode):
-            item_nodes = next((v.value for k, v in node.value if k.value == "questions" and
-                               isinstance(v, yaml.SequenceNode)), [])
+            item_nodes = next(
+                (v.value for k, v in node.value if k.value == "questions" and isinstance(v, yaml.SequenceNode)), []
+            )
         if not isinstance(items, list) or not items:
             errors.append(SourceError(lines.get("questions", 1), "'questions' must be a non-empty list"))
             items = []
@@ -261,7 +305,13 @@ def read_quiz(slug: str, path: str, text: str) -> tuple[QuizSource | None, list[
     settings = _check_settings(data, lines, sum(1 for q in questions if q.graded), errors)
     if errors or settings is None:
         return None, errors
-    quiz = QuizSource(slug=slug, path=path, title=str(data["title"]).strip(), required=data.get("required", True),
-                      settings=settings, questions=questions,
-                      source_hash=hashlib.sha256(text.encode()).hexdigest())
+    quiz = QuizSource(
+        slug=slug,
+        path=path,
+        title=str(data["title"]).strip(),
+        required=data.get("required", True),
+        settings=settings,
+        questions=questions,
+        source_hash=hashlib.sha256(text.encode()).hexdigest(),
+    )
     return quiz, []

@@ -37,15 +37,17 @@ def _message(error: service.AttemptError) -> str:
 
 
 def _load_quiz(course_class: CourseClass, slug: str) -> Quiz:
-    quiz = db.session.scalar(select(Quiz).where(
-        Quiz.course_id == course_class.course_id, Quiz.slug == slug, Quiz.retired_at.is_(None)))
+    quiz = db.session.scalar(
+        select(Quiz).where(Quiz.course_id == course_class.course_id, Quiz.slug == slug, Quiz.retired_at.is_(None))
+    )
     return quiz or abort(404)
 
 
 def _own_attempt(attempt_id: int, for_update: bool = False) -> QuizAttempt:
     """The current learner's attempt; someone else's is 404, as if it did not exist."""
-    query = select(QuizAttempt).join(Enrolment).where(
-        QuizAttempt.id == attempt_id, Enrolment.user_id == current_user.id)
+    query = (
+        select(QuizAttempt).join(Enrolment).where(QuizAttempt.id == attempt_id, Enrolment.user_id == current_user.id)
+    )
     if for_update:
         query = query.with_for_update(of=QuizAttempt)
     return db.session.scalar(query) or abort(404)
@@ -72,9 +74,13 @@ def quiz_page(class_id: int, slug: str):
         db.session.commit()
         attempts = service.attempts_of(enrolment, quiz)
     return render_template(
-        "quizzes/quiz.html", course_class=course_class, quiz=quiz, enrolment=enrolment, attempts=attempts,
-        left=service.attempts_left(quiz, len(attempts)), open_attempt=next(
-            (a for a in attempts if a.state == AttemptState.OPEN), None),
+        "quizzes/quiz.html",
+        course_class=course_class,
+        quiz=quiz,
+        enrolment=enrolment,
+        attempts=attempts,
+        left=service.attempts_left(quiz, len(attempts)),
+        open_attempt=next((a for a in attempts if a.state == AttemptState.OPEN), None),
         manages=may_manage_class(current_user, course_class),
         graded_count=sum(1 for q in quiz.questions if q["type"] != "description"),
     )
@@ -117,13 +123,21 @@ def attempt_page(attempt_id: int):
 def _render_attempt(attempt: QuizAttempt, status: int = 200):
     quiz = attempt.quiz
     all_attempts = service.attempts_of(attempt.enrolment, quiz)
-    review = may_review(quiz.settings.get("review"), attempt, service.attempts_left(quiz, len(all_attempts)),
-                        any(a.passed for a in all_attempts))
+    review = may_review(
+        quiz.settings.get("review"),
+        attempt,
+        service.attempts_left(quiz, len(all_attempts)),
+        any(a.passed for a in all_attempts),
+    )
     marks = service.stored_marks(attempt) if attempt.marks else []
     return render_template(
-        "quizzes/attempt.html", attempt=attempt, quiz=quiz, course_class=attempt.enrolment.course_class,
+        "quizzes/attempt.html",
+        attempt=attempt,
+        quiz=quiz,
+        course_class=attempt.enrolment.course_class,
         questions=question_views(service.drawn_questions(attempt), attempt.answers, marks, review),
-        review=review, essay_marks={m.question_index: m for m in attempt.essay_marks},
+        review=review,
+        essay_marks={m.question_index: m for m in attempt.essay_marks},
         seconds_left=max(0, int((attempt.deadline_at - utcnow()).total_seconds())) if attempt.deadline_at else None,
     ), status
 
@@ -226,8 +240,13 @@ def mark(attempt_id: int, index: int):
             return redirect(url_for("quizzes.marking_queue"), 303)
     existing = next((m for m in attempt.essay_marks if m.question_index == index), None)
     return render_template(
-        "quizzes/mark.html", attempt=attempt, index=index, question=drawn[index].question,
-        answer=attempt.answers.get(str(index), ""), existing=existing, error=error,
+        "quizzes/mark.html",
+        attempt=attempt,
+        index=index,
+        question=drawn[index].question,
+        answer=attempt.answers.get(str(index), ""),
+        existing=existing,
+        error=error,
     ), 400 if error else 200
 
 
@@ -242,8 +261,12 @@ def results(class_id: int, slug: str):
     report = quiz_results(course_class, quiz)
     if request.args.get("format") == "csv":
         filename = f"{course_class.code}-{quiz.slug}.csv"
-        return results_csv(report), 200, {
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{filename}"',
-        }
+        return (
+            results_csv(report),
+            200,
+            {
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="{filename}"',
+            },
+        )
     return render_template("quizzes/results.html", course_class=course_class, quiz=quiz, report=report)

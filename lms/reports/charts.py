@@ -59,34 +59,50 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], legend: Sequence[t
     top = LEGEND_HEIGHT if legend else 0
     height = top + ROW_HEIGHT * len(bars) + 4
     parts = [
-        Markup('<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="100%" height="{h}" '
-               'aria-labelledby="{i}-title {i}-desc" font-family="system-ui, sans-serif" font-size="14" '
-               'fill="{ink}">').format(h=height, i=chart_id, ink=COLOURS["ink"]),
+        Markup(
+            '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="100%" height="{h}" '
+            'aria-labelledby="{i}-title {i}-desc" font-family="system-ui, sans-serif" font-size="14" '
+            'fill="{ink}">'
+        ).format(h=height, i=chart_id, ink=COLOURS["ink"]),
         Markup('<title id="{i}-title">{t}</title>').format(i=chart_id, t=title),
         Markup('<desc id="{i}-desc">{d}</desc>').format(
-            i=chart_id, d="; ".join(f"{bar.label}: {bar.spoken or bar.caption}" for bar in bars)),
+            i=chart_id, d="; ".join(f"{bar.label}: {bar.spoken or bar.caption}" for bar in bars)
+        ),
     ]
     x = 0
     for key, text in legend:
-        parts.append(Markup('<rect x="{x}" y="4" width="12" height="12" fill="{c}"/>'
-                            '<text x="{tx}" y="15">{t}</text>').format(x=x, c=COLOURS[key], tx=x + 16, t=text))
+        parts.append(
+            Markup('<rect x="{x}" y="4" width="12" height="12" fill="{c}"/><text x="{tx}" y="15">{t}</text>').format(
+                x=x, c=COLOURS[key], tx=x + 16, t=text
+            )
+        )
         x += 16 + 9 * len(str(text)) + 16
     for index, bar in enumerate(bars):
         y = top + index * ROW_HEIGHT
         done = _share(bar.done, bar.whole) * TRACK / 100
         going = min(_share(bar.going, bar.whole) * TRACK / 100, TRACK - done)
-        parts.append(Markup(
-            '<g><text x="0" y="{ly}" font-weight="600">{label}</text>'
-            '<rect x="0" y="{by}" width="{track_w}%" height="{bh}" rx="3" fill="{track}"/>'
-            '<rect x="0" y="{by}" width="{done}%" height="{bh}" rx="3" fill="{cdone}"/>'
-            '<rect x="{done}%" y="{by}" width="{going}%" height="{bh}" fill="{cgoing}"/>'
-            '<text x="{cx}%" y="{cy}">{caption}</text></g>'
-        ).format(
-            ly=y + LABEL_BASELINE, by=y + BAR_TOP, bh=BAR_HEIGHT, label=_short(bar.label), caption=bar.caption,
-            track_w=TRACK, cx=TRACK + 2, cy=y + BAR_TOP + BAR_HEIGHT - 3,
-            track=COLOURS["track"], done=_fmt(done), going=_fmt(going), cdone=COLOURS["done"],
-            cgoing=COLOURS["going"],
-        ))
+        parts.append(
+            Markup(
+                '<g><text x="0" y="{ly}" font-weight="600">{label}</text>'
+                '<rect x="0" y="{by}" width="{track_w}%" height="{bh}" rx="3" fill="{track}"/>'
+                '<rect x="0" y="{by}" width="{done}%" height="{bh}" rx="3" fill="{cdone}"/>'
+                '<rect x="{done}%" y="{by}" width="{going}%" height="{bh}" fill="{cgoing}"/>'
+                '<text x="{cx}%" y="{cy}">{caption}</text></g>'
+            ).format(
+                ly=y + LABEL_BASELINE,
+                by=y + BAR_TOP,
+                bh=BAR_HEIGHT,
+                label=_short(bar.label),
+                caption=bar.caption,
+                track_w=TRACK,
+                cx=TRACK + 2,
+                cy=y + BAR_TOP + BAR_HEIGHT - 3,
+                track=COLOURS["track"],
+                done=_fmt(done),
+                going=_fmt(going),
+                cdone=COLOURS["done"],
+                cgoing=COLOURS["going"],
+            )
+        )
     parts.append(Markup("</svg>"))
     return Markup("").join(parts)
-

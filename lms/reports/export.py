@@ -111,4 +111,3 @@ def _sheet_title(title: str) -> str:
 def name_column(kind: str) -> int:
     """Index of the column holding the row's name (after "Depth" in the unit report)."""
     return 1 if kind == "units" else 0
-

@@ -32,7 +32,7 @@ class PlaceFact:
 
     @property
     def state(self) -> str:
-        """"completed", "in_progress" or "not_started" (certification is counted on its own)."""
+        """ "completed", "in_progress" or "not_started" (certification is counted on its own)."""
         if self.complete:
             return "completed"
         return "in_progress" if self.started else "not_started"
@@ -208,9 +208,7 @@ def by_level(places: Sequence[PlaceFact], levels: Iterable[str] = ()) -> Report:
     """One row per class level (free text, as entered on the class); a blank level has its own row."""
     groups = _group(places, lambda p: p.level.strip())
     names = sorted(set(groups) | {level.strip() for level in levels}, key=lambda n: (n == "", n.casefold()))
-    rows = tuple(
-        ReportRow(name, name or str(_l("No level")), tally(groups.get(name, ()))) for name in names
-    )
+    rows = tuple(ReportRow(name, name or str(_l("No level")), tally(groups.get(name, ()))) for name in names)
     return Report("levels", rows, tally(places))
 
 

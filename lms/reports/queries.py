@@ -33,7 +33,7 @@ CHUNK = 900  # ids per IN (...) list: under every database's limit on bound para
 
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 # -- which classes a viewer's reports cover -------------------------------------------------------
@@ -70,8 +70,16 @@ def course_choices(viewer: User) -> list[Course]:
 
 def class_info(course_class: CourseClass) -> ClassInfo:
     """A class as plain facts for the figures."""
-    return ClassInfo(course_class.id, course_class.name, course_class.course_id, course_class.course.title,
-                     course_class.level or "", course_class.mode, course_class.starts_on, course_class.ends_on)
+    return ClassInfo(
+        course_class.id,
+        course_class.name,
+        course_class.course_id,
+        course_class.course.title,
+        course_class.level or "",
+        course_class.mode,
+        course_class.starts_on,
+        course_class.ends_on,
+    )
 
 
 def unit_nodes() -> list[UnitNode]:
@@ -92,7 +100,8 @@ def gather_places(classes: Sequence[CourseClass]) -> list[PlaceFact]:
     enrolments: list[Enrolment] = []
     for ids in _chunks(list(by_id)):
         for enrolment, unit_id in db.session.execute(
-            select(Enrolment, User.unit_id).join(User, User.id == Enrolment.user_id)
+            select(Enrolment, User.unit_id)
+            .join(User, User.id == Enrolment.user_id)
             .where(Enrolment.class_id.in_(ids), Enrolment.status == EnrolmentStatus.ACTIVE)
         ):
             # The class is already loaded: hand it over instead of a lazy load per enrolment.
@@ -109,23 +118,39 @@ def gather_places(classes: Sequence[CourseClass]) -> list[PlaceFact]:
         for chunk in _chunks(group):
             ids = [e.id for e in chunk]
             records = records_for(list(chunk), quizzes)
-            attempted = set(db.session.scalars(
-                select(QuizAttempt.enrolment_id).where(QuizAttempt.enrolment_id.in_(ids)).distinct()))
-            certified = set(db.session.scalars(
-                select(Certificate.enrolment_id).where(Certificate.enrolment_id.in_(ids),
-                                                       Certificate.revoked_at.is_(None))))
+            attempted = set(
+                db.session.scalars(select(QuizAttempt.enrolment_id).where(QuizAttempt.enrolment_id.in_(ids)).distinct())
+            )
+            certified = set(
+                db.session.scalars(
+                    select(Certificate.enrolment_id).where(
+                        Certificate.enrolment_id.in_(ids), Certificate.revoked_at.is_(None)
+                    )
+                )
+            )
             for enrolment in chunk:
                 record = records[enrolment.id]
                 complete = completion_for(enrolment, record, quizzes).complete
                 started = bool(
-                    record.progress or enrolment.id in attempted or (enrolment.class_id, enrolment.user_id) in attended
+                    record.progress
+                    or enrolment.id in attempted
+                    or (enrolment.class_id, enrolment.user_id) in attended
                     or any(s.share > 0 for s in record.sessions)
                 )
                 course_class = by_id[enrolment.class_id]
-                places.append(PlaceFact(
-                    enrolment.id, enrolment.user_id, unit_of[enrolment.id], enrolment.class_id, course_id,
-                    course_class.level or "", started or complete, complete, enrolment.id in certified,
-                ))
+                places.append(
+                    PlaceFact(
+                        enrolment.id,
+                        enrolment.user_id,
+                        unit_of[enrolment.id],
+                        enrolment.class_id,
+                        course_id,
+                        course_class.level or "",
+                        started or complete,
+                        complete,
+                        enrolment.id in certified,
+                    )
+                )
     return places
 
 
@@ -133,14 +158,24 @@ def _attended(class_ids: list[int]) -> set[tuple[int, int]]:
     """(class id, user id) of everyone present at any session of these classes, or ruled present."""
     seen: set[tuple[int, int]] = set()
     for ids in _chunks(class_ids):
-        seen.update((c, u) for c, u in db.session.execute(
-            select(LiveSession.class_id, AttendanceInterval.user_id)
-            .join(LiveSession, LiveSession.id == AttendanceInterval.session_id)
-            .where(LiveSession.class_id.in_(ids)).distinct()))
-        seen.update((c, u) for c, u in db.session.execute(
-            select(LiveSession.class_id, AttendanceOverride.user_id)
-            .join(LiveSession, LiveSession.id == AttendanceOverride.session_id)
-            .where(LiveSession.class_id.in_(ids), AttendanceOverride.present.is_(True)).distinct()))
+        seen.update(
+            (c, u)
+            for c, u in db.session.execute(
+                select(LiveSession.class_id, AttendanceInterval.user_id)
+                .join(LiveSession, LiveSession.id == AttendanceInterval.session_id)
+                .where(LiveSession.class_id.in_(ids))
+                .distinct()
+            )
+        )
+        seen.update(
+            (c, u)
+            for c, u in db.session.execute(
+                select(LiveSession.class_id, AttendanceOverride.user_id)
+                .join(LiveSession, LiveSession.id == AttendanceOverride.session_id)
+                .where(LiveSession.class_id.in_(ids), AttendanceOverride.present.is_(True))
+                .distinct()
+            )
+        )
     return seen
 
 
@@ -158,8 +193,16 @@ class LearnerLine:
 def class_learners(course_class: CourseClass) -> list[LearnerLine]:
     """Each active learner of the class with their state, by name."""
     places = gather_places([course_class])
-    users = {u.id: u for u in db.session.scalars(
-        select(User).options(joinedload(User.unit)).where(User.id.in_([p.user_id for p in places])))} if places else {}
+    users = (
+        {
+            u.id: u
+            for u in db.session.scalars(
+                select(User).options(joinedload(User.unit)).where(User.id.in_([p.user_id for p in places]))
+            )
+        }
+        if places
+        else {}
+    )
     lines = [LearnerLine(users[p.user_id], p) for p in places]
     return sorted(lines, key=lambda line: (line.user.full_name.casefold(), line.user.id))
 
@@ -175,8 +218,9 @@ def transcript_classes(viewer: User, learner: User) -> set[int] | None:
     if viewer.role == Role.ADMIN or viewer.id == learner.id:
         return None
     if viewer.role == Role.INSTRUCTOR:
-        return set(db.session.scalars(
-            select(class_instructors.c.class_id).where(class_instructors.c.user_id == viewer.id)))
+        return set(
+            db.session.scalars(select(class_instructors.c.class_id).where(class_instructors.c.user_id == viewer.id))
+        )
     return set()
 
 
@@ -242,42 +286,59 @@ class TranscriptEntry:
 
 def transcript(learner: User, class_ids: set[int] | None) -> list[TranscriptEntry]:
     """The learner's enrolments (limited to `class_ids` unless None), newest class first, with records."""
-    query = (select(Enrolment).join(CourseClass).options(joinedload(Enrolment.course_class)
-                                                         .joinedload(CourseClass.course).selectinload(Course.modules))
-             .where(Enrolment.user_id == learner.id))
+    query = (
+        select(Enrolment)
+        .join(CourseClass)
+        .options(joinedload(Enrolment.course_class).joinedload(CourseClass.course).selectinload(Course.modules))
+        .where(Enrolment.user_id == learner.id)
+    )
     if class_ids is not None:
         query = query.where(Enrolment.class_id.in_(class_ids or [0]))
     enrolments = list(db.session.scalars(query).unique())
     enrolments.sort(key=lambda e: e.course_class.name.casefold())
-    enrolments.sort(key=lambda e: e.course_class.starts_on.toordinal() if e.course_class.starts_on else 0,
-                    reverse=True)
+    enrolments.sort(key=lambda e: e.course_class.starts_on.toordinal() if e.course_class.starts_on else 0, reverse=True)
     if not enrolments:
         return []
     ids = [e.id for e in enrolments]
     attempts = _attempt_counts(ids)
     certificates: dict[int, list[CertificateLine]] = {}
-    for cert in db.session.scalars(select(Certificate).where(Certificate.enrolment_id.in_(ids))
-                                   .order_by(Certificate.issued_at)):
+    for cert in db.session.scalars(
+        select(Certificate).where(Certificate.enrolment_id.in_(ids)).order_by(Certificate.issued_at)
+    ):
         certificates.setdefault(cert.enrolment_id, []).append(
-            CertificateLine(cert.serial, cert.verification_code, cert.issued_at, cert.revoked_at))
+            CertificateLine(cert.serial, cert.verification_code, cert.issued_at, cert.revoked_at)
+        )
     sessions = _session_lines(learner, {e.class_id for e in enrolments})
     entries = []
     for enrolment in enrolments:
         course = enrolment.course_class.course
         quizzes = active_quizzes(course.id)
         record = records_for([enrolment], quizzes)[enrolment.id]
-        entry = TranscriptEntry(enrolment, completion_for(enrolment, record, quizzes),
-                                sessions=sessions.get(enrolment.class_id, []),
-                                certificates=certificates.get(enrolment.id, []))
+        entry = TranscriptEntry(
+            enrolment,
+            completion_for(enrolment, record, quizzes),
+            sessions=sessions.get(enrolment.class_id, []),
+            certificates=certificates.get(enrolment.id, []),
+        )
         for module in course.active_modules:
             row = record.progress.get(module.id)
-            entry.modules.append(ModuleLine(module.title, module.required, row.completed_at if row else None,
-                                            row.seconds_spent if row else 0))
+            entry.modules.append(
+                ModuleLine(
+                    module.title, module.required, row.completed_at if row else None, row.seconds_spent if row else 0
+                )
+            )
         for quiz in quizzes:
             best = record.best.get(quiz.id)
-            entry.quizzes.append(QuizLine(
-                quiz.title, quiz.required, attempts.get((enrolment.id, quiz.id), 0),
-                best.percent if best else None, bool(best and best.passed), bool(record.pending.get(quiz.id))))
+            entry.quizzes.append(
+                QuizLine(
+                    quiz.title,
+                    quiz.required,
+                    attempts.get((enrolment.id, quiz.id), 0),
+                    best.percent if best else None,
+                    bool(best and best.passed),
+                    bool(record.pending.get(quiz.id)),
+                )
+            )
         entries.append(entry)
     return entries
 
@@ -286,21 +347,29 @@ def _attempt_counts(enrolment_ids: list[int]) -> dict[tuple[int, int], int]:
     rows = db.session.execute(
         select(QuizAttempt.enrolment_id, QuizAttempt.quiz_id, func.count())
         .where(QuizAttempt.enrolment_id.in_(enrolment_ids))
-        .group_by(QuizAttempt.enrolment_id, QuizAttempt.quiz_id))
+        .group_by(QuizAttempt.enrolment_id, QuizAttempt.quiz_id)
+    )
     return {(e, q): n for e, q, n in rows}
 
 
 def _session_lines(learner: User, class_ids: set[int]) -> dict[int, list[SessionLine]]:
     """Every session of these classes that was not cancelled, with the share the learner attended."""
-    sessions = list(db.session.scalars(select(LiveSession).where(
-        LiveSession.class_id.in_(class_ids), LiveSession.state != SessionState.CANCELLED)
-        .order_by(LiveSession.starts_at)))
+    sessions = list(
+        db.session.scalars(
+            select(LiveSession)
+            .where(LiveSession.class_id.in_(class_ids), LiveSession.state != SessionState.CANCELLED)
+            .order_by(LiveSession.starts_at)
+        )
+    )
     if not sessions:
         return {}
     stretches: dict[int, list[Presence]] = {}
     sources: dict[int, list[str]] = {}
-    for row in db.session.scalars(select(AttendanceInterval).where(
-            AttendanceInterval.session_id.in_([s.id for s in sessions]), AttendanceInterval.user_id == learner.id)):
+    for row in db.session.scalars(
+        select(AttendanceInterval).where(
+            AttendanceInterval.session_id.in_([s.id for s in sessions]), AttendanceInterval.user_id == learner.id
+        )
+    ):
         stretches.setdefault(row.session_id, []).append(Presence(row.joined_at, row.left_at, row.last_heartbeat_at))
         if row.source not in sources.setdefault(row.session_id, []):
             sources[row.session_id].append(row.source)
@@ -314,7 +383,14 @@ def _session_lines(learner: User, class_ids: set[int]) -> dict[int, list[Session
             said.append(PresenceSource.MARKED.value)
         else:
             share = attendance_share(stretches.get(session.id, []), session.starts_at, session.ends_at)
-        lines.setdefault(session.class_id, []).append(SessionLine(
-            session.title, session.starts_at, session.attendance_required, session.attendance_threshold, share,
-            tuple(dict.fromkeys(said))))
+        lines.setdefault(session.class_id, []).append(
+            SessionLine(
+                session.title,
+                session.starts_at,
+                session.attendance_required,
+                session.attendance_threshold,
+                share,
+                tuple(dict.fromkeys(said)),
+            )
+        )
     return lines

@@ -31,8 +31,14 @@ from lms.reports.figures import (
     percent,
 )
 
-bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "reports",
+    __name__,
+    url_prefix="/reports",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 KINDS = {
     "units": _l("By unit"),
@@ -75,12 +81,22 @@ def _chart(report: Report) -> object:
     for row in report.rows:
         counts, rate = row.counts, percent(row.counts.rate)
         shown = "–" if rate is None else f"{rate}%"
-        bars.append(Bar(
-            label=("· " * row.depth) + row.label, done=counts.completed, going=counts.in_progress,
-            whole=counts.places, caption=f"{counts.completed}/{counts.places} · {shown}",
-            spoken=_("%(done)d of %(places)d learner-places completed (%(rate)s), %(going)d in progress",
-                     done=counts.completed, places=counts.places, rate=shown, going=counts.in_progress),
-        ))
+        bars.append(
+            Bar(
+                label=("· " * row.depth) + row.label,
+                done=counts.completed,
+                going=counts.in_progress,
+                whole=counts.places,
+                caption=f"{counts.completed}/{counts.places} · {shown}",
+                spoken=_(
+                    "%(done)d of %(places)d learner-places completed (%(rate)s), %(going)d in progress",
+                    done=counts.completed,
+                    places=counts.places,
+                    rate=shown,
+                    going=counts.in_progress,
+                ),
+            )
+        )
     title = _("Completion %(what)s", what=str(KINDS[report.kind]).lower())
     legend = [("done", _("Completed")), ("going", _("In progress"))]
     return bar_chart(f"chart-{report.kind}", title, bars, legend=legend)
@@ -101,16 +117,24 @@ def report(kind: str):
         parsed.errors.append(_l("Choose CSV or XLSX to download."))
     # Links keep the filters in one order; a bad value is shown back as typed, to be corrected.
     args = _plain_args() if parsed.errors else parsed.filters.as_args()
-    context = {"kind": kind, "kinds": KINDS, "modes": MODES, "courses": courses, "filters": parsed.filters,
-               "args": args, "errors": parsed.errors}
+    context = {
+        "kind": kind,
+        "kinds": KINDS,
+        "modes": MODES,
+        "courses": courses,
+        "filters": parsed.filters,
+        "args": args,
+        "errors": parsed.errors,
+    }
     if parsed.errors:
         return render_template("reports/report.html", report=None, **context), 400
     classes = queries.report_classes(current_user, parsed.filters)
     result = _build(kind, parsed.filters, classes)
     if export:
         return _download(result, export)
-    return render_template("reports/report.html", report=result, chart=_chart(result), class_count=len(classes),
-                           percent=percent, **context)
+    return render_template(
+        "reports/report.html", report=result, chart=_chart(result), class_count=len(classes), percent=percent, **context
+    )
 
 
 def _download(result: Report, export: str):
@@ -132,8 +156,9 @@ def class_detail(class_id: int):
     course_class = db.session.get(CourseClass, class_id) or abort(404)
     if not may_manage_class(current_user, course_class):
         abort(403)
-    return render_template("reports/class.html", course_class=course_class,
-                           lines=queries.class_learners(course_class), modes=MODES)
+    return render_template(
+        "reports/class.html", course_class=course_class, lines=queries.class_learners(course_class), modes=MODES
+    )
 
 
 @bp.get("/transcript")
@@ -158,8 +183,14 @@ def _transcript_page(learner: User):
     entries = queries.transcript(learner, class_ids)
     if class_ids is not None and not entries:  # an instructor asking about someone not in their classes
         abort(403)
-    return render_template("reports/transcript.html", learner=learner, entries=entries,
-                           verify_url=verify_url, modes=MODES, partial=class_ids is not None)
+    return render_template(
+        "reports/transcript.html",
+        learner=learner,
+        entries=entries,
+        verify_url=verify_url,
+        modes=MODES,
+        partial=class_ids is not None,
+    )
 
 
 def verify_url(code: str) -> str:

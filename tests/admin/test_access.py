@@ -44,8 +44,9 @@ ROUTES = [
 
 def _path(world, template: str) -> str:
     enrolment = db.session.scalar(db.select(Enrolment).where(Enrolment.user_id == world.other_learner.id))
-    return template.format(unit=world.other_ward.id, user=world.other_learner.id, lop=world.course_class.id,
-                           enrolment=enrolment.id)
+    return template.format(
+        unit=world.other_ward.id, user=world.other_learner.id, lop=world.course_class.id, enrolment=enrolment.id
+    )
 
 
 @pytest.mark.parametrize("visitor", VISITORS)
@@ -63,20 +64,35 @@ def test_admin_route_access(world, auth, client, visitor, method, template):
         assert response.status_code == 403
 
 
-@pytest.mark.parametrize("path", [
-    "/admin/units/999999", "/admin/users/999999", "/admin/classes/999999", "/admin/classes/999999/edit",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/units/999999",
+        "/admin/users/999999",
+        "/admin/classes/999999",
+        "/admin/classes/999999/edit",
+    ],
+)
 def test_unknown_ids_are_not_found(world, auth, client, path):
     auth.login("admin")
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("path", [
-    "/admin/units/999999/rename", "/admin/units/999999/move", "/admin/units/999999/retire",
-    "/admin/users/999999", "/admin/users/999999/active", "/admin/users/999999/password",
-    "/admin/classes/999999/enrol/unit", "/admin/classes/{lop}/enrolments/999999/withdraw",
-    "/admin/classes/{lop2}/enrolments/{enrolment}/withdraw", "/admin/classes/{lop2}/enrolments/{enrolment}/reenrol",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/units/999999/rename",
+        "/admin/units/999999/move",
+        "/admin/units/999999/retire",
+        "/admin/users/999999",
+        "/admin/users/999999/active",
+        "/admin/users/999999/password",
+        "/admin/classes/999999/enrol/unit",
+        "/admin/classes/{lop}/enrolments/999999/withdraw",
+        "/admin/classes/{lop2}/enrolments/{enrolment}/withdraw",
+        "/admin/classes/{lop2}/enrolments/{enrolment}/reenrol",
+    ],
+)
 def test_unknown_ids_in_posts_are_not_found(world, auth, client, path):
     auth.login("admin")
     enrolment = db.session.scalar(db.select(Enrolment).where(Enrolment.user_id == world.learner.id))
@@ -84,11 +100,14 @@ def test_unknown_ids_in_posts_are_not_found(world, auth, client, path):
     assert auth.post(path, {"name": "X", "level": "Y", "active": "0"}).status_code == 404
 
 
-@pytest.mark.parametrize(("path", "data"), [
-    ("/admin/units", {"name": "Phường 9", "code": "phuong-9", "level": "Phường/xã"}),
-    ("/admin/users/{user}/active", {"active": "0"}),
-    ("/admin/classes/{lop}/enrol/unit", {"unit_id": "{unit}"}),
-])
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/admin/units", {"name": "Phường 9", "code": "phuong-9", "level": "Phường/xã"}),
+        ("/admin/users/{user}/active", {"active": "0"}),
+        ("/admin/classes/{lop}/enrol/unit", {"unit_id": "{unit}"}),
+    ],
+)
 @pytest.mark.parametrize("token", [None, "forged"])
 def test_posts_without_a_valid_csrf_token_are_refused(world, auth, client, path, data, token):
     from lms.audit.models import AuditEvent

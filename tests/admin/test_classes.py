@@ -14,9 +14,17 @@ from tests import factories
 
 
 def class_form(world, **overrides):
-    data = {"course_id": str(world.course.id), "code": "CCHC-2026-09", "name": "Lớp cấp xã 9", "level": "Cấp xã",
-            "mode": "hybrid", "starts_on": "2026-03-02", "ends_on": "2026-04-30",
-            "instructors": [str(world.teacher.id), str(world.other_teacher.id)], "self_enrol": "1"}
+    data = {
+        "course_id": str(world.course.id),
+        "code": "CCHC-2026-09",
+        "name": "Lớp cấp xã 9",
+        "level": "Cấp xã",
+        "mode": "hybrid",
+        "starts_on": "2026-03-02",
+        "ends_on": "2026-04-30",
+        "instructors": [str(world.teacher.id), str(world.other_teacher.id)],
+        "self_enrol": "1",
+    }
     data.update(overrides)
     return data
 
@@ -34,8 +42,10 @@ def test_create_a_class_then_edit_it(world, auth):
     course_class = db.session.scalar(select(CourseClass).where(CourseClass.code == "CCHC-2026-09"))
     assert course_class.mode == "hybrid" and course_class.self_enrol and course_class.level == "Cấp xã"
     assert [u.username for u in course_class.instructors] == ["gv.an", "gv.binh"]
-    edit = auth.post(f"/admin/classes/{course_class.id}/edit",
-                     class_form(world, name="Lớp mới", instructors=[str(world.teacher.id)], self_enrol=""))
+    edit = auth.post(
+        f"/admin/classes/{course_class.id}/edit",
+        class_form(world, name="Lớp mới", instructors=[str(world.teacher.id)], self_enrol=""),
+    )
     assert edit.status_code == 303
     db.session.commit()
     course_class = db.session.get(CourseClass, course_class.id)
@@ -45,11 +55,20 @@ def test_create_a_class_then_edit_it(world, auth):
     assert actions == ["class.create", "class.update"]
 
 
-@pytest.mark.parametrize("overrides", [
-    {"code": "LOP-1"}, {"code": "có dấu"}, {"name": ""}, {"course_id": "99999"}, {"mode": "radio"},
-    {"starts_on": "2026-13-01"}, {"ends_on": "2026-01-01"}, {"instructors": ["99999"]},
-    {"instructors": ["{learner}"]},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"code": "LOP-1"},
+        {"code": "có dấu"},
+        {"name": ""},
+        {"course_id": "99999"},
+        {"mode": "radio"},
+        {"starts_on": "2026-13-01"},
+        {"ends_on": "2026-01-01"},
+        {"instructors": ["99999"]},
+        {"instructors": ["{learner}"]},
+    ],
+)
 def test_bad_class_input_is_refused_and_nothing_is_written(world, auth, overrides):
     auth.login("admin")
     if overrides.get("instructors") == ["{learner}"]:
@@ -67,8 +86,12 @@ def test_enrol_a_unit_with_or_without_sub_units(world, auth, client):
     target = world.other_class
     assert auth.post(f"/admin/classes/{target.id}/enrol/unit", {"unit_id": str(world.city.id)}).status_code == 303
     assert enrolments(target) == {"hv.tp": "active"}
-    assert auth.post(f"/admin/classes/{target.id}/enrol/unit", {"unit_id": str(world.city.id),
-                                                                "subunits": "1"}).status_code == 303
+    assert (
+        auth.post(
+            f"/admin/classes/{target.id}/enrol/unit", {"unit_id": str(world.city.id), "subunits": "1"}
+        ).status_code
+        == 303
+    )
     assert enrolments(target) == {"hv.tp": "active", "hv.mai": "active", "hv.nam": "active"}
     roster = client.get(f"/admin/classes/{target.id}").get_data(as_text=True)
     assert roster.count('data-test="roster-row"') == 3 and 'data-active="3"' in roster
@@ -80,14 +103,20 @@ def test_enrol_from_csv_is_all_or_nothing_with_problems_by_line(world, auth):
     auth.login("admin")
     target = world.other_class
     bad = "username\nhv.mai\nkhong-ai\ngv.an\n"
-    response = auth.post(f"/admin/classes/{target.id}/enrol/csv", {"file": (io.BytesIO(bad.encode()), "l.csv")},
-                         content_type="multipart/form-data")
+    response = auth.post(
+        f"/admin/classes/{target.id}/enrol/csv",
+        {"file": (io.BytesIO(bad.encode()), "l.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert re.findall(r'data-test="enrol-error" data-line="(\d+)"', response.get_data(as_text=True)) == ["3", "4"]
     assert enrolments(target) == {}
     good = "\ufeffusername\nHV.MAI\nhv.nam\nhv.mai\n"
-    response = auth.post(f"/admin/classes/{target.id}/enrol/csv", {"file": (io.BytesIO(good.encode()), "l.csv")},
-                         content_type="multipart/form-data")
+    response = auth.post(
+        f"/admin/classes/{target.id}/enrol/csv",
+        {"file": (io.BytesIO(good.encode()), "l.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303
     assert enrolments(target) == {"hv.mai": "active", "hv.nam": "active"}
     missing = auth.post(f"/admin/classes/{target.id}/enrol/csv", {}, content_type="multipart/form-data")

@@ -30,8 +30,10 @@ def test_tree_lists_units_depth_first(world):
 
 def test_admin_adds_a_unit_under_a_parent(world, auth, client):
     auth.login("admin")
-    response = auth.post("/admin/units", {"name": "  Phường  3 ", "code": "Phuong-3", "level": "Phường/xã",
-                                          "parent_id": str(world.city.id)})
+    response = auth.post(
+        "/admin/units",
+        {"name": "  Phường  3 ", "code": "Phuong-3", "level": "Phường/xã", "parent_id": str(world.city.id)},
+    )
     assert response.status_code == 303
     unit = db.session.scalar(select(Unit).where(Unit.code == "phuong-3"))
     assert unit.name == "Phường 3" and unit.parent_id == world.city.id
@@ -42,9 +44,12 @@ def test_admin_adds_a_unit_under_a_parent(world, auth, client):
 
 def test_bad_unit_input_is_refused_with_a_message(world, auth):
     auth.login("admin")
-    for data in ({"name": "", "code": "x1", "level": "L"}, {"name": "A", "code": "tp", "level": "L"},
-                 {"name": "A", "code": "ok-code", "level": "L", "parent_id": "abc"},
-                 {"name": "A", "code": "ok-code", "level": "L", "parent_id": "99999"}):
+    for data in (
+        {"name": "", "code": "x1", "level": "L"},
+        {"name": "A", "code": "tp", "level": "L"},
+        {"name": "A", "code": "ok-code", "level": "L", "parent_id": "abc"},
+        {"name": "A", "code": "ok-code", "level": "L", "parent_id": "99999"},
+    ):
         response = auth.post("/admin/units", data)
         assert response.status_code == 400
         assert 'data-test="form-error"' in response.get_data(as_text=True)
@@ -74,8 +79,10 @@ def test_moving_a_unit_takes_its_sub_units_along(world, auth):
 
 def test_rename_and_its_audit(world, auth):
     auth.login("admin")
-    assert auth.post(f"/admin/units/{world.ward.id}/rename", {"name": "Phường Bến Thành",
-                                                              "level": "Phường"}).status_code == 303
+    assert (
+        auth.post(f"/admin/units/{world.ward.id}/rename", {"name": "Phường Bến Thành", "level": "Phường"}).status_code
+        == 303
+    )
     db.session.commit()
     assert db.session.get(Unit, world.ward.id).name == "Phường Bến Thành"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "unit.rename"))
@@ -94,10 +101,19 @@ def test_retire_needs_sub_units_retired_first_and_takes_nobody_new(world, auth):
     page = auth.client.get("/admin/units").get_data(as_text=True)
     assert 'data-code="phuong-1"' in page and "retired" in page
     # A retired unit takes no new unit, no new account and no enrolment.
-    assert auth.post("/admin/units", {"name": "A", "code": "con", "level": "L",
-                                      "parent_id": str(world.ward.id)}).status_code == 400
-    assert auth.post("/admin/users/new", {"username": "hv.moi", "full_name": "Mới", "role": "learner",
-                                          "unit_id": str(world.ward.id)}).status_code == 400
+    assert (
+        auth.post(
+            "/admin/units", {"name": "A", "code": "con", "level": "L", "parent_id": str(world.ward.id)}
+        ).status_code
+        == 400
+    )
+    assert (
+        auth.post(
+            "/admin/users/new",
+            {"username": "hv.moi", "full_name": "Mới", "role": "learner", "unit_id": str(world.ward.id)},
+        ).status_code
+        == 400
+    )
     response = auth.post(f"/admin/classes/{world.other_class.id}/enrol/unit", {"unit_id": str(world.ward.id)})
     assert response.status_code == 400
     # Restored, it takes people again.

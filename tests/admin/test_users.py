@@ -27,8 +27,11 @@ def events(action: str) -> list[AuditEvent]:
 def upload(auth, text: str, encoding: str = "utf-8"):
     import io
 
-    return auth.post("/admin/users/import", {"file": (io.BytesIO(text.encode(encoding)), "users.csv")},
-                     content_type="multipart/form-data")
+    return auth.post(
+        "/admin/users/import",
+        {"file": (io.BytesIO(text.encode(encoding)), "users.csv")},
+        content_type="multipart/form-data",
+    )
 
 
 def test_search_filters_and_paginates(world, auth, client):
@@ -54,26 +57,38 @@ def test_search_filters_and_paginates(world, auth, client):
 
 def test_create_with_a_generated_password_shown_once(world, auth, client):
     auth.login("admin")
-    response = auth.post("/admin/users/new", {"username": "HV.Moi", "full_name": "Lê Văn Mới", "role": "learner",
-                                              "unit_id": str(world.ward.id), "email": ""})
+    response = auth.post(
+        "/admin/users/new",
+        {
+            "username": "HV.Moi",
+            "full_name": "Lê Văn Mới",
+            "role": "learner",
+            "unit_id": str(world.ward.id),
+            "email": "",
+        },
+    )
     assert response.status_code == 200
     password = re.search(r'data-test="generated-password">([^<]+)<', response.get_data(as_text=True)).group(1)
     user = db.session.scalar(select(User).where(User.username == "hv.moi"))
     assert user.check_password(password)
     assert events("user.create")[-1].actor_id == world.admin.id
-    again = auth.post("/admin/users/new", {"username": "hv.moi", "full_name": "X", "role": "learner",
-                                           "unit_id": str(world.ward.id)})
+    again = auth.post(
+        "/admin/users/new", {"username": "hv.moi", "full_name": "X", "role": "learner", "unit_id": str(world.ward.id)}
+    )
     assert again.status_code == 400 and users_count() == 6
 
 
-@pytest.mark.parametrize("data", [
-    {"username": "x", "full_name": "A", "role": "learner"},
-    {"username": "hv.ok", "full_name": "", "role": "learner"},
-    {"username": "hv.ok", "full_name": "A", "role": "chief"},
-    {"username": "hv.ok", "full_name": "A", "role": "learner", "email": "not-mail"},
-    {"username": "hv.ok", "full_name": "A", "role": "learner", "password": "short"},
-    {"username": "hv.ok", "full_name": "A", "role": "learner", "unit_id": "999999"},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"username": "x", "full_name": "A", "role": "learner"},
+        {"username": "hv.ok", "full_name": "", "role": "learner"},
+        {"username": "hv.ok", "full_name": "A", "role": "chief"},
+        {"username": "hv.ok", "full_name": "A", "role": "learner", "email": "not-mail"},
+        {"username": "hv.ok", "full_name": "A", "role": "learner", "password": "short"},
+        {"username": "hv.ok", "full_name": "A", "role": "learner", "unit_id": "999999"},
+    ],
+)
 def test_create_refuses_bad_input_and_writes_nothing(world, auth, data):
     auth.login("admin")
     data = {"unit_id": str(world.ward.id), **data}
@@ -84,14 +99,24 @@ def test_create_refuses_bad_input_and_writes_nothing(world, auth, data):
 
 def test_edit_changes_fields_and_audits_old_and_new(world, auth):
     auth.login("admin")
-    response = auth.post(f"/admin/users/{world.learner.id}", {
-        "full_name": "Nguyễn Thị Mai Anh", "email": "mai@example.vn", "role": "instructor",
-        "unit_id": str(world.other_ward.id)})
+    response = auth.post(
+        f"/admin/users/{world.learner.id}",
+        {
+            "full_name": "Nguyễn Thị Mai Anh",
+            "email": "mai@example.vn",
+            "role": "instructor",
+            "unit_id": str(world.other_ward.id),
+        },
+    )
     assert response.status_code == 303
     db.session.commit()
     user = db.session.get(User, world.learner.id)
     assert (user.full_name, user.email, user.role, user.unit_id) == (
-        "Nguyễn Thị Mai Anh", "mai@example.vn", "instructor", world.other_ward.id)
+        "Nguyễn Thị Mai Anh",
+        "mai@example.vn",
+        "instructor",
+        world.other_ward.id,
+    )
     (event,) = events("user.update")
     assert event.details["role"] == {"from": "learner", "to": "instructor"}
     assert event.target == f"user:{world.learner.id}"
@@ -99,8 +124,9 @@ def test_edit_changes_fields_and_audits_old_and_new(world, auth):
 
 def test_an_admin_cannot_lock_themselves_out(world, auth):
     auth.login("admin")
-    demote = auth.post(f"/admin/users/{world.admin.id}", {"full_name": "A", "role": "learner",
-                                                          "unit_id": str(world.city.id)})
+    demote = auth.post(
+        f"/admin/users/{world.admin.id}", {"full_name": "A", "role": "learner", "unit_id": str(world.city.id)}
+    )
     assert demote.status_code == 400
     disable = auth.post(f"/admin/users/{world.admin.id}/active", {"active": "0"})
     assert disable.status_code == 303
@@ -142,12 +168,15 @@ def test_password_reset_typed_or_generated(world, auth):
 
 def test_import_preview_lists_every_bad_line_and_writes_nothing(world, auth):
     auth.login("admin")
-    response = upload(auth, HEADER
-                      + "hv01,Nguyễn Văn An,,,phuong-1,mat-khau-dai\n"
-                      + "hv02,Lê B,,chief,tp,\n"
-                      + ",Không tên,,,tp,\n"
-                      + "hv01,Trùng Tên,,,tp,\n"
-                      + "hv05,Phạm E,not-an-email,,khong-co,ngan\n")
+    response = upload(
+        auth,
+        HEADER
+        + "hv01,Nguyễn Văn An,,,phuong-1,mat-khau-dai\n"
+        + "hv02,Lê B,,chief,tp,\n"
+        + ",Không tên,,,tp,\n"
+        + "hv01,Trùng Tên,,,tp,\n"
+        + "hv05,Phạm E,not-an-email,,khong-co,ngan\n",
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     lines = re.findall(r'data-test="import-error" data-line="(\d+)"', page)
@@ -156,12 +185,15 @@ def test_import_preview_lists_every_bad_line_and_writes_nothing(world, auth):
     assert users_count() == 5
 
 
-@pytest.mark.parametrize(("text", "encoding"), [
-    ("username,name,unit\nhv01,A,tp\n", "utf-8"),
-    (HEADER + "hv01,Lê Hà,,,tp,\n", "latin-1"),
-    ("", "utf-8"),
-    (HEADER + "hv01,A,,,tp,mat-khau-dai,extra\n", "utf-8"),
-])
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("username,name,unit\nhv01,A,tp\n", "utf-8"),
+        (HEADER + "hv01,Lê Hà,,,tp,\n", "latin-1"),
+        ("", "utf-8"),
+        (HEADER + "hv01,A,,,tp,mat-khau-dai,extra\n", "utf-8"),
+    ],
+)
 def test_import_refuses_malformed_files(world, auth, text, encoding):
     auth.login("admin")
     response = upload(auth, text, encoding)
@@ -217,10 +249,13 @@ def test_confirm_rechecks_units_retired_since_the_preview(world, auth):
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://x")', "<img src=x onerror=alert(1)>"])
 def test_names_are_shown_escaped(world, auth, client, name):
     auth.login("admin")
-    auth.post(f"/admin/users/{world.learner.id}", {"full_name": name, "role": "learner",
-                                                    "unit_id": str(world.ward.id)})
-    for path in ("/admin/users", f"/admin/users/{world.learner.id}", f"/admin/classes/{world.course_class.id}",
-                 "/admin/audit"):
+    auth.post(f"/admin/users/{world.learner.id}", {"full_name": name, "role": "learner", "unit_id": str(world.ward.id)})
+    for path in (
+        "/admin/users",
+        f"/admin/users/{world.learner.id}",
+        f"/admin/classes/{world.course_class.id}",
+        "/admin/audit",
+    ):
         page = client.get(path).get_data(as_text=True)
         assert "<img src=x" not in page
         if name.startswith("<"):

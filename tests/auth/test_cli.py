@@ -24,8 +24,22 @@ def user_count() -> int:
 
 
 def test_create_user_with_password(runner, units):
-    result = runner.invoke(args=["users", "create", "--username", "GV.Lan", "--full-name", "Trần Thị Lan",
-                                 "--role", "instructor", "--unit", "tp", "--password", "mat-khau-dai"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--username",
+            "GV.Lan",
+            "--full-name",
+            "Trần Thị Lan",
+            "--role",
+            "instructor",
+            "--unit",
+            "tp",
+            "--password",
+            "mat-khau-dai",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User))
     assert (user.username, user.role, user.unit.code) == ("gv.lan", "instructor", "tp")
@@ -34,8 +48,9 @@ def test_create_user_with_password(runner, units):
 
 
 def test_create_user_prompts_for_password(runner, units):
-    result = runner.invoke(args=["users", "create", "--username", "hv01", "--unit", "phuong-1"],
-                           input="mat-khau-dai\nmat-khau-dai\n")
+    result = runner.invoke(
+        args=["users", "create", "--username", "hv01", "--unit", "phuong-1"], input="mat-khau-dai\nmat-khau-dai\n"
+    )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(User)).check_password("mat-khau-dai")
 
@@ -46,8 +61,10 @@ def test_create_user_prompts_for_password(runner, units):
         (["--username", "hv01", "--unit", "khong-co", "--password", "mat-khau-dai"], "unknown unit 'khong-co'"),
         (["--username", "x", "--unit", "tp", "--password", "mat-khau-dai"], "username must be"),
         (["--username", "hv01", "--unit", "tp", "--password", "ngan"], "at least 8 characters"),
-        (["--username", "hv01", "--unit", "tp", "--password", "mat-khau-dai", "--email", "khong-phai-email"],
-         "is not an e-mail address"),
+        (
+            ["--username", "hv01", "--unit", "tp", "--password", "mat-khau-dai", "--email", "khong-phai-email"],
+            "is not an e-mail address",
+        ),
     ],
 )
 def test_create_user_refuses_bad_input(runner, units, args, message):
@@ -71,8 +88,11 @@ def write_csv(tmp_path, text: str, encoding: str = "utf-8"):
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
 def test_import_creates_users_with_and_without_bom(runner, units, tmp_path, encoding):
-    csv = write_csv(tmp_path, HEADER + "hv01,Nguyễn Văn An,an@example.vn,learner,phuong-1,mat-khau-dai\n"
-                    "hv02,Lê Thị Bình,,,tp,\n", encoding)
+    csv = write_csv(
+        tmp_path,
+        HEADER + "hv01,Nguyễn Văn An,an@example.vn,learner,phuong-1,mat-khau-dai\nhv02,Lê Thị Bình,,,tp,\n",
+        encoding,
+    )
     result = runner.invoke(args=["users", "import", csv])
     assert result.exit_code == 0, result.output
     assert "created: 2, updated: 0, unchanged: 0" in result.output
@@ -84,8 +104,13 @@ def test_import_creates_users_with_and_without_bom(runner, units, tmp_path, enco
 
 def test_reimport_updates_instead_of_duplicating(runner, units, tmp_path):
     runner.invoke(args=["users", "import", write_csv(tmp_path, HEADER + "hv01,Nguyễn Văn An,,,tp,mat-khau-dai\n")])
-    result = runner.invoke(args=["users", "import", write_csv(
-        tmp_path, HEADER + "hv01,Nguyễn Văn An Mới,,,phuong-1,\nhv03,Phạm C,,,tp,mat-khau-dai\n")])
+    result = runner.invoke(
+        args=[
+            "users",
+            "import",
+            write_csv(tmp_path, HEADER + "hv01,Nguyễn Văn An Mới,,,phuong-1,\nhv03,Phạm C,,,tp,mat-khau-dai\n"),
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "created: 1, updated: 1, unchanged: 0" in result.output
     assert user_count() == 2
@@ -97,12 +122,15 @@ def test_reimport_updates_instead_of_duplicating(runner, units, tmp_path):
 
 
 def test_import_with_bad_rows_reports_each_line_and_writes_nothing(runner, units, tmp_path):
-    csv = write_csv(tmp_path, HEADER
-                    + "hv01,Nguyễn Văn An,,,tp,mat-khau-dai\n"
-                    + "hv02,Lê B,,chief,tp,\n"
-                    + ",Không tên,,,tp,\n"
-                    + "hv01,Trùng Tên,,,tp,\n"
-                    + "hv05,Phạm E,not-an-email,,khong-co,ngan\n")
+    csv = write_csv(
+        tmp_path,
+        HEADER
+        + "hv01,Nguyễn Văn An,,,tp,mat-khau-dai\n"
+        + "hv02,Lê B,,chief,tp,\n"
+        + ",Không tên,,,tp,\n"
+        + "hv01,Trùng Tên,,,tp,\n"
+        + "hv05,Phạm E,not-an-email,,khong-co,ngan\n",
+    )
     result = runner.invoke(args=["users", "import", csv])
     assert result.exit_code == 1
     output = result.output
@@ -147,8 +175,9 @@ def test_set_password(runner, units):
 
 
 def test_units_create_and_list(runner, units):
-    result = runner.invoke(args=["units", "create", "--code", "xa-a", "--name", "Xã A", "--level", "Phường/xã",
-                                 "--parent", "tp"])
+    result = runner.invoke(
+        args=["units", "create", "--code", "xa-a", "--name", "Xã A", "--level", "Phường/xã", "--parent", "tp"]
+    )
     assert result.exit_code == 0 and "Thành phố / Xã A" in result.output
     assert runner.invoke(args=["units", "create", "--code", "xa-a", "--name", "B", "--level", "x"]).exit_code != 0
     listing = runner.invoke(args=["units", "list"]).output

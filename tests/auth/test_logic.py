@@ -13,8 +13,17 @@ def test_local_paths_are_safe(target):
 @pytest.mark.parametrize(
     "target",
     [
-        None, "", "https://evil.example/", "//evil.example/", "/\\evil.example", "\\\\evil.example",
-        "javascript:alert(1)", "http:/evil.example", "evil.example", "/\x00x", "/%0a\r\nx".replace("%0a", ""),
+        None,
+        "",
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "http:/evil.example",
+        "evil.example",
+        "/\x00x",
+        "/%0a\r\nx".replace("%0a", ""),
     ],
 )
 def test_other_sites_and_odd_targets_are_refused(target):

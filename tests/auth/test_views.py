@@ -18,13 +18,15 @@ def test_usernames_are_case_insensitive(world, auth):
     assert auth.login("  HV.Mai ").status_code == 302
 
 
-@pytest.mark.parametrize(("username", "password"), [("hv.mai", "wrong-password"), ("khong-co", "whatever123"),
-                                                    ("", "")])
+@pytest.mark.parametrize(
+    ("username", "password"), [("hv.mai", "wrong-password"), ("khong-co", "whatever123"), ("", "")]
+)
 def test_wrong_credentials_get_one_clear_message(world, auth, client, username, password):
     response = auth.login(username, password)
     assert response.status_code == 401
-    assert "Sai tên đăng nhập hoặc mật khẩu" in response.get_data(as_text=True) or \
-        "Wrong username or password" in response.get_data(as_text=True)
+    assert "Sai tên đăng nhập hoặc mật khẩu" in response.get_data(
+        as_text=True
+    ) or "Wrong username or password" in response.get_data(as_text=True)
     assert client.get("/").status_code == 302
 
 
@@ -48,7 +50,7 @@ def test_next_to_another_site_is_ignored(world, auth, evil):
 
 def test_login_page_drops_unsafe_next(client):
     body = client.get("/login?next=https://evil.example/").get_data(as_text=True)
-    login_form = body[body.index('action="/login"'):]
+    login_form = body[body.index('action="/login"') :]
     assert '<input type="hidden" name="next" value="">' in login_form
 
 

@@ -37,8 +37,7 @@ def test_admin_sets_up_a_unit_people_and_a_class(page: Page, world, live_server)
 
     page.get_by_test_id("nav-users").click()
     page.get_by_test_id("import-users").click()
-    page.get_by_test_id("import-file").set_input_files(
-        {"name": "users.csv", "mimeType": "text/csv", "buffer": CSV})
+    page.get_by_test_id("import-file").set_input_files({"name": "users.csv", "mimeType": "text/csv", "buffer": CSV})
     page.get_by_test_id("import-preview-button").click()
     expect(page.get_by_test_id("import-row")).to_have_count(2)
     fresh_session()

@@ -30,8 +30,9 @@ PHONE = {"width": 360, "height": 740}
 def complete_in_class(world, class_id: int) -> None:
     """The learner reads every required module (as the module page records it)."""
     fresh_session()
-    enrolment = db.session.scalar(select(Enrolment).where(
-        Enrolment.class_id == class_id, Enrolment.user_id == world.learner.id))
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.class_id == class_id, Enrolment.user_id == world.learner.id)
+    )
     for module in enrolment.course_class.course.active_modules:
         if module.required:
             mark_done(enrolment, module, utcnow())

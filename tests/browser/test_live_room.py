@@ -36,8 +36,13 @@ def live_session(world):
     slides = world.modules[1]
     rendered = render_module(SLIDES, LinkTargets(world.course.slug, frozenset(), frozenset()))
     slides.html, slides.toc = rendered.html, rendered.toc
-    session = LiveSession(class_id=world.course_class.id, title="Buổi 1: Một cửa", duration_minutes=60,
-                          starts_at=datetime.now(UTC) + timedelta(minutes=5), slides_module_id=slides.id)
+    session = LiveSession(
+        class_id=world.course_class.id,
+        title="Buổi 1: Một cửa",
+        duration_minutes=60,
+        starts_at=datetime.now(UTC) + timedelta(minutes=5),
+        slides_module_id=slides.id,
+    )
     db.session.add(session)
     db.session.commit()
     return session
@@ -159,8 +164,12 @@ def test_an_instructor_and_a_learner_run_a_session_together(browser, live_server
         assert db.session.scalar(select(PollVote)).option == 0
         session = db.session.get(LiveSession, live_session.id)
         assert session.state == SessionState.LIVE and session.current_slide == "ho-so"
-        sources = {i.source for i in db.session.scalars(select(AttendanceInterval).where(
-            AttendanceInterval.user_id == world.learner.id))}
+        sources = {
+            i.source
+            for i in db.session.scalars(
+                select(AttendanceInterval).where(AttendanceInterval.user_id == world.learner.id)
+            )
+        }
         assert PresenceSource.IN_PERSON in sources and PresenceSource.ONLINE in sources
     finally:
         teacher_context.close()
@@ -172,8 +181,16 @@ def test_a_learner_arriving_late_reads_back_through_the_chat(browser, live_serve
     from lms.database import utcnow
     from lms.live.room import CHAT_PAGE
 
-    db.session.add_all(ChatMessage(session_id=live_session.id, user_id=world.teacher.id, client_id=f"c{i}",
-                                   body=f"Dòng số {i}", created_at=utcnow()) for i in range(CHAT_PAGE + 5))
+    db.session.add_all(
+        ChatMessage(
+            session_id=live_session.id,
+            user_id=world.teacher.id,
+            client_id=f"c{i}",
+            body=f"Dòng số {i}",
+            created_at=utcnow(),
+        )
+        for i in range(CHAT_PAGE + 5)
+    )
     db.session.commit()
     context = browser.new_context(base_url=live_server, viewport=PHONE, is_mobile=True, has_touch=True)
     try:

@@ -40,7 +40,8 @@ def quiz_class(app, tmp_path):
     teacher = factories.make_user("gv.an", Role.INSTRUCTOR, ward, "Giảng Viên An")
     learner = factories.make_user("hv.mai", Role.LEARNER, ward, "Nguyễn Thị Mai")
     course = factories.make_course(
-        tmp_path, modules={"01-mo-dau.md": factories.module_file("Mở đầu", "## Mục tiêu\n\nNội dung.\n")},
+        tmp_path,
+        modules={"01-mo-dau.md": factories.module_file("Mở đầu", "## Mục tiêu\n\nNội dung.\n")},
         quizzes={"kiem-tra.gift": CHECK, "tinh-huong.gift": ESSAY},
         course_yml='title: "Khóa có kiểm tra"\nrequirements:\n  quizzes: required\n',
     )

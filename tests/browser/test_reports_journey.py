@@ -54,8 +54,11 @@ def story(world):
     enrol_users(two, [extra["hv.khoa"]], source="admin")
     classes = {"LOP-1": one, "LOP-2": two}
     for username, (code, state) in STORY.items():
-        enrolment = db.session.scalar(select(Enrolment).join(Enrolment.user).where(
-            Enrolment.class_id == classes[code].id, Enrolment.user.has(username=username)))
+        enrolment = db.session.scalar(
+            select(Enrolment)
+            .join(Enrolment.user)
+            .where(Enrolment.class_id == classes[code].id, Enrolment.user.has(username=username))
+        )
         set_state(enrolment, world.modules, state, world.admin)
     db.session.commit()
     return world
@@ -80,8 +83,15 @@ def test_admin_reports_filters_downloads_and_transcript(page: Page, story):
     expect(page.locator('[data-test="report-tab"][aria-current="page"]')).to_have_attribute("data-kind", "units")
     expect(page.get_by_test_id("class-count")).to_have_attribute("data-count", "2")
     city = figures(unit_row(page, world.city))
-    assert city == {"learners": "5", "places": "5", "not-started": "1", "in-progress": "1", "completed": "3",
-                    "certified": "1", "rate": "60%"}
+    assert city == {
+        "learners": "5",
+        "places": "5",
+        "not-started": "1",
+        "in-progress": "1",
+        "completed": "3",
+        "certified": "1",
+        "rate": "60%",
+    }
     assert figures(page.get_by_test_id("report-total")) == city
     assert figures(unit_row(page, world.ward))["completed"] == "3"  # hv.mai, hv.lan, hv.khoa
     assert figures(unit_row(page, world.other_ward))["in-progress"] == "1"
@@ -100,8 +110,14 @@ def test_admin_reports_filters_downloads_and_transcript(page: Page, story):
     expect(page).to_have_url(re.compile(r"/reports/units\?from=2026-01-01&to=&mode=hybrid&course=$"))
     expect(page.get_by_test_id("class-count")).to_have_attribute("data-count", "1")
     assert figures(page.get_by_test_id("report-total")) == {
-        "learners": "4", "places": "4", "not-started": "1", "in-progress": "1", "completed": "2",
-        "certified": "1", "rate": "50%"}
+        "learners": "4",
+        "places": "4",
+        "not-started": "1",
+        "in-progress": "1",
+        "completed": "2",
+        "certified": "1",
+        "rate": "50%",
+    }
     assert figures(unit_row(page, world.ward))["places"] == "2"
 
     # The downloads keep the filter: CSV and XLSX carry the same figures.
@@ -134,8 +150,15 @@ def test_admin_reports_filters_downloads_and_transcript(page: Page, story):
     page.get_by_test_id("filter-submit").click()
     expect(page.get_by_test_id("report-row")).to_have_count(2)
     row = page.locator(f'[data-test="report-row"][data-key="{world.course_class.id}"]')
-    assert figures(row) == {"learners": "4", "places": "4", "not-started": "1", "in-progress": "1",
-                            "completed": "2", "certified": "1", "rate": "50%"}
+    assert figures(row) == {
+        "learners": "4",
+        "places": "4",
+        "not-started": "1",
+        "in-progress": "1",
+        "completed": "2",
+        "certified": "1",
+        "rate": "50%",
+    }
     row.get_by_test_id("class-report-link").click()
     expect(page.get_by_test_id("class-name")).to_have_text(world.course_class.name)
     learners = page.get_by_test_id("learner-row")
@@ -144,9 +167,11 @@ def test_admin_reports_filters_downloads_and_transcript(page: Page, story):
     expect(mai).to_have_attribute("data-state", "completed")
     expect(mai).to_have_attribute("data-certified", "yes")
     expect(page.locator('[data-test="learner-row"][data-username="hv.nam"]')).to_have_attribute(
-        "data-state", "in_progress")
+        "data-state", "in_progress"
+    )
     expect(page.locator('[data-test="learner-row"][data-username="hv.hung"]')).to_have_attribute(
-        "data-state", "not_started")
+        "data-state", "not_started"
+    )
     mai.get_by_test_id("learner-transcript").click()
     expect(page.get_by_test_id("transcript-learner")).to_contain_text(world.learner.full_name)
     entry = page.get_by_test_id("transcript-entry")
@@ -196,6 +221,11 @@ def test_learner_opens_own_transcript_and_no_reports(page: Page, story):
     expect(entry.get_by_test_id("transcript-certificate")).to_have_count(1)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
-    for path in ("/reports/", "/reports/units", "/reports/classes?format=csv",
-                 f"/reports/classes/{world.course_class.id}", f"/reports/transcript/{world.other_learner.id}"):
+    for path in (
+        "/reports/",
+        "/reports/units",
+        "/reports/classes?format=csv",
+        f"/reports/classes/{world.course_class.id}",
+        f"/reports/transcript/{world.other_learner.id}",
+    ):
         assert page.goto(path).status == 403, path

@@ -18,8 +18,9 @@ ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def enrolment_of(user, course_class) -> Enrolment:
-    return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id,
-                                                     Enrolment.class_id == course_class.id))
+    return db.session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.class_id == course_class.id)
+    )
 
 
 def complete(enrolment: Enrolment) -> None:

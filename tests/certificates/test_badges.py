@@ -25,9 +25,13 @@ def same_shape(ours: dict, theirs: dict, path: str = "") -> None:
 def test_assertion_has_the_examples_shape_and_known_identity():
     theirs = example("2_0_basic_assertion.json")
     ours = badges.assertion(
-        "https://lms.example/badges/assertions/abc", "https://lms.example/badges/courses/demo",
-        "nobody@example.org", "deadsea", datetime(2016, 12, 31, 23, 59, 59, tzinfo=UTC),
-        "https://lms.example/badges/courses/demo/badge.svg", "https://lms.example/verify/abc",
+        "https://lms.example/badges/assertions/abc",
+        "https://lms.example/badges/courses/demo",
+        "nobody@example.org",
+        "deadsea",
+        datetime(2016, 12, 31, 23, 59, 59, tzinfo=UTC),
+        "https://lms.example/badges/courses/demo/badge.svg",
+        "https://lms.example/verify/abc",
     )
     same_shape(ours, theirs)
     assert ours["recipient"] == theirs["recipient"]
@@ -37,8 +41,9 @@ def test_assertion_has_the_examples_shape_and_known_identity():
 
 
 def test_badge_class_and_issuer_have_the_examples_shape():
-    ours = badges.badge_class("https://x/b", "Cải cách hành chính", "Mô tả", "https://x/b.svg", "https://x/c",
-                              "https://x/issuer")
+    ours = badges.badge_class(
+        "https://x/b", "Cải cách hành chính", "Mô tả", "https://x/b.svg", "https://x/c", "https://x/issuer"
+    )
     same_shape(ours, example("2_0_basic_badgeclass.json"))
     issuer = badges.issuer_profile("https://x/issuer", "Sở Nội vụ", "https://x", "daotao@example.org")
     same_shape(issuer, example("2_0_basic_issuer.json"))
@@ -47,8 +52,7 @@ def test_badge_class_and_issuer_have_the_examples_shape():
 def test_a_1_0_assertion_is_not_our_shape():
     """The validator's 1.0 example (recipient as a plain string) differs where 2.0 changed."""
     old = example("1_0_assertion_with_errors.json")
-    ours = badges.assertion("https://x/a", "https://x/b", "a@b.c", "s", datetime.now(UTC), "https://x/i",
-                            "https://x/v")
+    ours = badges.assertion("https://x/a", "https://x/b", "a@b.c", "s", datetime.now(UTC), "https://x/i", "https://x/v")
     with pytest.raises(AssertionError):
         same_shape(ours, old)
     assert isinstance(ours["recipient"], dict) and isinstance(old["recipient"], str)

@@ -46,7 +46,8 @@ def test_verification_codes_are_long_random_and_url_safe():
 def test_hashed_identity_matches_the_open_badges_known_answer():
     # openbadges-validator-core's basic assertion: sha256("nobody@example.org" + "deadsea")
     assert hashed_identity("nobody@example.org", "deadsea") == (
-        "sha256$ecf5409f3f4b91ab60cc5ef4c02aef7032354375e70cf4d8e43f6a1d29891942")
+        "sha256$ecf5409f3f4b91ab60cc5ef4c02aef7032354375e70cf4d8e43f6a1d29891942"
+    )
 
 
 def test_printed_names_are_composed_unicode():
@@ -92,8 +93,12 @@ def test_every_problem_of_a_request_is_named():
     }
     refusals = check_request(1, [1, 2, 3, 4, 5, 6, 77], candidates, {6: "x" * 1001})
     assert [(r.enrolment_id, r.problem) for r in refusals] == [
-        (2, Problem.NOT_IN_CLASS), (3, Problem.WITHDRAWN), (4, Problem.ALREADY),
-        (5, Problem.INCOMPLETE), (6, Problem.REASON_LONG), (77, Problem.NOT_IN_CLASS),
+        (2, Problem.NOT_IN_CLASS),
+        (3, Problem.WITHDRAWN),
+        (4, Problem.ALREADY),
+        (5, Problem.INCOMPLETE),
+        (6, Problem.REASON_LONG),
+        (77, Problem.NOT_IN_CLASS),
     ]
     # Another class's learner is not named: ids cannot be used to learn who is where.
     assert refusals[0].name == "" and refusals[-1].name == ""

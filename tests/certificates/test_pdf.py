@@ -32,15 +32,22 @@ def read_pdf(data: bytes):
 
 
 def facts(name: str, **kwargs) -> PrintedFacts:
-    values = {"unit_name": "Phường Bến Thành", "course_title": "Cải cách hành chính cơ bản",
-              "class_name": "Lớp CCHC-01", "starts_on": date(2026, 3, 1), "ends_on": date(2026, 4, 30),
-              "completed_on": date(2026, 4, 20), "minutes": 750}
+    values = {
+        "unit_name": "Phường Bến Thành",
+        "course_title": "Cải cách hành chính cơ bản",
+        "class_name": "Lớp CCHC-01",
+        "starts_on": date(2026, 3, 1),
+        "ends_on": date(2026, 4, 30),
+        "completed_on": date(2026, 4, 20),
+        "minutes": 750,
+    }
     return PrintedFacts(recipient_name=name, **{**values, **kwargs})
 
 
 def render(name: str, **kwargs) -> bytes:
-    return certificate_pdf(Document(facts(name, **kwargs), "CCHC-2026-000123", "Sở Nội vụ Thành phố Hồ Chí Minh",
-                                    URL, date(2026, 4, 21)))
+    return certificate_pdf(
+        Document(facts(name, **kwargs), "CCHC-2026-000123", "Sở Nội vụ Thành phố Hồ Chí Minh", URL, date(2026, 4, 21))
+    )
 
 
 @pytest.mark.parametrize("name", ["Nguyễn Thị Hồng Ánh", "Trần Văn Đức", "Lê Thị Ngọc Hương", "Phạm Ưng Ỷ"])
@@ -51,8 +58,16 @@ def test_name_and_facts_come_back_with_diacritics(name):
     assert round(width) == 842 and round(height) == 595  # A4 landscape, in points
     lines = [line.strip() for line in text.splitlines()]
     assert name in lines
-    for fact in ("Cải cách hành chính cơ bản", "CCHC-2026-000123", "Phường Bến Thành", "Lớp CCHC-01",
-                 "01/03/2026", "30/04/2026", "12,5", "Sở Nội vụ Thành phố Hồ Chí Minh"):
+    for fact in (
+        "Cải cách hành chính cơ bản",
+        "CCHC-2026-000123",
+        "Phường Bến Thành",
+        "Lớp CCHC-01",
+        "01/03/2026",
+        "30/04/2026",
+        "12,5",
+        "Sở Nội vụ Thành phố Hồ Chí Minh",
+    ):
         assert fact in text
     assert codes == [URL]
 

@@ -37,13 +37,17 @@ ADMIN_PAGES = ["/certificates/classes", "review", "detail"]
 
 
 def resolve(path, world):
-    return {"review": review_path(world), "detail": f"/certificates/{world.certificate.id}",
-            "pdf": f"/certificates/{world.certificate.id}/certificate.pdf"}.get(path, path)
+    return {
+        "review": review_path(world),
+        "detail": f"/certificates/{world.certificate.id}",
+        "pdf": f"/certificates/{world.certificate.id}/certificate.pdf",
+    }.get(path, path)
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
-@pytest.mark.parametrize(("role", "status"), [("admin", 200), ("instructor", 403), ("learner", 403),
-                                              ("anonymous", 302)])
+@pytest.mark.parametrize(
+    ("role", "status"), [("admin", 200), ("instructor", 403), ("learner", 403), ("anonymous", 302)]
+)
 def test_admin_pages(certified, client, auth, path, role, status):
     login_as(auth, role)
     response = client.get(resolve(path, certified))
@@ -56,17 +60,22 @@ def test_admin_pages(certified, client, auth, path, role, status):
 def test_only_admins_certify_and_revoke(certified, client, auth, role, status):
     login_as(auth, role)
     other = enrolment_of(certified.other_learner, certified.course_class)
-    assert auth.post(review_path(certified), {"only": str(other.id), f"reason-{other.id}": "Lý do đủ dài"}
-                     ).status_code == status
-    assert auth.post(f"/certificates/{certified.certificate.id}/revoke", {"reason": "Sai thông tin"}
-                     ).status_code == status
+    assert (
+        auth.post(review_path(certified), {"only": str(other.id), f"reason-{other.id}": "Lý do đủ dài"}).status_code
+        == status
+    )
+    assert (
+        auth.post(f"/certificates/{certified.certificate.id}/revoke", {"reason": "Sai thông tin"}).status_code == status
+    )
     assert count(Certificate) == 1
     db.session.refresh(certified.certificate)
     assert not certified.certificate.revoked
 
 
-@pytest.mark.parametrize(("role", "status"), [("admin", 200), ("learner", 200), ("other learner", 404),
-                                              ("instructor", 404), ("anonymous", 302)])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("admin", 200), ("learner", 200), ("other learner", 404), ("instructor", 404), ("anonymous", 302)],
+)
 def test_pdf_is_for_its_learner_and_admins(certified, client, auth, role, status):
     login_as(auth, role)
     response = client.get(resolve("pdf", certified))
@@ -99,12 +108,19 @@ def test_my_certificates(certified, client, auth, role):
 def test_public_routes_need_no_login(certified, client, auth, role):
     login_as(auth, role)
     code = certified.certificate.verification_code
-    for path in (f"/verify/{code}", f"/badges/assertions/{code}", "/badges/issuer", "/badges/courses/demo",
-                 "/badges/courses/demo/criteria", "/badges/courses/demo/badge.svg"):
+    for path in (
+        f"/verify/{code}",
+        f"/badges/assertions/{code}",
+        "/badges/issuer",
+        "/badges/courses/demo",
+        "/badges/courses/demo/criteria",
+        "/badges/courses/demo/badge.svg",
+    ):
         assert client.get(path).status_code == 200, path
 
 
 # --- The review page and certifying ----------------------------------------------------------
+
 
 def test_review_shows_each_requirement_and_why(certified, client, auth):
     auth.login("admin")
@@ -174,8 +190,11 @@ def bulk_refused(world, auth, ids, expected_text=None, extra=None):
         assert expected_text in page
     assert (count(Certificate), count(AuditEvent)) == (before_certs, before_audit)
     db.session.expire_all()
-    assert all(e.certified_at is None for e in db.session.scalars(select(Enrolment))
-               if not db.session.scalar(select(Certificate).where(Certificate.enrolment_id == e.id)))
+    assert all(
+        e.certified_at is None
+        for e in db.session.scalars(select(Enrolment))
+        if not db.session.scalar(select(Certificate).where(Certificate.enrolment_id == e.id))
+    )
     return page
 
 
@@ -215,8 +234,10 @@ def test_bulk_with_an_incomplete_learner_without_reason_writes_nothing(world, cl
     bulk_refused(world, auth, ids, "Trần Văn Nam")
 
 
-@pytest.mark.parametrize("form", [{"enrolment": ["abc"]}, {"enrolment": ["1e3"]}, {"only": "-1"}, {},
-                                  {"enrolment": ["99999999999999999999"]}])
+@pytest.mark.parametrize(
+    "form",
+    [{"enrolment": ["abc"]}, {"enrolment": ["1e3"]}, {"only": "-1"}, {}, {"enrolment": ["99999999999999999999"]}],
+)
 def test_bad_certify_input_is_refused_cleanly(world, client, auth, form):
     auth.login("admin")
     assert auth.post(review_path(world), form).status_code == 400
@@ -253,6 +274,7 @@ def test_serial_taken_by_a_concurrent_issuer_is_retried(world, client, auth, mon
 
 # --- Revoking and the public page --------------------------------------------------------------
 
+
 def test_revoke_needs_a_reason_then_shows_at_once(certified, client, auth):
     code = certified.certificate.verification_code
     assert 'data-status="valid"' in client.get(f"/verify/{code}").get_data(as_text=True)
@@ -280,7 +302,8 @@ def test_revoke_needs_a_reason_then_shows_at_once(certified, client, auth):
     auth.login("hv.mai")
     assert client.get(f"/certificates/{certificate.id}/certificate.pdf").status_code == 410
     assert 'data-test="certificate-pdf"' not in client.get(f"/classes/{certified.course_class.id}").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_the_learner_finds_the_certificate_on_the_dashboard_and_the_class_page(certified, client, auth):
@@ -311,8 +334,7 @@ def test_verify_page_shows_the_minimum(certified, client):
     certified.learner.email = "mai.private@example.org"
     db.session.commit()
     page = client.get(f"/verify/{certified.certificate.verification_code}").get_data(as_text=True)
-    for shown in ("Nguyễn Thị Mai", certified.course.title, certified.course_class.name,
-                  certified.certificate.serial):
+    for shown in ("Nguyễn Thị Mai", certified.course.title, certified.course_class.name, certified.certificate.serial):
         assert shown in page
     assert "mai.private@example.org" not in page and "hv.mai" not in page
 
@@ -341,8 +363,11 @@ def test_hostile_names_are_escaped(world, client, auth, name):
     enrolment = enrolment_of(world.other_learner, world.course_class)
     auth.post(review_path(world), {"only": str(enrolment.id), f"reason-{enrolment.id}": "Kiểm tra thủ công"})
     certificate = db.session.scalar(select(Certificate))
-    pages = [client.get(review_path(world)), client.get(f"/certificates/{certificate.id}"),
-             client.get(f"/verify/{certificate.verification_code}")]
+    pages = [
+        client.get(review_path(world)),
+        client.get(f"/certificates/{certificate.id}"),
+        client.get(f"/verify/{certificate.verification_code}"),
+    ]
     for response in pages:
         page = response.get_data(as_text=True)
         assert response.status_code == 200
@@ -352,6 +377,7 @@ def test_hostile_names_are_escaped(world, client, auth, name):
 
 
 # --- The PDF from the view: name, QR, and where the QR leads ----------------------------------
+
 
 def test_pdf_name_and_qr_lead_to_the_verification_page(world, client, auth):
     from tests.certificates.test_pdf import read_pdf
@@ -365,8 +391,8 @@ def test_pdf_name_and_qr_lead_to_the_verification_page(world, client, auth):
     auth.logout()
     auth.login("hv.mai")
     class_page = client.get(f"/classes/{world.course_class.id}").get_data(as_text=True)
-    assert f'/certificates/{certificate.id}/certificate.pdf' in class_page
-    assert f'/certificates/{certificate.id}/certificate.pdf' in client.get("/").get_data(as_text=True)
+    assert f"/certificates/{certificate.id}/certificate.pdf" in class_page
+    assert f"/certificates/{certificate.id}/certificate.pdf" in client.get("/").get_data(as_text=True)
     response = client.get(f"/certificates/{certificate.id}/certificate.pdf")
     _size, text, codes = read_pdf(response.get_data())
     assert "Nguyễn Thị Hồng Ánh" in text.splitlines()
@@ -387,6 +413,7 @@ def test_public_base_url_goes_into_the_qr_code(certified, app, client, auth):
 
 
 # --- Open Badges ------------------------------------------------------------------------------
+
 
 def get_json(client, path, status=200):
     response = client.get(path)
@@ -435,6 +462,10 @@ def test_a_learner_without_email_has_no_assertion(certified, client):
 
 
 def test_courses_without_certificates_have_no_public_badge(world, client):
-    for path in ("/badges/courses/demo", "/badges/courses/demo/criteria", "/badges/courses/demo/badge.svg",
-                 "/badges/courses/nope"):
+    for path in (
+        "/badges/courses/demo",
+        "/badges/courses/demo/criteria",
+        "/badges/courses/demo/badge.svg",
+        "/badges/courses/nope",
+    ):
         assert client.get(path).status_code == 404

@@ -37,7 +37,7 @@ def test_demo_course_is_valid_and_complete():
 
 
 def test_malformed_front_matter_names_file_and_line(tmp_path):
-    write_course(tmp_path, modules={"01-a.md": "---\ntitle: \"A\"\nminutes: [5\n---\nBody\n"})
+    write_course(tmp_path, modules={"01-a.md": '---\ntitle: "A"\nminutes: [5\n---\nBody\n'})
     (error,) = errors_of(tmp_path)
     assert error.startswith("demo/modules/01-a.md:") or "/demo/modules/01-a.md:" in error
     assert ":3: invalid YAML" in error or ":4: invalid YAML" in error
@@ -71,9 +71,14 @@ def test_missing_front_matter(tmp_path):
 
 
 def test_duplicate_module_number_names_both_files(tmp_path):
-    write_course(tmp_path, modules={
-        "01-a.md": module_file("A", "a"), "01-b.md": module_file("B", "b"), "02-c.md": module_file("C", "c"),
-    })
+    write_course(
+        tmp_path,
+        modules={
+            "01-a.md": module_file("A", "a"),
+            "01-b.md": module_file("B", "b"),
+            "02-c.md": module_file("C", "c"),
+        },
+    )
     errors = errors_of(tmp_path)
     assert sum("module number 1 is used by more than one file" in e for e in errors) == 2
     assert any("01-a.md" in e for e in errors) and any("01-b.md" in e for e in errors)
@@ -165,8 +170,20 @@ def test_markdown_features_render():
 )
 def test_nothing_executable_survives(attack):
     html = render_module(f"Text\n\n{attack}\n", TARGETS).html.lower()
-    for forbidden in ("<script", "onerror", "onclick", "onload", "javascript:", "<iframe", "style=", "data:",
-                      "<style", "<form", "<input", "<svg"):
+    for forbidden in (
+        "<script",
+        "onerror",
+        "onclick",
+        "onload",
+        "javascript:",
+        "<iframe",
+        "style=",
+        "data:",
+        "<style",
+        "<form",
+        "<input",
+        "<svg",
+    ):
         assert forbidden not in html
 
 

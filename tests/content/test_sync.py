@@ -73,9 +73,13 @@ def test_cli_check_passes_on_valid_content(runner, tmp_path):
 
 
 def test_cli_check_fails_naming_file_and_line(runner, tmp_path):
-    write_course(tmp_path, modules={
-        "01-a.md": "---\ntitle: a: b\n---\n", "02-b.md": module_file("B", "![x](../assets/x.png)\n"),
-    })
+    write_course(
+        tmp_path,
+        modules={
+            "01-a.md": "---\ntitle: a: b\n---\n",
+            "02-b.md": module_file("B", "![x](../assets/x.png)\n"),
+        },
+    )
     result = runner.invoke(args=["content", "check", str(tmp_path)])
     assert result.exit_code == 1
     assert "demo/modules/01-a.md:2: invalid YAML" in result.output
@@ -107,16 +111,38 @@ def test_import_gift_writes_a_checked_quiz(runner, tmp_path):
     write_course(tmp_path)
     source = tmp_path / "Ngân hàng câu hỏi.gift.txt"
     source.write_text(GIFT, encoding="utf-8")
-    result = runner.invoke(args=["content", "import-gift", str(source), "--course", "demo", "--quiz", "ngan-hang",
-                                 "--content-dir", str(tmp_path)])
+    result = runner.invoke(
+        args=[
+            "content",
+            "import-gift",
+            str(source),
+            "--course",
+            "demo",
+            "--quiz",
+            "ngan-hang",
+            "--content-dir",
+            str(tmp_path),
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "2 question(s) (1 shortanswer, 1 truefalse)" in result.output
     written = (tmp_path / "demo" / "quizzes" / "ngan-hang.gift").read_text(encoding="utf-8")
     assert written.startswith("---\ntitle: Ngân hàng câu hỏi\n") and written.endswith(GIFT)
     check = runner.invoke(args=["content", "check", str(tmp_path)])
     assert check.exit_code == 0 and "1 quiz(zes), 2 question(s) (1 shortanswer, 1 truefalse)" in check.output
-    again = runner.invoke(args=["content", "import-gift", str(source), "--course", "demo", "--quiz", "ngan-hang",
-                                "--content-dir", str(tmp_path)])
+    again = runner.invoke(
+        args=[
+            "content",
+            "import-gift",
+            str(source),
+            "--course",
+            "demo",
+            "--quiz",
+            "ngan-hang",
+            "--content-dir",
+            str(tmp_path),
+        ]
+    )
     assert again.exit_code != 0 and "--force" in again.output
 
 
@@ -124,8 +150,9 @@ def test_import_gift_with_a_broken_question_writes_nothing(runner, tmp_path):
     write_course(tmp_path)
     source = tmp_path / "hong.gift"
     source.write_text(GIFT + "\n::C:: Câu hỏng {=a ~b\n", encoding="utf-8")
-    result = runner.invoke(args=["content", "import-gift", str(source), "--course", "demo",
-                                 "--content-dir", str(tmp_path)])
+    result = runner.invoke(
+        args=["content", "import-gift", str(source), "--course", "demo", "--content-dir", str(tmp_path)]
+    )
     assert result.exit_code == 1
     assert "hong.gift:5: the answers' '{' is never closed by '}'" in result.output
     assert not (tmp_path / "demo" / "quizzes").exists()
@@ -144,8 +171,10 @@ def test_quizzes_sync_and_retire_like_modules(app, tmp_path):
 
 
 def test_broken_quiz_is_reported_with_file_and_line(runner, tmp_path):
-    write_course(tmp_path, quizzes={"kiem-tra.gift": "---\ntitle: Kiểm tra\npass_mark: 120\n---\n" + GIFT
-                                    + "\n::C:: Hỏng {~a ~b}\n"})
+    write_course(
+        tmp_path,
+        quizzes={"kiem-tra.gift": "---\ntitle: Kiểm tra\npass_mark: 120\n---\n" + GIFT + "\n::C:: Hỏng {~a ~b}\n"},
+    )
     result = runner.invoke(args=["content", "check", str(tmp_path)])
     assert result.exit_code == 1
     assert "demo/quizzes/kiem-tra.gift:3: 'pass_mark' is a percentage from 0 to 100" in result.output

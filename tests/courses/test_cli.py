@@ -29,9 +29,27 @@ def enrolled(code="LOP-1"):
 
 
 def test_create_class(runner, org):
-    result = runner.invoke(args=["classes", "create", "--code", "LOP-2", "--name", "Lớp 2", "--course", "demo",
-                                 "--mode", "hybrid", "--starts", "2026-12-01", "--ends", "2027-01-31",
-                                 "--instructor", "gv.a", "--self-enrol"])
+    result = runner.invoke(
+        args=[
+            "classes",
+            "create",
+            "--code",
+            "LOP-2",
+            "--name",
+            "Lớp 2",
+            "--course",
+            "demo",
+            "--mode",
+            "hybrid",
+            "--starts",
+            "2026-12-01",
+            "--ends",
+            "2027-01-31",
+            "--instructor",
+            "gv.a",
+            "--self-enrol",
+        ]
+    )
     assert result.exit_code == 0, result.output
     course_class = db.session.scalar(select(CourseClass).where(CourseClass.code == "LOP-2"))
     assert course_class.mode == "hybrid" and course_class.self_enrol

@@ -16,8 +16,13 @@ NS = "/live"
 @pytest.fixture
 def live(world):
     slides = world.modules[1]  # "thu-tuc" has a "mot-cua" section
-    session = LiveSession(class_id=world.course_class.id, title="Buổi 1", duration_minutes=60,
-                          starts_at=datetime.now(UTC) + timedelta(minutes=5), slides_module_id=slides.id)
+    session = LiveSession(
+        class_id=world.course_class.id,
+        title="Buổi 1",
+        duration_minutes=60,
+        starts_at=datetime.now(UTC) + timedelta(minutes=5),
+        slides_module_id=slides.id,
+    )
     db.session.add(session)
     db.session.commit()
     return session

@@ -17,9 +17,12 @@ def held(world):
     session = LiveSession(class_id=world.course_class.id, title="Buổi 1", starts_at=start, duration_minutes=60)
     db.session.add(session)
     db.session.flush()
-    db.session.add(AttendanceInterval(session_id=session.id, user_id=world.learner.id, joined_at=start,
-                                      left_at=start + timedelta(minutes=54)))
-    world.other_learner.full_name = "=HYPERLINK(\"http://evil.example\")"
+    db.session.add(
+        AttendanceInterval(
+            session_id=session.id, user_id=world.learner.id, joined_at=start, left_at=start + timedelta(minutes=54)
+        )
+    )
+    world.other_learner.full_name = '=HYPERLINK("http://evil.example")'
     db.session.commit()
     return session
 
@@ -53,13 +56,18 @@ def test_marking_needs_a_reason_is_audited_and_counts(world, held, auth, client)
 def test_only_the_class_instructors_see_or_mark_attendance(world, held, auth, client, username):
     auth.login(username)
     assert client.get(f"/sessions/{held.id}/attendance").status_code == 403
-    assert auth.post(f"/sessions/{held.id}/attendance",
-                     {"user_id": str(world.learner.id), "present": "1", "reason": "x"}).status_code == 403
+    assert (
+        auth.post(
+            f"/sessions/{held.id}/attendance", {"user_id": str(world.learner.id), "present": "1", "reason": "x"}
+        ).status_code
+        == 403
+    )
     assert db.session.scalar(select(AttendanceOverride)) is None
 
 
 def test_marking_someone_outside_the_class_is_refused(world, held, auth):
     auth.login("gv.an")
-    response = auth.post(f"/sessions/{held.id}/attendance", {"user_id": str(world.teacher.id), "present": "1",
-                                                             "reason": "x"})
+    response = auth.post(
+        f"/sessions/{held.id}/attendance", {"user_id": str(world.teacher.id), "present": "1", "reason": "x"}
+    )
     assert response.status_code == 400 and db.session.scalar(select(AttendanceOverride)) is None

@@ -26,8 +26,12 @@ def test_codes_change_every_minute_and_the_previous_one_still_works():
 
 @pytest.fixture
 def now_session(world):
-    session = LiveSession(class_id=world.course_class.id, title="Buổi 1", duration_minutes=90,
-                          starts_at=datetime.now(UTC) - timedelta(minutes=10))
+    session = LiveSession(
+        class_id=world.course_class.id,
+        title="Buổi 1",
+        duration_minutes=90,
+        starts_at=datetime.now(UTC) - timedelta(minutes=10),
+    )
     db.session.add(session)
     db.session.commit()
     return session
@@ -39,8 +43,9 @@ def shown_code(client, session) -> str:
 
 
 def in_person_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(AttendanceInterval)
-                             .where(AttendanceInterval.source == "in_person"))
+    return db.session.scalar(
+        select(func.count()).select_from(AttendanceInterval).where(AttendanceInterval.source == "in_person")
+    )
 
 
 def test_learner_checks_in_with_the_code_on_the_screen(now_session, auth, client):

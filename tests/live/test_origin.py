@@ -24,14 +24,40 @@ def server(tmp_path):
     """The app under gunicorn's gevent worker (production's), on 127.0.0.1, stopped by PID."""
     port = free_port()
     database = f"sqlite:///{tmp_path / 'origin.sqlite3'}"
-    env = {**os.environ, "LMS_CONFIG": "production", "LMS_SECRET_KEY": "s" * 40, "LMS_DATABASE_URL": database,
-           "LMS_SECURE_COOKIES": "0"}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=REPO, env=env,
-                   check=True, capture_output=True, timeout=60)
+    env = {
+        **os.environ,
+        "LMS_CONFIG": "production",
+        "LMS_SECRET_KEY": "s" * 40,
+        "LMS_DATABASE_URL": database,
+        "LMS_SECURE_COOKIES": "0",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "--no-control-socket",
-         "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=REPO, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-k",
+            "gevent",
+            "-w",
+            "1",
+            "--no-control-socket",
+            "-b",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -43,9 +43,25 @@ class Server:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "--no-control-socket",
-             "-b", f"127.0.0.1:{self.port}", "wsgi:app"], cwd=REPO, env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-k",
+                "gevent",
+                "-w",
+                "1",
+                "--no-control-socket",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "wsgi:app",
+            ],
+            cwd=REPO,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         wait_ready(self.base, self.process)
 
     def crash(self) -> None:
@@ -70,11 +86,13 @@ class RoomClient:
     def __init__(self, base: str, cookie: str, session_id: int):
         self.session_id = session_id
         self.joins: queue.Queue[dict] = queue.Queue()
-        self.sio = socketio.Client(reconnection_delay=0.2, reconnection_delay_max=0.5, randomization_factor=0,
-                                   handle_sigint=False)
+        self.sio = socketio.Client(
+            reconnection_delay=0.2, reconnection_delay_max=0.5, randomization_factor=0, handle_sigint=False
+        )
         self.sio.on("connect", self._rejoin, namespace=NS)
-        self.sio.connect(base, namespaces=[NS], transports=["polling"], wait_timeout=10,
-                         headers={"Cookie": cookie, "Origin": base})
+        self.sio.connect(
+            base, namespaces=[NS], transports=["polling"], wait_timeout=10, headers={"Cookie": cookie, "Origin": base}
+        )
 
     def _rejoin(self) -> None:
         self.sio.emit("join", {"session_id": self.session_id}, namespace=NS, callback=self.joins.put)
@@ -101,19 +119,34 @@ def room_state(snapshot: dict) -> dict:
 
 def stretches(session_id: int, user_id: int) -> list[AttendanceInterval]:
     db.session.commit()  # a fresh transaction sees what the server wrote
-    return list(db.session.scalars(select(AttendanceInterval).where(
-        AttendanceInterval.session_id == session_id, AttendanceInterval.user_id == user_id)
-        .order_by(AttendanceInterval.id)))
+    return list(
+        db.session.scalars(
+            select(AttendanceInterval)
+            .where(AttendanceInterval.session_id == session_id, AttendanceInterval.user_id == user_id)
+            .order_by(AttendanceInterval.id)
+        )
+    )
 
 
 def test_a_crash_and_restart_keeps_the_room_and_the_attendance(world, database_url):
     slides = world.modules[1]
-    session = LiveSession(class_id=world.course_class.id, title="Buổi 1", duration_minutes=60,
-                          starts_at=datetime.now(UTC) - timedelta(minutes=1), slides_module_id=slides.id)
+    session = LiveSession(
+        class_id=world.course_class.id,
+        title="Buổi 1",
+        duration_minutes=60,
+        starts_at=datetime.now(UTC) - timedelta(minutes=1),
+        slides_module_id=slides.id,
+    )
     db.session.add(session)
     db.session.commit()
-    env = {**os.environ, "LMS_CONFIG": "production", "LMS_SECRET_KEY": "s" * 40, "LMS_DATABASE_URL": database_url,
-           "LMS_SECURE_COOKIES": "0", "LMS_LIVE_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS)}
+    env = {
+        **os.environ,
+        "LMS_CONFIG": "production",
+        "LMS_SECRET_KEY": "s" * 40,
+        "LMS_DATABASE_URL": database_url,
+        "LMS_SECURE_COOKIES": "0",
+        "LMS_LIVE_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
+    }
     env.pop("LMS_SOCKETIO_MESSAGE_QUEUE", None)  # one process: no queue
     server = Server(env, free_port())
     clients: list[RoomClient] = []
@@ -137,8 +170,13 @@ def test_a_crash_and_restart_keeps_the_room_and_the_attendance(world, database_u
         for client in clients:  # a join ends stretches silent for 3 s: keep both alive on a slow machine
             client.call("heartbeat")
         before = {"learner": learner.call("join")["snapshot"], "teacher": teacher.call("join")["snapshot"]}
-        assert before["learner"]["session"] == {"id": session.id, "title": "Buổi 1", "state": "live",
-                                                "chat_muted": False, "slide": "mot-cua"}
+        assert before["learner"]["session"] == {
+            "id": session.id,
+            "title": "Buổi 1",
+            "state": "live",
+            "chat_muted": False,
+            "slide": "mot-cua",
+        }
         assert before["teacher"]["polls"][0]["counts"] == [1, 0]
         assert {p["name"] for p in before["teacher"]["participants"]} == {"Giảng Viên An", "Nguyễn Thị Mai"}
         assert before["learner"]["participant_count"] == 2
@@ -184,8 +222,11 @@ def test_a_crash_and_restart_keeps_the_room_and_the_attendance(world, database_u
         # The gap of the outage (a few seconds) counts as a reconnect: one span from the first join.
         spans = merge_presence(Presence(s.joined_at, s.left_at, s.last_heartbeat_at) for s in rows)
         assert spans == [(first_join, rows[-1].last_heartbeat_at)]
-        (row,) = [r for r in attendance_rows(db.session.get(LiveSession, session.id))
-                  if r.enrolment.user_id == world.learner.id]
+        (row,) = [
+            r
+            for r in attendance_rows(db.session.get(LiveSession, session.id))
+            if r.enrolment.user_id == world.learner.id
+        ]
         assert row.seconds == int((rows[-1].last_heartbeat_at - first_join).total_seconds())
     finally:
         for client in clients:

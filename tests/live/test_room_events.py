@@ -63,8 +63,9 @@ def test_joins_within_the_window_make_one_presence_broadcast(app, world, live, c
     for user in users:
         assert call(connect(user.username), "join", session_id=live.id)["ok"]
     updates = wait_presence(teacher, timeout=10)
-    assert updates == [{"joined": [{"id": u.id, "name": u.full_name, "instructor": False} for u in users],
-                        "left": [], "count": 5}]
+    assert updates == [
+        {"joined": [{"id": u.id, "name": u.full_name, "instructor": False} for u in users], "left": [], "count": 5}
+    ]
 
 
 def test_one_tab_leaving_keeps_the_person_present_and_a_quick_visit_is_only_a_leave(app, live, connect):
@@ -90,8 +91,14 @@ def test_a_crashed_connections_stretch_is_closed_by_a_join_at_most_once_a_heartb
 
     def silent_stretch() -> AttendanceInterval:  # as a crashed server leaves it: open, long unheard of
         heard = utcnow() - timedelta(hours=1)
-        stretch = AttendanceInterval(session_id=live.id, user_id=world.other_learner.id, sid="gone", source="online",
-                                     joined_at=heard, last_heartbeat_at=heard)
+        stretch = AttendanceInterval(
+            session_id=live.id,
+            user_id=world.other_learner.id,
+            sid="gone",
+            source="online",
+            joined_at=heard,
+            last_heartbeat_at=heard,
+        )
         db.session.add(stretch)
         db.session.commit()
         return stretch
@@ -145,8 +152,12 @@ def test_a_join_brings_the_last_page_of_chat_and_earlier_pages_on_request(world,
     from lms.database import utcnow
     from lms.live.room import CHAT_PAGE
 
-    db.session.add_all(ChatMessage(session_id=live.id, user_id=world.teacher.id, client_id=f"c{i}", body=f"dòng {i}",
-                                   created_at=utcnow()) for i in range(CHAT_PAGE + 12))
+    db.session.add_all(
+        ChatMessage(
+            session_id=live.id, user_id=world.teacher.id, client_id=f"c{i}", body=f"dòng {i}", created_at=utcnow()
+        )
+        for i in range(CHAT_PAGE + 12)
+    )
     db.session.commit()
     hidden = db.session.scalar(select(ChatMessage).where(ChatMessage.client_id == "c3"))
     hidden.deleted_at = utcnow()  # a deleted line is in no page
@@ -190,9 +201,14 @@ def test_chat_limits_length_rate_and_mute(live, connect):
 def test_instructor_events_are_refused_for_learners(live, connect):
     learner = connect("hv.mai")
     call(learner, "join", session_id=live.id)
-    for event, data in [("slide", {"section": "mot-cua"}), ("poll_open", {"client_id": "p", "question": "Q?",
-                        "options": ["a", "b"]}), ("clear_hands", {}), ("session_state", {"state": "live"}),
-                        ("delete_message", {"message_id": 1}), ("answered", {"question_id": 1})]:
+    for event, data in [
+        ("slide", {"section": "mot-cua"}),
+        ("poll_open", {"client_id": "p", "question": "Q?", "options": ["a", "b"]}),
+        ("clear_hands", {}),
+        ("session_state", {"state": "live"}),
+        ("delete_message", {"message_id": 1}),
+        ("answered", {"question_id": 1}),
+    ]:
         ack = call(learner, event, session_id=live.id, **data)
         assert ack["ok"] is False and ack["error"] in ("instructor_only", "not_found"), (event, ack)
     assert {e["code"] for e in received(learner, "room_error")} <= {"instructor_only", "not_found"}
@@ -202,8 +218,9 @@ def test_polls_votes_change_while_open_and_results_go_to_all_when_closed(live, c
     teacher, learner = connect("gv.an"), connect("hv.mai")
     for socket in (teacher, learner):
         call(socket, "join", session_id=live.id)
-    poll = call(teacher, "poll_open", session_id=live.id, client_id="p1", question="Chọn?",
-                options=["Một cửa", "Liên thông"])["poll"]
+    poll = call(
+        teacher, "poll_open", session_id=live.id, client_id="p1", question="Chọn?", options=["Một cửa", "Liên thông"]
+    )["poll"]
     assert "counts" not in received(learner, "poll")[0]  # learners see no live counts
     call(learner, "poll_vote", session_id=live.id, poll_id=poll["id"], option=0)
     call(learner, "poll_vote", session_id=live.id, poll_id=poll["id"], option=1)
@@ -211,8 +228,13 @@ def test_polls_votes_change_while_open_and_results_go_to_all_when_closed(live, c
     assert db.session.scalar(select(func.count()).select_from(PollVote)) == 1
     assert call(learner, "poll_vote", session_id=live.id, poll_id=poll["id"], option=5)["error"] == "bad_request"
     call(teacher, "poll_close", session_id=live.id, poll_id=poll["id"])
-    results = {"id": poll["id"], "question": "Chọn?", "options": ["Một cửa", "Liên thông"], "open": False,
-               "counts": [0, 1]}
+    results = {
+        "id": poll["id"],
+        "question": "Chọn?",
+        "options": ["Một cửa", "Liên thông"],
+        "open": False,
+        "counts": [0, 1],
+    }
     assert received(learner, "poll")[-1] == results
     assert call(learner, "poll_vote", session_id=live.id, poll_id=poll["id"], option=0)["error"] == "poll_closed"
 
@@ -234,9 +256,15 @@ def test_questions_hands_slides_and_state_survive_a_rejoin(live, connect):
     learner.disconnect()
     again = connect("hv.mai")
     snapshot = call(again, "join", session_id=live.id)["snapshot"]
-    assert snapshot["questions"] == [{"id": question["id"], "user": {"id": question["user"]["id"],
-                                     "name": "Nguyễn Thị Mai"}, "body": "Hồ sơ thiếu thì sao?", "votes": 1,
-                                     "answered": True}]
+    assert snapshot["questions"] == [
+        {
+            "id": question["id"],
+            "user": {"id": question["user"]["id"], "name": "Nguyễn Thị Mai"},
+            "body": "Hồ sơ thiếu thì sao?",
+            "votes": 1,
+            "answered": True,
+        }
+    ]
     assert [h["name"] for h in snapshot["hands"]] == ["Nguyễn Thị Mai"]
     assert snapshot["session"]["slide"] == "mot-cua" and snapshot["session"]["state"] == "live"
 
@@ -287,8 +315,10 @@ def test_a_login_kept_by_the_remember_me_cookie_alone_still_acts_in_the_room(liv
     from tests.factories import PASSWORD
 
     http = app.test_client()
-    http.post("/login", data={"username": "hv.mai", "password": PASSWORD, "remember": "y",
-                              "csrf_token": csrf_token(http, "/login")})
+    http.post(
+        "/login",
+        data={"username": "hv.mai", "password": PASSWORD, "remember": "y", "csrf_token": csrf_token(http, "/login")},
+    )
     assert http.get_cookie("remember_token") is not None
     http.delete_cookie("session")
     socket = Socket(app, http)

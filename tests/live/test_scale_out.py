@@ -29,9 +29,24 @@ pytestmark = pytest.mark.skipif(not REDIS, reason="set LMS_TEST_REDIS_URL (e.g. 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "--no-control-socket",
-         "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=REPO, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-k",
+            "gevent",
+            "-w",
+            "1",
+            "--no-control-socket",
+            "-b",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def wait_ready(base: str, process: subprocess.Popen) -> None:
@@ -50,20 +65,35 @@ def wait_ready(base: str, process: subprocess.Popen) -> None:
 def login_cookie(base: str, username: str) -> str:
     http = requests.Session()
     token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(f"{base}/login", timeout=5).text).group(1)
-    response = http.post(f"{base}/login", data={"username": username, "password": "correct-horse-42",
-                                                 "csrf_token": token}, allow_redirects=False, timeout=5)
+    response = http.post(
+        f"{base}/login",
+        data={"username": username, "password": "correct-horse-42", "csrf_token": token},
+        allow_redirects=False,
+        timeout=5,
+    )
     assert response.status_code == 302
     return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
 
 
 def test_chat_polls_and_slides_cross_between_two_processes(world, database_url):
     slides = world.modules[1]
-    session = LiveSession(class_id=world.course_class.id, title="Buổi 1", duration_minutes=60,
-                          starts_at=datetime.now(UTC) + timedelta(minutes=5), slides_module_id=slides.id)
+    session = LiveSession(
+        class_id=world.course_class.id,
+        title="Buổi 1",
+        duration_minutes=60,
+        starts_at=datetime.now(UTC) + timedelta(minutes=5),
+        slides_module_id=slides.id,
+    )
     db.session.add(session)
     db.session.commit()
-    env = {**os.environ, "LMS_CONFIG": "production", "LMS_SECRET_KEY": "s" * 40, "LMS_DATABASE_URL": database_url,
-           "LMS_SOCKETIO_MESSAGE_QUEUE": REDIS, "LMS_SECURE_COOKIES": "0"}
+    env = {
+        **os.environ,
+        "LMS_CONFIG": "production",
+        "LMS_SECRET_KEY": "s" * 40,
+        "LMS_DATABASE_URL": database_url,
+        "LMS_SOCKETIO_MESSAGE_QUEUE": REDIS,
+        "LMS_SECURE_COOKIES": "0",
+    }
     ports = [free_port(), free_port()]
     servers = [start_server(env, port) for port in ports]
     clients: list[socketio.Client] = []
@@ -75,17 +105,27 @@ def test_chat_polls_and_slides_cross_between_two_processes(world, database_url):
         for name, username, base in (("teacher", "gv.an", bases[0]), ("learner", "hv.mai", bases[1])):
             client = socketio.Client()
             for event in ("chat", "poll", "slide", "presence"):
-                client.on(event, lambda data, name=name, event=event: received[name].append((event, data)),
-                          namespace="/live")
-            client.connect(base, namespaces=["/live"], transports=["polling"],
-                           headers={"Cookie": login_cookie(base, username), "Origin": base})
+                client.on(
+                    event, lambda data, name=name, event=event: received[name].append((event, data)), namespace="/live"
+                )
+            client.connect(
+                base,
+                namespaces=["/live"],
+                transports=["polling"],
+                headers={"Cookie": login_cookie(base, username), "Origin": base},
+            )
             assert client.call("join", {"session_id": session.id}, namespace="/live", timeout=10)["ok"]
             clients.append(client)
         teacher, learner = clients
-        learner.call("chat", {"session_id": session.id, "client_id": "x1", "body": "Chào thầy"}, namespace="/live",
-                     timeout=10)
-        poll = teacher.call("poll_open", {"session_id": session.id, "client_id": "p1", "question": "Đồng ý?",
-                                          "options": ["Có", "Không"]}, namespace="/live", timeout=10)["poll"]
+        learner.call(
+            "chat", {"session_id": session.id, "client_id": "x1", "body": "Chào thầy"}, namespace="/live", timeout=10
+        )
+        poll = teacher.call(
+            "poll_open",
+            {"session_id": session.id, "client_id": "p1", "question": "Đồng ý?", "options": ["Có", "Không"]},
+            namespace="/live",
+            timeout=10,
+        )["poll"]
         teacher.call("slide", {"session_id": session.id, "section": "mot-cua"}, namespace="/live", timeout=10)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -15,9 +15,15 @@ NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 
 
 def form(**overrides):
-    values = {"title": "Buổi 1: Một cửa", "starts_at": "2026-12-01T08:00", "duration_minutes": "90",
-              "video_url": "https://meet.example.gov.vn/cchc", "attendance_required": "1",
-              "attendance_threshold": "80", "slides_module_id": ""}
+    values = {
+        "title": "Buổi 1: Một cửa",
+        "starts_at": "2026-12-01T08:00",
+        "duration_minutes": "90",
+        "video_url": "https://meet.example.gov.vn/cchc",
+        "attendance_required": "1",
+        "attendance_threshold": "80",
+        "slides_module_id": "",
+    }
     return {**values, **overrides}
 
 
@@ -30,7 +36,11 @@ def test_a_good_form_is_read():
     session, errors = read_session_form(form(slides_module_id="7"), {7}, NOW)
     assert errors == {}
     assert (session.starts_at, session.duration_minutes, session.attendance_threshold, session.slides_module_id) == (
-        datetime(2026, 12, 1, 1, 0, tzinfo=UTC), 90, 0.8, 7)
+        datetime(2026, 12, 1, 1, 0, tzinfo=UTC),
+        90,
+        0.8,
+        7,
+    )
 
 
 @pytest.mark.parametrize(
@@ -91,9 +101,14 @@ def test_only_the_class_instructors_and_admins_schedule(world, auth, username):
 
 
 def make_session(world, **kwargs):
-    session = LiveSession(class_id=world.course_class.id, title="Buổi học; có dấu, phẩy",
-                          starts_at=datetime(2030, 1, 2, 1, 30, tzinfo=UTC), duration_minutes=90,
-                          video_url="https://meet.example.gov.vn/x", **kwargs)
+    session = LiveSession(
+        class_id=world.course_class.id,
+        title="Buổi học; có dấu, phẩy",
+        starts_at=datetime(2030, 1, 2, 1, 30, tzinfo=UTC),
+        duration_minutes=90,
+        video_url="https://meet.example.gov.vn/x",
+        **kwargs,
+    )
     db.session.add(session)
     db.session.commit()
     return session

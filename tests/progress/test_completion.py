@@ -84,6 +84,11 @@ def test_attendance_rule_counts_required_sessions_attended_for_their_share():
     status = completion_status({"modules": "none"}, EnrolmentFacts(sessions=sessions))
     (attendance,) = status.requirements
     assert (attendance.key, attendance.met, attendance.done, attendance.total, attendance.missing) == (
-        "attendance", False, 1, 2, ("Buổi 2",))
+        "attendance",
+        False,
+        1,
+        2,
+        ("Buổi 2",),
+    )
     assert completion_status({"attendance": "none"}, EnrolmentFacts(sessions=sessions)).complete
     assert completion_status({}, EnrolmentFacts(sessions=(SessionFact(1, "B", 0.8, 0.8),))).complete

@@ -34,8 +34,9 @@ def quiz_world(app, tmp_path):
     other_teacher = factories.make_user("gv.binh", Role.INSTRUCTOR, ward)
     learner = factories.make_user("hv.mai", Role.LEARNER, ward, "Nguyễn Thị Mai")
     other = factories.make_user("hv.nam", Role.LEARNER, ward, "Trần Văn Nam")
-    course = factories.make_course(tmp_path, quizzes={"kiem-tra.gift": QUIZ},
-                                   modules={"01-a.md": factories.module_file("A", "Nội dung")})
+    course = factories.make_course(
+        tmp_path, quizzes={"kiem-tra.gift": QUIZ}, modules={"01-a.md": factories.module_file("A", "Nội dung")}
+    )
     course_class = factories.make_class(course, "LOP-1", instructors=[teacher], learners=[learner, other])
     factories.make_class(course, "LOP-2", instructors=[other_teacher])
     quiz = db.session.scalar(select(Quiz))

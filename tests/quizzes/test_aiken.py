@@ -28,12 +28,17 @@ def test_moodle_questions_fixture():
     assert first.text == "The Moodle project was started by:"
     assert first.line == 1
     assert [(c.text, c.weight) for c in first.choices] == [
-        ("Petr Skoda", 0.0), ("Martin Dougiamas", 1.0), ("Eloy Lafuente", 0.0), ("Tim Hunt", 0.0)]
+        ("Petr Skoda", 0.0),
+        ("Martin Dougiamas", 1.0),
+        ("Eloy Lafuente", 0.0),
+        ("Tim Hunt", 0.0),
+    ]
 
     # The stem is plain text: the tag is shown, never parsed as markup.
     assert second.line == 8
     assert second.text == (
-        "Moodle's abilities include handling user input that includes &lt;html class=\"cool\"&gt; &amp; images:")
+        'Moodle\'s abilities include handling user input that includes &lt;html class="cool"&gt; &amp; images:'
+    )
     assert "<html" not in second.text
     assert [c.text for c in second.choices] == ["True", "False"]
 
@@ -49,7 +54,9 @@ def test_moodle_errors_fixture_reports_each_broken_question_with_its_line():
     ]
     # The parser still reads the good questions; importing nothing is the caller's rule.
     assert [(q.text, q.line, right_letter(q)) for q in result.questions] == [
-        ("A good question", 9, "A"), ("A second good question", 18, "B")]
+        ("A good question", 9, "A"),
+        ("A second good question", 18, "B"),
+    ]
     assert [c.text for c in result.questions[1].choices] == ["Incorrect (No space)", "Correct (No space)"]
 
 

@@ -13,8 +13,16 @@ from lms.extensions import db
 from lms.quizzes.models import AttemptState, QuizAttempt
 from tests.quizzes.conftest import csrf_from, option_position, right_answers, shown_questions, start
 
-SECRETS = ["Chính xác, rất tốt", "Chưa đúng đâu", "một cửa liên thông", "Sai rồi, mọi cấp", "Đúng vậy, mọi cấp",
-           '"weight"', "correct", "feedback"]
+SECRETS = [
+    "Chính xác, rất tốt",
+    "Chưa đúng đâu",
+    "một cửa liên thông",
+    "Sai rồi, mọi cấp",
+    "Đúng vậy, mọi cấp",
+    '"weight"',
+    "correct",
+    "feedback",
+]
 
 
 @pytest.fixture
@@ -33,8 +41,9 @@ def test_answer_key_never_reaches_the_browser_before_submission(learner, auth, c
     attempt_id = start(auth, learner)
     responses.append(client.get(f"/attempts/{attempt_id}"))
     form = right_answers(attempt(attempt_id))
-    responses.append(auth.post(f"/attempts/{attempt_id}/save", {**form, "seq": "1"},
-                               headers={"Accept": "application/json"}))
+    responses.append(
+        auth.post(f"/attempts/{attempt_id}/save", {**form, "seq": "1"}, headers={"Accept": "application/json"})
+    )
     responses.append(client.get(f"/attempts/{attempt_id}"))
     responses.append(client.get(f"/classes/{learner.course_class.id}"))
     for response in responses:
@@ -49,8 +58,11 @@ def test_answers_are_saved_as_the_learner_goes_and_survive_a_reload(learner, aut
     attempt_id = start(auth, learner)
     n = shown_questions(attempt(attempt_id))
     position = option_position(attempt(attempt_id), n["Chọn một"], "rườm rà")
-    saved = auth.post(f"/attempts/{attempt_id}/save", {f"q{n['Chọn một']}": position, "seq": "1"},
-                      headers={"Accept": "application/json"})
+    saved = auth.post(
+        f"/attempts/{attempt_id}/save",
+        {f"q{n['Chọn một']}": position, "seq": "1"},
+        headers={"Accept": "application/json"},
+    )
     assert saved.get_json() == {"saved": True, "seq": 1}
     assert start(auth, learner) == attempt_id  # starting again resumes the open attempt
     page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
@@ -126,8 +138,9 @@ def test_option_of_another_question_and_duplicates_are_refused(learner, auth):
     n = shown_questions(attempt(attempt_id))
     choice = f"q{n['Chọn một']}"
     for bad in ({choice: "7"}, {choice: ["0", "1"]}, {f"q{n['Đúng sai']}": "maybe"}):
-        response = auth.post(f"/attempts/{attempt_id}/save", {**bad, "seq": "1"},
-                             headers={"Accept": "application/json"})
+        response = auth.post(
+            f"/attempts/{attempt_id}/save", {**bad, "seq": "1"}, headers={"Accept": "application/json"}
+        )
         assert response.status_code == 400 and response.get_json()["error"] == "bad_answer"
     assert attempt(attempt_id).answers == {}
 
@@ -140,15 +153,19 @@ def test_missing_answers_are_graded_as_unanswered(learner, auth):
     states = {entry["question"]["title"]: mark["state"] for entry, mark in zip(done.drawn, done.marks, strict=True)}
     # An essay left empty has nothing to mark: it scores 0 at once instead of waiting.
     assert states == {
-        "Một cửa": "unanswered", "Chọn một": "unanswered", "Đúng sai": "right", "Tình huống": "unanswered",
+        "Một cửa": "unanswered",
+        "Chọn một": "unanswered",
+        "Đúng sai": "right",
+        "Tình huống": "unanswered",
     }
     assert done.state == AttemptState.GRADED and done.points == 1.0 and done.passed is False
 
 
 def test_a_score_sent_by_the_client_is_ignored(learner, auth):
     attempt_id = start(auth, learner)
-    auth.post(f"/attempts/{attempt_id}/submit", {"seq": "1", "score": "100", "passed": "1", "percent": "100",
-                                                 "points": "4"})
+    auth.post(
+        f"/attempts/{attempt_id}/submit", {"seq": "1", "score": "100", "passed": "1", "percent": "100", "points": "4"}
+    )
     done = attempt(attempt_id)
     assert done.points == 0 and done.passed is not True
 
@@ -197,8 +214,11 @@ def test_concurrent_submits_grade_once(learner, app, auth, client):
     attempt_id = start(auth, learner)
     other_session = app.test_client()
     other_session.set_cookie("session", client.get_cookie("session").value)
-    form = {**right_answers(attempt(attempt_id)), "seq": "1",
-            "csrf_token": csrf_from(client.get(f"/attempts/{attempt_id}").get_data(as_text=True))}
+    form = {
+        **right_answers(attempt(attempt_id)),
+        "seq": "1",
+        "csrf_token": csrf_from(client.get(f"/attempts/{attempt_id}").get_data(as_text=True)),
+    }
     statuses = []
 
     def submit(session):

@@ -10,9 +10,11 @@ from lms.quizzes.models import AttemptState
 from lms.quizzes.review import may_review
 from lms.quizzes.source import read_quiz
 
-BANK = "---\ntitle: T\ndraw: 3\n---\n" + "\n\n".join(
-    f"::Q{i}:: Câu {i}?{{=đúng ~sai một ~sai hai ~sai ba}}" for i in range(8)
-) + "\n\nChỉ là phần mô tả.\n"
+BANK = (
+    "---\ntitle: T\ndraw: 3\n---\n"
+    + "\n\n".join(f"::Q{i}:: Câu {i}?{{=đúng ~sai một ~sai hai ~sai ba}}" for i in range(8))
+    + "\n\nChỉ là phần mô tả.\n"
+)
 
 
 def quiz(settings_text: str = BANK):

@@ -41,17 +41,33 @@ def test_moodle_questions_fixture_imports_nine_questions_in_order():
 
     assert result.errors == []
     assert [q.type for q in result.questions] == [
-        T.ESSAY, T.MATCHING, T.SINGLE, T.MULTIPLE, T.NUMERICAL, T.SHORT_ANSWER,
-        T.TRUE_FALSE, T.TRUE_FALSE, T.TRUE_FALSE,
+        T.ESSAY,
+        T.MATCHING,
+        T.SINGLE,
+        T.MULTIPLE,
+        T.NUMERICAL,
+        T.SHORT_ANSWER,
+        T.TRUE_FALSE,
+        T.TRUE_FALSE,
+        T.TRUE_FALSE,
     ]
     assert [q.title for q in result.questions] == [
-        "Q8", "Moodle activities", "Q2", "colours", "Q5", "Shortanswer", "Q1", "2-08 TSL", "2-08 TSL",
+        "Q8",
+        "Moodle activities",
+        "Q2",
+        "colours",
+        "Q5",
+        "Shortanswer",
+        "Q1",
+        "2-08 TSL",
+        "2-08 TSL",
     ]
 
 
 def test_moodle_questions_fixture_details():
     essay, matching, single, multiple, numerical, short, tf_false, tf_t, tf_true = parse_gift(
-        fixture_text("gift", "questions.gift.txt")).questions
+        fixture_text("gift", "questions.gift.txt")
+    ).questions
 
     assert essay.text == "How are you?"
     assert matching.text == "Match the <b>activity</b> to the description."
@@ -64,7 +80,11 @@ def test_moodle_questions_fixture_details():
     assert single.choices[1].feedback == "wrong, it's yellow"
 
     assert [(c.text, c.weight) for c in multiple.choices] == [
-        ("yellow", 0.5), ("red", -1.0), ("off-beige", 0.5), ("blue", -1.0)]
+        ("yellow", 0.5),
+        ("red", -1.0),
+        ("off-beige", 0.5),
+        ("blue", -1.0),
+    ]
 
     # {#3:2~#Completely wrong}";  -- the trailing "; is stray text and is dropped
     assert numerical.text == "What is a number from 1 to 5?"
@@ -72,7 +92,10 @@ def test_moodle_questions_fixture_details():
     assert numerical.numeric[1].feedback == "Completely wrong"
 
     assert [(c.text, c.weight, c.feedback) for c in short.choices] == [
-        ("Frog", 1.0, "Good!"), ("Cat", 0.5, "What is it with Moodlers and cats?"), ("*", 0.0, "Completely wrong")]
+        ("Frog", 1.0, "Good!"),
+        ("Cat", 0.5, "What is it with Moodlers and cats?"),
+        ("*", 0.0, "Completely wrong"),
+    ]
 
     assert tf_false.correct is False
     assert tf_false.text == "42 is the Absolute Answer to everything."
@@ -112,7 +135,13 @@ def test_moodle_examples_fixture():
     assert result.errors == []
     assert len(result.questions) == 43
     assert Counter(q.type for q in result.questions) == {
-        T.SINGLE: 16, T.SHORT_ANSWER: 9, T.NUMERICAL: 8, T.TRUE_FALSE: 5, T.MATCHING: 3, T.MULTIPLE: 2}
+        T.SINGLE: 16,
+        T.SHORT_ANSWER: 9,
+        T.NUMERICAL: 8,
+        T.TRUE_FALSE: 5,
+        T.MATCHING: 3,
+        T.MULTIPLE: 2,
+    }
     by_line = {q.line: q for q in result.questions}
 
     tomb = by_line[8]  # Who's buried in Grant's tomb?{~Grant ~Jefferson =no one}
@@ -157,7 +186,10 @@ def test_moodle_examples_fixture():
 
     capitals = by_line[177]
     assert [(p.prompt, p.answer) for p in capitals.pairs] == [
-        ("Canada", "Ottawa"), ("Italy", "Rome"), ("Japan", "Tokyo")]
+        ("Canada", "Ottawa"),
+        ("Italy", "Rome"),
+        ("Japan", "Tokyo"),
+    ]
 
     numeric_feedback = by_line[202]
     assert numeric_feedback.numeric[0].feedback == "Correct! 100% credit"
@@ -171,7 +203,11 @@ def test_single_choice_with_percentage_weights():
     q = only("Jesus Christ was from {~Jerusalem ~%25%Bethlehem ~%-50%Rome =Nazareth}.")
     assert q.type == T.SINGLE
     assert [(c.text, c.weight) for c in q.choices] == [
-        ("Jerusalem", 0.0), ("Bethlehem", 0.25), ("Rome", -0.5), ("Nazareth", 1.0)]
+        ("Jerusalem", 0.0),
+        ("Bethlehem", 0.25),
+        ("Rome", -0.5),
+        ("Nazareth", 1.0),
+    ]
     assert q.text == "Jesus Christ was from"  # the "." after the brace is stray text
 
 
@@ -191,10 +227,19 @@ def test_multiple_response_weights_may_be_thirds():
     assert q.type == T.MULTIPLE
 
 
-@pytest.mark.parametrize(("word", "correct"), [
-    ("T", True), ("TRUE", True), ("F", False), ("FALSE", False),
-    ("t", True), ("true", True), ("f", False), ("False", False),
-])
+@pytest.mark.parametrize(
+    ("word", "correct"),
+    [
+        ("T", True),
+        ("TRUE", True),
+        ("F", False),
+        ("FALSE", False),
+        ("t", True),
+        ("true", True),
+        ("f", False),
+        ("False", False),
+    ],
+)
 def test_true_false_words_in_any_case(word, correct):
     q = only(f"The sun rises in the east.{{{word}}}")
     assert q.type == T.TRUE_FALSE
@@ -233,7 +278,11 @@ def test_short_answer_with_wildcard_and_weights():
     q = only("Which is the best animal?{=Frog#Good! =%50%Cat =%25%*dog* =%0%*#Completely wrong}")
     assert q.type == T.SHORT_ANSWER
     assert [(c.text, c.weight, c.feedback) for c in q.choices] == [
-        ("Frog", 1.0, "Good!"), ("Cat", 0.5, ""), ("*dog*", 0.25, ""), ("*", 0.0, "Completely wrong")]
+        ("Frog", 1.0, "Good!"),
+        ("Cat", 0.5, ""),
+        ("*dog*", 0.25, ""),
+        ("*", 0.0, "Completely wrong"),
+    ]
 
 
 def test_short_answer_is_plain_text_not_html():
@@ -275,14 +324,21 @@ def test_numerical_catch_all_feedback_after_one_answer():
 def test_numerical_catch_all_feedback_after_several_answers():
     q = only("Q{#=1822:0#Exactly =%50%1822:2#Close ~#Not even close}")
     assert [(n.value, n.weight, n.feedback) for n in q.numeric] == [
-        (1822.0, 1.0, "Exactly"), (1822.0, 0.5, "Close"), (None, 0.0, "Not even close")]
+        (1822.0, 1.0, "Exactly"),
+        (1822.0, 0.5, "Close"),
+        (None, 0.0, "Not even close"),
+    ]
 
 
 def test_matching_with_a_distractor():
     q = only("Match the capitals.{=Canada -> Ottawa =Italy -> Rome =Japan->Tokyo = -> Paris}")
     assert q.type == T.MATCHING
     assert [(p.prompt, p.answer) for p in q.pairs] == [
-        ("Canada", "Ottawa"), ("Italy", "Rome"), ("Japan", "Tokyo"), ("", "Paris")]
+        ("Canada", "Ottawa"),
+        ("Italy", "Rome"),
+        ("Japan", "Tokyo"),
+        ("", "Paris"),
+    ]
 
 
 def test_matching_answers_are_plain_text():
@@ -369,25 +425,20 @@ def test_comments_are_ignored_including_inside_an_answer_block():
 
 
 def test_double_slash_inside_a_line_is_not_a_comment():
-    q = only("[html]See <a href=\"https://example.org/x\">this</a>.{T}")
+    q = only('[html]See <a href="https://example.org/x">this</a>.{T}')
     assert 'href="https://example.org/x"' in q.text
 
 
 def test_category_lines_apply_to_the_questions_after_them():
     result = parse_gift(
-        "$CATEGORY: $course$/Thủ tục\n"
-        "\n"
-        "::A::First{T}\n"
-        "\n"
-        "::B::Second{F}\n"
-        "\n"
-        "$CATEGORY: $course$/Khác\n"
-        "\n"
-        "::C::Third{T}\n"
+        "$CATEGORY: $course$/Thủ tục\n\n::A::First{T}\n\n::B::Second{F}\n\n$CATEGORY: $course$/Khác\n\n::C::Third{T}\n"
     )
     assert result.errors == []
     assert [(q.title, q.category, q.line) for q in result.questions] == [
-        ("A", "$course$/Thủ tục", 3), ("B", "$course$/Thủ tục", 5), ("C", "$course$/Khác", 9)]
+        ("A", "$course$/Thủ tục", 3),
+        ("B", "$course$/Thủ tục", 5),
+        ("C", "$course$/Khác", 9),
+    ]
 
 
 def test_no_category_by_default():
@@ -504,26 +555,29 @@ def test_vietnamese_text_is_normalised_to_nfc():
 # --- broken questions -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("question", "message"), [
-    ("Who is buried here? {=Grant ~Jefferson", "never closed"),
-    ("Who is buried here? } no brace", "'}' without '{'"),
-    ("[rtf]Who is buried here?{T}", "unknown text format [rtf]"),
-    ("Who?{=[rtf]Grant ~Lee}", "unknown text format [rtf]"),
-    ("Who?{~%50%Grant =%50%Lee ~Nobody}", "100%"),
-    ("Who?{~%50%Grant ~%40%Lee ~Nobody}", "90%"),
-    ("Who?{~%60%Grant ~%60%Lee}", "120%"),
-    ("Match.{=Canada -> Ottawa = -> Rome}", "two prompts"),
-    ("Match.{=Canada -> Ottawa}", "two prompts"),
-    ("Match.{=Canada -> Ottawa =Italy}", "prompt -> answer"),
-    ("When?{#eighteen}", "not a number"),
-    ("When?{#1822:two}", "not a number"),
-    ("When?{#=1822 =%50%abc}", "not a number"),
-    ("Who?{=Grant ~%150%Lee}", "150%"),
-    ("Who?{=Grant ~%-101%Lee}", "-101%"),
-    ("Who?{=%120%Grant}", "120%"),
-    ("Who?{~Grant}", "two choices"),
-    ("Who?{Grant ~Lee}", "text before the first answer"),
-])
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("Who is buried here? {=Grant ~Jefferson", "never closed"),
+        ("Who is buried here? } no brace", "'}' without '{'"),
+        ("[rtf]Who is buried here?{T}", "unknown text format [rtf]"),
+        ("Who?{=[rtf]Grant ~Lee}", "unknown text format [rtf]"),
+        ("Who?{~%50%Grant =%50%Lee ~Nobody}", "100%"),
+        ("Who?{~%50%Grant ~%40%Lee ~Nobody}", "90%"),
+        ("Who?{~%60%Grant ~%60%Lee}", "120%"),
+        ("Match.{=Canada -> Ottawa = -> Rome}", "two prompts"),
+        ("Match.{=Canada -> Ottawa}", "two prompts"),
+        ("Match.{=Canada -> Ottawa =Italy}", "prompt -> answer"),
+        ("When?{#eighteen}", "not a number"),
+        ("When?{#1822:two}", "not a number"),
+        ("When?{#=1822 =%50%abc}", "not a number"),
+        ("Who?{=Grant ~%150%Lee}", "150%"),
+        ("Who?{=Grant ~%-101%Lee}", "-101%"),
+        ("Who?{=%120%Grant}", "120%"),
+        ("Who?{~Grant}", "two choices"),
+        ("Who?{Grant ~Lee}", "text before the first answer"),
+    ],
+)
 def test_broken_question_is_reported_with_its_line(question, message):
     result = parse_gift(f"// header comment\n\n::Good one::First?{{T}}\n\n{question}\n\n::Good two::Last?{{=yes}}\n")
 
@@ -534,17 +588,7 @@ def test_broken_question_is_reported_with_its_line(question, message):
 
 
 def test_error_line_is_where_the_question_starts_not_where_the_problem_is():
-    result = parse_gift(
-        "::A::First{T}\n"
-        "\n"
-        "// comment\n"
-        "::B::Pick {\n"
-        "  =yes\n"
-        "  ~%300%no\n"
-        "}\n"
-        "\n"
-        "::C::Third{F}\n"
-    )
+    result = parse_gift("::A::First{T}\n\n// comment\n::B::Pick {\n  =yes\n  ~%300%no\n}\n\n::C::Third{F}\n")
     assert [q.title for q in result.questions] == ["A", "C"]
     assert [(e.line, e.message) for e in result.errors] == [(4, "weight 300% is outside -100% to 100%")]
 

@@ -22,13 +22,20 @@ S = MarkState
 
 
 def single(*weights: float, points: float = 1.0) -> Question:
-    return Question(type=T.SINGLE, text="Chọn một", points=points,
-                    choices=[Choice(f"c{i}", w, f"fb{i}") for i, w in enumerate(weights)])
+    return Question(
+        type=T.SINGLE,
+        text="Chọn một",
+        points=points,
+        choices=[Choice(f"c{i}", w, f"fb{i}") for i, w in enumerate(weights)],
+    )
 
 
 def multiple(*weights: float) -> Question:
-    return Question(type=T.MULTIPLE, text="Chọn nhiều",
-                    choices=[Choice(f"c{i}", w, f"fb{i}" if w else "") for i, w in enumerate(weights)])
+    return Question(
+        type=T.MULTIPLE,
+        text="Chọn nhiều",
+        choices=[Choice(f"c{i}", w, f"fb{i}" if w else "") for i, w in enumerate(weights)],
+    )
 
 
 def short(*answers: tuple[str, float, str]) -> Question:
@@ -40,15 +47,26 @@ def numerical(*answers: NumericAnswer) -> Question:
 
 
 def true_false(correct: bool) -> Question:
-    return Question(type=T.TRUE_FALSE, text="Đúng hay sai", correct=correct,
-                    feedback_true="after true", feedback_false="after false")
+    return Question(
+        type=T.TRUE_FALSE,
+        text="Đúng hay sai",
+        correct=correct,
+        feedback_true="after true",
+        feedback_false="after false",
+    )
 
 
 def matching() -> Question:
-    return Question(type=T.MATCHING, text="Ghép", pairs=[
-        MatchPair("Canada", "Ottawa"), MatchPair("Italy", "Rome"), MatchPair("Japan", "Tokyo"),
-        MatchPair("", "Paris"),  # distractor
-    ])
+    return Question(
+        type=T.MATCHING,
+        text="Ghép",
+        pairs=[
+            MatchPair("Canada", "Ottawa"),
+            MatchPair("Italy", "Rome"),
+            MatchPair("Japan", "Tokyo"),
+            MatchPair("", "Paris"),  # distractor
+        ],
+    )
 
 
 ESSAY = Question(type=T.ESSAY, text="Viết", points=5.0)
@@ -58,12 +76,15 @@ DESCRIPTION = Question(type=T.DESCRIPTION, text="Đọc")
 # --- single choice --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("chosen", "fraction", "state", "feedback"), [
-    (2, 1.0, S.RIGHT, "fb2"),
-    (1, 0.5, S.PARTIAL, "fb1"),
-    (0, 0.0, S.WRONG, "fb0"),
-    (3, -0.25, S.WRONG, "fb3"),
-])
+@pytest.mark.parametrize(
+    ("chosen", "fraction", "state", "feedback"),
+    [
+        (2, 1.0, S.RIGHT, "fb2"),
+        (1, 0.5, S.PARTIAL, "fb1"),
+        (0, 0.0, S.WRONG, "fb0"),
+        (3, -0.25, S.WRONG, "fb3"),
+    ],
+)
 def test_single_choice_earns_the_chosen_weight(chosen, fraction, state, feedback):
     mark = grade_question(single(0.0, 0.5, 1.0, -0.25), [chosen])
     assert mark == QuestionMark(fraction, state, feedback)
@@ -72,15 +93,18 @@ def test_single_choice_earns_the_chosen_weight(chosen, fraction, state, feedback
 # --- multiple response ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("chosen", "fraction", "state"), [
-    ([0, 1], 1.0, S.RIGHT),
-    ([0], 0.5, S.PARTIAL),
-    ([0, 2], 0.0, S.WRONG),           # 0.5 - 1.0 clamps to 0
-    ([0, 1, 2], 0.0, S.WRONG),        # 1.0 - 1.0
-    ([0, 1, 3], 0.75, S.PARTIAL),     # a -25% choice penalises
-    ([2, 3], 0.0, S.WRONG),           # never below zero
-    ([4], 0.0, S.WRONG),
-])
+@pytest.mark.parametrize(
+    ("chosen", "fraction", "state"),
+    [
+        ([0, 1], 1.0, S.RIGHT),
+        ([0], 0.5, S.PARTIAL),
+        ([0, 2], 0.0, S.WRONG),  # 0.5 - 1.0 clamps to 0
+        ([0, 1, 2], 0.0, S.WRONG),  # 1.0 - 1.0
+        ([0, 1, 3], 0.75, S.PARTIAL),  # a -25% choice penalises
+        ([2, 3], 0.0, S.WRONG),  # never below zero
+        ([4], 0.0, S.WRONG),
+    ],
+)
 def test_multiple_response_sums_and_clamps(chosen, fraction, state):
     mark = grade_question(multiple(0.5, 0.5, -1.0, -0.25, 0.0), chosen)
     assert mark.fraction == pytest.approx(fraction)
@@ -98,12 +122,15 @@ def test_multiple_response_feedback_of_every_chosen_option():
 # --- true / false ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("correct", "response", "fraction", "state", "feedback"), [
-    (True, True, 1.0, S.RIGHT, "after true"),
-    (True, False, 0.0, S.WRONG, "after false"),
-    (False, False, 1.0, S.RIGHT, "after false"),
-    (False, True, 0.0, S.WRONG, "after true"),
-])
+@pytest.mark.parametrize(
+    ("correct", "response", "fraction", "state", "feedback"),
+    [
+        (True, True, 1.0, S.RIGHT, "after true"),
+        (True, False, 0.0, S.WRONG, "after false"),
+        (False, False, 1.0, S.RIGHT, "after false"),
+        (False, True, 0.0, S.WRONG, "after true"),
+    ],
+)
 def test_true_false(correct, response, fraction, state, feedback):
     assert grade_question(true_false(correct), response) == QuestionMark(fraction, state, feedback)
 
@@ -150,16 +177,19 @@ def test_short_answer_without_any_match():
     assert grade_question(short(("Frog", 1.0, "good")), "Toad") == QuestionMark(0.0, S.WRONG, "")
 
 
-@pytest.mark.parametrize(("pattern", "response", "matches"), [
-    ("C++", "c++", True),           # regex characters are literal
-    ("a.b", "axb", False),
-    ("(x)", "(X)", True),
-    ("*", "", True),
-    ("one*two", "one and two", True),
-    ("one*two", "one and three", False),
-    ("Frog", "Frogs", False),       # the whole response must match
-    ("Frog", "a Frog", False),
-])
+@pytest.mark.parametrize(
+    ("pattern", "response", "matches"),
+    [
+        ("C++", "c++", True),  # regex characters are literal
+        ("a.b", "axb", False),
+        ("(x)", "(X)", True),
+        ("*", "", True),
+        ("one*two", "one and two", True),
+        ("one*two", "one and three", False),
+        ("Frog", "Frogs", False),  # the whole response must match
+        ("Frog", "a Frog", False),
+    ],
+)
 def test_short_answer_matches(pattern, response, matches):
     assert short_answer_matches(pattern, response) is matches
 
@@ -204,10 +234,22 @@ def test_numerical_wrong_without_catch_all():
     assert grade_question(numerical(NumericAnswer(3.0)), "4") == QuestionMark(0.0, S.WRONG, "")
 
 
-@pytest.mark.parametrize(("text", "number"), [
-    ("3", 3.0), (" -2.5 ", -2.5), ("3,14", 3.14), ("1 000", 1000.0), ("1e3", 1000.0),
-    ("abc", None), ("", None), ("nan", None), ("inf", None), ("-inf", None), ("1,000.5", None),
-])
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("3", 3.0),
+        (" -2.5 ", -2.5),
+        ("3,14", 3.14),
+        ("1 000", 1000.0),
+        ("1e3", 1000.0),
+        ("abc", None),
+        ("", None),
+        ("nan", None),
+        ("inf", None),
+        ("-inf", None),
+        ("1,000.5", None),
+    ],
+)
 def test_parse_number(text, number):
     assert parse_number(text) == number
 
@@ -247,10 +289,19 @@ def test_description_is_not_graded():
     assert not DESCRIPTION.graded
 
 
-@pytest.mark.parametrize(("question", "response"), [
-    (single(1.0, 0.0), None), (single(1.0, 0.0), []), (multiple(0.5, 0.5), []), (true_false(True), None),
-    (short(("a", 1.0, "")), ""), (numerical(NumericAnswer(1.0)), None), (matching(), None), (ESSAY, ""),
-])
+@pytest.mark.parametrize(
+    ("question", "response"),
+    [
+        (single(1.0, 0.0), None),
+        (single(1.0, 0.0), []),
+        (multiple(0.5, 0.5), []),
+        (true_false(True), None),
+        (short(("a", 1.0, "")), ""),
+        (numerical(NumericAnswer(1.0)), None),
+        (matching(), None),
+        (ESSAY, ""),
+    ],
+)
 def test_unanswered_earns_nothing(question, response):
     assert grade_question(question, response) == QuestionMark(0.0, S.UNANSWERED)
 
@@ -264,8 +315,12 @@ def test_false_is_an_answer_not_unanswered():
 
 def test_total_adds_points_times_fractions():
     questions = [single(1.0, 0.5, points=2.0), multiple(0.5, 0.5), true_false(True), DESCRIPTION]
-    marks = [grade_question(questions[0], [1]), grade_question(questions[1], [0, 1]),
-             grade_question(questions[2], False), grade_question(DESCRIPTION, None)]
+    marks = [
+        grade_question(questions[0], [1]),
+        grade_question(questions[1], [0, 1]),
+        grade_question(questions[2], False),
+        grade_question(DESCRIPTION, None),
+    ]
     score = total_score(questions, marks, {})
     assert score == AttemptScore(points=2.0, max_points=4.0, pending=False)
     assert score.percent == 50.0

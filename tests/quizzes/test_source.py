@@ -96,10 +96,24 @@ def test_yaml_quiz_with_every_type():
     assert quiz.slug == "kiem-tra" and quiz.path == "quizzes/kiem-tra.yml"
     assert quiz.title == "Kiểm tra cuối khóa"
     assert quiz.required is False
-    assert quiz.settings == {"pass_mark": 60, "attempts": 2, "time_limit": 30, "draw": 6, "shuffle": False,
-                             "review": "after_passing"}
+    assert quiz.settings == {
+        "pass_mark": 60,
+        "attempts": 2,
+        "time_limit": 30,
+        "draw": 6,
+        "shuffle": False,
+        "review": "after_passing",
+    }
     assert [q.type for q in quiz.questions] == [
-        T.SINGLE, T.MULTIPLE, T.TRUE_FALSE, T.SHORT_ANSWER, T.NUMERICAL, T.MATCHING, T.ESSAY, T.DESCRIPTION]
+        T.SINGLE,
+        T.MULTIPLE,
+        T.TRUE_FALSE,
+        T.SHORT_ANSWER,
+        T.NUMERICAL,
+        T.MATCHING,
+        T.ESSAY,
+        T.DESCRIPTION,
+    ]
     assert [q.line for q in quiz.questions] == [10, 19, 25, 30, 35, 41, 47, 51]
     assert len(quiz.source_hash) == 64
 
@@ -109,8 +123,10 @@ def test_yaml_quiz_with_every_type():
     assert single.points == 2.0
     assert single.general_feedback == "<p>Xem bài 2.</p>"
     assert [(c.text, c.weight, c.feedback) for c in single.choices] == [
-        ("<p>Tiếp nhận tại một đầu mối</p>", 1.0, "<p>Đúng</p>"), ("<p>Gần đúng</p>", 0.5, ""),
-        ("<p>Sai hẳn</p>", -0.25, "")]
+        ("<p>Tiếp nhận tại một đầu mối</p>", 1.0, "<p>Đúng</p>"),
+        ("<p>Gần đúng</p>", 0.5, ""),
+        ("<p>Sai hẳn</p>", -0.25, ""),
+    ]
 
     assert [c.weight for c in multiple.choices] == [0.5, 0.5, -1.0]
     assert multiple.title == "Chọn các nội dung cải cách"  # the text when no title is given
@@ -119,13 +135,21 @@ def test_yaml_quiz_with_every_type():
     assert (true_false.feedback_true, true_false.feedback_false) == ("<p>Chưa đúng</p>", "<p>Đúng vậy</p>")
 
     assert [(c.text, c.weight, c.feedback) for c in short.choices] == [
-        ("Bộ phận Một cửa", 1.0, ""), ("*một cửa*", 0.5, "<p>Gần đúng</p>")]
+        ("Bộ phận Một cửa", 1.0, ""),
+        ("*một cửa*", 0.5, "<p>Gần đúng</p>"),
+    ]
 
     assert [(n.value, n.tolerance, n.weight) for n in number.numeric] == [
-        (2021.0, 0.0, 1.0), (2021.0, 1.0, 0.5), (2021.0, 2.0, 0.1)]
+        (2021.0, 0.0, 1.0),
+        (2021.0, 1.0, 0.5),
+        (2021.0, 2.0, 0.1),
+    ]
 
     assert [(p.prompt, p.answer) for p in matching.pairs] == [
-        ("<p>Thể chế</p>", "Rà soát văn bản"), ("<p>Thủ tục</p>", "Cắt giảm thủ tục"), ("", "Tổ chức hội thao")]
+        ("<p>Thể chế</p>", "Rà soát văn bản"),
+        ("<p>Thủ tục</p>", "Cắt giảm thủ tục"),
+        ("", "Tổ chức hội thao"),
+    ]
 
     assert essay.points == 5.0
     assert essay.rubric == "<p>Hướng dẫn bổ sung <strong>một lần</strong>.</p>"
@@ -135,8 +159,14 @@ def test_yaml_quiz_with_every_type():
 def test_settings_defaults():
     quiz, errors = read_yaml(minimal())
     assert errors == []
-    assert quiz.settings == {"pass_mark": 70, "attempts": 0, "time_limit": None, "draw": None, "shuffle": True,
-                             "review": "after_each_attempt"}
+    assert quiz.settings == {
+        "pass_mark": 70,
+        "attempts": 0,
+        "time_limit": None,
+        "draw": None,
+        "shuffle": True,
+        "review": "after_each_attempt",
+    }
     assert quiz.settings == DEFAULT_SETTINGS
     assert quiz.required is True
 
@@ -151,18 +181,21 @@ def test_unknown_setting_is_reported_with_its_line():
     assert "unknown setting 'passmark'" in errors[0].message
 
 
-@pytest.mark.parametrize(("setting", "line_text"), [
-    ("pass_mark", "pass_mark: '70'"),
-    ("pass_mark", "pass_mark: true"),
-    ("attempts", "attempts: 2.5"),
-    ("attempts", "attempts: two"),
-    ("time_limit", "time_limit: true"),
-    ("draw", "draw: [1]"),
-    ("shuffle", "shuffle: 1"),
-    ("review", "review: 3"),
-    ("required", "required: 'yes'"),
-    ("title", "title: 5"),
-])
+@pytest.mark.parametrize(
+    ("setting", "line_text"),
+    [
+        ("pass_mark", "pass_mark: '70'"),
+        ("pass_mark", "pass_mark: true"),
+        ("attempts", "attempts: 2.5"),
+        ("attempts", "attempts: two"),
+        ("time_limit", "time_limit: true"),
+        ("draw", "draw: [1]"),
+        ("shuffle", "shuffle: 1"),
+        ("review", "review: 3"),
+        ("required", "required: 'yes'"),
+        ("title", "title: 5"),
+    ],
+)
 def test_wrong_setting_types(setting, line_text):
     text = minimal(line_text).replace("title: Q\n", "") if setting == "title" else minimal(line_text)
     errors = only_errors(text)
@@ -182,11 +215,14 @@ def test_pass_mark_inside_0_to_100(pass_mark):
     assert errors == [] and quiz.settings["pass_mark"] == float(pass_mark)
 
 
-@pytest.mark.parametrize(("setting", "message"), [
-    ("attempts: -1", "'attempts'"),
-    ("time_limit: 0", "'time_limit'"),
-    ("draw: 0", "'draw'"),
-])
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("attempts: -1", "'attempts'"),
+        ("time_limit: 0", "'time_limit'"),
+        ("draw: 0", "'draw'"),
+    ],
+)
 def test_out_of_range_settings(setting, message):
     errors = only_errors(minimal(setting))
     assert [e.line for e in errors] == [2]
@@ -194,8 +230,10 @@ def test_out_of_range_settings(setting, message):
 
 
 def test_draw_larger_than_the_graded_bank():
-    text = ("title: Q\ndraw: 3\nquestions:\n  - {type: essay, text: A}\n  - {type: description, text: B}\n"
-            "  - {type: truefalse, text: C, answer: true}\n")
+    text = (
+        "title: Q\ndraw: 3\nquestions:\n  - {type: essay, text: A}\n  - {type: description, text: B}\n"
+        "  - {type: truefalse, text: C, answer: true}\n"
+    )
     errors = only_errors(text)
     assert errors == [SourceError(2, "'draw' must be between 1 and the 2 graded questions of the bank")]
 
@@ -225,27 +263,32 @@ def test_questions_must_be_a_non_empty_list():
 
 def test_broken_yaml_questions_are_reported_with_their_line():
     text = (
-        "title: Q\n"                                   # 1
-        "questions:\n"                                 # 2
-        "  - type: essay\n"                            # 3
-        "    text: Good\n"                             # 4
-        "  - type: essay\n"                            # 5  missing text
-        "    rubric: R\n"                              # 6
-        "  - type: checkbox\n"                         # 7  unknown type
-        "    text: C\n"                                # 8
-        "  - type: single\n"                           # 9  unknown key
-        "    text: S\n"                                # 10
-        "    option: [a, b]\n"                         # 11
-        "  - type: truefalse\n"                        # 12 answer not a bool
-        "    text: T\n"                                # 13
-        "    answer: 'yes'\n"                          # 14
-        "  - type: single\n"                           # 15 no 100% choice
-        "    text: S\n"                                # 16
+        "title: Q\n"  # 1
+        "questions:\n"  # 2
+        "  - type: essay\n"  # 3
+        "    text: Good\n"  # 4
+        "  - type: essay\n"  # 5  missing text
+        "    rubric: R\n"  # 6
+        "  - type: checkbox\n"  # 7  unknown type
+        "    text: C\n"  # 8
+        "  - type: single\n"  # 9  unknown key
+        "    text: S\n"  # 10
+        "    option: [a, b]\n"  # 11
+        "  - type: truefalse\n"  # 12 answer not a bool
+        "    text: T\n"  # 13
+        "    answer: 'yes'\n"  # 14
+        "  - type: single\n"  # 15 no 100% choice
+        "    text: S\n"  # 16
         "    choices: [{text: a, weight: 50}, {text: b}]\n"  # 17
     )
     errors = only_errors(text)
     assert [(e.line, e.message.split(":")[0]) for e in errors] == [
-        (5, "question 2"), (7, "question 3"), (9, "question 4"), (12, "question 5"), (15, "question 6")]
+        (5, "question 2"),
+        (7, "question 3"),
+        (9, "question 4"),
+        (12, "question 5"),
+        (15, "question 6"),
+    ]
     assert "'text' is required" in errors[0].message
     assert "'type' must be one of" in errors[1].message
     assert "unknown question key(s): option" in errors[2].message
@@ -253,16 +296,19 @@ def test_broken_yaml_questions_are_reported_with_their_line():
     assert "one answer must be worth 100%" in errors[4].message
 
 
-@pytest.mark.parametrize(("entry", "message"), [
-    ("{type: single, text: S, choices: [{text: a, weight: 150}, {text: b}]}", "'weight'"),
-    ("{type: single, text: S, choices: 'a, b'}", "'choices' must be a list of mappings"),
-    ("{type: numerical, text: N, numbers: [{min: 5, max: 1}]}", "'min' and 'max'"),
-    ("{type: numerical, text: N, numbers: [{value: x}]}", "'value' and 'tolerance'"),
-    ("{type: essay, text: E, points: 0}", "points must be greater than 0"),
-    ("{type: essay, text: E, points: many}", "'points' must be a number"),
-    ("{type: matching, text: M, pairs: [{prompt: a, answer: b}]}", "two prompts"),
-    ("'just text'", "each question is a mapping"),
-])
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ("{type: single, text: S, choices: [{text: a, weight: 150}, {text: b}]}", "'weight'"),
+        ("{type: single, text: S, choices: 'a, b'}", "'choices' must be a list of mappings"),
+        ("{type: numerical, text: N, numbers: [{min: 5, max: 1}]}", "'min' and 'max'"),
+        ("{type: numerical, text: N, numbers: [{value: x}]}", "'value' and 'tolerance'"),
+        ("{type: essay, text: E, points: 0}", "points must be greater than 0"),
+        ("{type: essay, text: E, points: many}", "'points' must be a number"),
+        ("{type: matching, text: M, pairs: [{prompt: a, answer: b}]}", "two prompts"),
+        ("'just text'", "each question is a mapping"),
+    ],
+)
 def test_invalid_yaml_question_values(entry, message):
     errors = only_errors(f"title: Q\nquestions:\n  - {{type: essay, text: Good}}\n  - {entry}\n")
     assert [e.line for e in errors] == [4]
@@ -304,7 +350,10 @@ def test_gift_file_with_header():
     assert quiz.title == "Kiểm tra"
     assert quiz.settings == {**DEFAULT_SETTINGS, "pass_mark": 60, "attempts": 2}
     assert [(q.title, q.type, q.line) for q in quiz.questions] == [
-        ("Một cửa", T.SHORT_ANSWER, 7), ("Đúng sai", T.TRUE_FALSE, 9), ("Tình huống", T.ESSAY, 11)]
+        ("Một cửa", T.SHORT_ANSWER, 7),
+        ("Đúng sai", T.TRUE_FALSE, 9),
+        ("Tình huống", T.ESSAY, 11),
+    ]
 
 
 def test_gift_errors_are_shifted_by_the_header():
@@ -347,15 +396,17 @@ def test_gift_with_bom_and_crlf():
 
 
 def test_moodle_gift_fixture_with_header():
-    quiz, errors = read_quiz("moodle", "quizzes/moodle.gift",
-                             "---\ntitle: Moodle\n---\n" + fixture_text("gift", "questions.gift.txt"))
+    quiz, errors = read_quiz(
+        "moodle", "quizzes/moodle.gift", "---\ntitle: Moodle\n---\n" + fixture_text("gift", "questions.gift.txt")
+    )
     assert errors == []
     assert len(quiz.questions) == 9
 
 
 def test_aiken_file_with_header():
-    quiz, errors = read_quiz("moodle", "quizzes/moodle.aiken",
-                             "---\ntitle: Aiken\n---\n" + fixture_text("aiken", "questions.aiken.txt"))
+    quiz, errors = read_quiz(
+        "moodle", "quizzes/moodle.aiken", "---\ntitle: Aiken\n---\n" + fixture_text("aiken", "questions.aiken.txt")
+    )
     assert errors == []
     assert [(q.type, q.line) for q in quiz.questions] == [(T.SINGLE, 4), (T.SINGLE, 11)]
 
@@ -374,8 +425,9 @@ def test_any_aiken_error_imports_nothing_and_lines_are_shifted_by_the_header():
 
 
 def test_any_gift_error_imports_nothing():
-    quiz, errors = read_quiz("kiem-tra", "quizzes/kiem-tra.gift",
-                             "---\ntitle: Q\n---\n::A::Good{T}\n\n::B::Bad{~a ~b}\n\n::C::Good{F}\n")
+    quiz, errors = read_quiz(
+        "kiem-tra", "quizzes/kiem-tra.gift", "---\ntitle: Q\n---\n::A::Good{T}\n\n::B::Bad{~a ~b}\n\n::C::Good{F}\n"
+    )
     assert quiz is None
     assert [e.line for e in errors] == [6]
 
@@ -426,8 +478,10 @@ def test_yaml_keys_are_stable_and_distinct():
 def test_yaml_entries_refuse_unknown_keys_and_accept_null_settings():
     from lms.quizzes.source import read_quiz
 
-    typo = ('title: T\nquestions:\n  - type: shortanswer\n    text: Q\n    answers:\n'
-            '      - {text: a, correct: true}\n      - {text: b, weigth: 10}\n')
+    typo = (
+        "title: T\nquestions:\n  - type: shortanswer\n    text: Q\n    answers:\n"
+        "      - {text: a, correct: true}\n      - {text: b, weigth: 10}\n"
+    )
     quiz, errors = read_quiz("t", "quizzes/t.yml", typo)
     assert quiz is None and "unknown key(s) in 'answers': weigth" in errors[0].message and errors[0].line == 3
     nulls = "title: T\ntime_limit: null\ndraw: ~\nquestions:\n  - {type: truefalse, text: Q, answer: true}\n"

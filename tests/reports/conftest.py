@@ -37,9 +37,18 @@ STORY = [
 
 # Learner -> unit code.
 HOMES = {
-    "hv.an": "ward-a1", "hv.binh": "ward-a1", "hv.chi": "ward-a2", "hv.dung": "district-a",
-    "hv.em": "dept", "hv.giang": "ward-a1", "hv.hoa": "ward-b1", "hv.khoa": "old-ward", "hv.lan": "ward-b1",
-    "hv.minh": None, "hv.nga": "dept", "hv.oanh": "ward-a2",
+    "hv.an": "ward-a1",
+    "hv.binh": "ward-a1",
+    "hv.chi": "ward-a2",
+    "hv.dung": "district-a",
+    "hv.em": "dept",
+    "hv.giang": "ward-a1",
+    "hv.hoa": "ward-b1",
+    "hv.khoa": "old-ward",
+    "hv.lan": "ward-b1",
+    "hv.minh": None,
+    "hv.nga": "dept",
+    "hv.oanh": "ward-a2",
 }
 
 
@@ -50,12 +59,28 @@ def set_state(enrolment: Enrolment, modules, state: str, admin) -> None:
     if state == "not_started":
         return
     if state == "in_progress":
-        db.session.add(ModuleProgress(enrolment_id=enrolment.id, module_id=required[0].id, first_opened_at=now,
-                                      last_seen_at=now, completed_at=now, seconds_spent=300))
+        db.session.add(
+            ModuleProgress(
+                enrolment_id=enrolment.id,
+                module_id=required[0].id,
+                first_opened_at=now,
+                last_seen_at=now,
+                completed_at=now,
+                seconds_spent=300,
+            )
+        )
         return
     for module in required:
-        db.session.add(ModuleProgress(enrolment_id=enrolment.id, module_id=module.id, first_opened_at=now,
-                                      last_seen_at=now, completed_at=now, seconds_spent=600))
+        db.session.add(
+            ModuleProgress(
+                enrolment_id=enrolment.id,
+                module_id=module.id,
+                first_opened_at=now,
+                last_seen_at=now,
+                completed_at=now,
+                seconds_spent=600,
+            )
+        )
     enrolment.completed_at = now
     if state in ("certified", "revoked"):
         add_certificate(enrolment, admin, revoked=state == "revoked")
@@ -66,11 +91,19 @@ def set_state(enrolment: Enrolment, modules, state: str, admin) -> None:
 def add_certificate(enrolment: Enrolment, admin, revoked: bool = False) -> Certificate:
     now = utcnow()
     cert = Certificate(
-        enrolment_id=enrolment.id, serial=f"CCHC-{secrets.token_hex(3).upper()}",
-        verification_code=secrets.token_urlsafe(16), recipient_salt=secrets.token_hex(8),
-        recipient_name=enrolment.user.full_name, unit_name="", course_title=enrolment.course_class.course.title,
-        class_name=enrolment.course_class.name, completed_on=now.date(), issued_at=now, issued_by_id=admin.id,
-        revoked_at=now if revoked else None, revoked_by_id=admin.id if revoked else None,
+        enrolment_id=enrolment.id,
+        serial=f"CCHC-{secrets.token_hex(3).upper()}",
+        verification_code=secrets.token_urlsafe(16),
+        recipient_salt=secrets.token_hex(8),
+        recipient_name=enrolment.user.full_name,
+        unit_name="",
+        course_title=enrolment.course_class.course.title,
+        class_name=enrolment.course_class.name,
+        completed_on=now.date(),
+        issued_at=now,
+        issued_by_id=admin.id,
+        revoked_at=now if revoked else None,
+        revoked_by_id=admin.id if revoked else None,
         revocation_reason="sai sót" if revoked else None,
     )
     db.session.add(cert)
@@ -85,7 +118,9 @@ def report_world(app, tmp_path):
     district_a = factories.make_unit("district-a", "Quận A", "Quận/huyện", parent=city)
     district_b = factories.make_unit("district-b", "Quận B", "Quận/huyện", parent=city)
     units = {
-        "city": city, "district-a": district_a, "district-b": district_b,
+        "city": city,
+        "district-a": district_a,
+        "district-b": district_b,
         "ward-a1": factories.make_unit("ward-a1", "Phường A1", "Phường/xã", parent=district_a),
         "ward-a2": factories.make_unit("ward-a2", "Phường A2", "Phường/xã", parent=district_a),
         "ward-b1": factories.make_unit("ward-b1", "Phường B1", "Phường/xã", parent=district_b),
@@ -96,31 +131,62 @@ def report_world(app, tmp_path):
     admin = factories.make_user("admin", Role.ADMIN, city, "Quản Trị Viên")
     teacher = factories.make_user("gv.an", Role.INSTRUCTOR, city, "Giảng Viên An")
     other_teacher = factories.make_user("gv.binh", Role.INSTRUCTOR, city, "Giảng Viên Bình")
-    learners = {name: factories.make_user(name, Role.LEARNER, units[code] if code else None,
-                                          f"Học viên {name[3:].title()}")
-                for name, code in HOMES.items()}
+    learners = {
+        name: factories.make_user(name, Role.LEARNER, units[code] if code else None, f"Học viên {name[3:].title()}")
+        for name, code in HOMES.items()
+    }
     course = factories.make_course(tmp_path)
     other_course = factories.make_course(tmp_path, slug="khac", title="Kỹ năng khác")
     day = date(2025, 3, 1)
     classes = {
-        "ONL": factories.make_class(course, "ONL", instructors=[teacher], mode="online", level="Thành phố",
-                                    starts_on=day, ends_on=day + timedelta(days=30)),
-        "HYB": factories.make_class(course, "HYB", instructors=[teacher, other_teacher], mode="hybrid",
-                                    level="Phường/xã", starts_on=date(2025, 6, 1), ends_on=date(2025, 6, 30)),
-        "INP": factories.make_class(other_course, "INP", instructors=[other_teacher], mode="in_person",
-                                    level="Phường/xã", starts_on=date(2024, 10, 1), ends_on=date(2024, 10, 5)),
+        "ONL": factories.make_class(
+            course,
+            "ONL",
+            instructors=[teacher],
+            mode="online",
+            level="Thành phố",
+            starts_on=day,
+            ends_on=day + timedelta(days=30),
+        ),
+        "HYB": factories.make_class(
+            course,
+            "HYB",
+            instructors=[teacher, other_teacher],
+            mode="hybrid",
+            level="Phường/xã",
+            starts_on=date(2025, 6, 1),
+            ends_on=date(2025, 6, 30),
+        ),
+        "INP": factories.make_class(
+            other_course,
+            "INP",
+            instructors=[other_teacher],
+            mode="in_person",
+            level="Phường/xã",
+            starts_on=date(2024, 10, 1),
+            ends_on=date(2024, 10, 5),
+        ),
         "EMPTY": factories.make_class(other_course, "EMPTY", mode="online", level=""),
     }
     enrolments = {}
     for name, code, state in STORY:
         course_class = classes[code]
         enrol_users(course_class, [learners[name]], source="admin")
-        enrolment = db.session.scalar(db.select(Enrolment).where(
-            Enrolment.class_id == course_class.id, Enrolment.user_id == learners[name].id))
+        enrolment = db.session.scalar(
+            db.select(Enrolment).where(Enrolment.class_id == course_class.id, Enrolment.user_id == learners[name].id)
+        )
         set_state(enrolment, course_class.course.active_modules, state, admin)
         enrolments[(name, code)] = enrolment
     units["old-ward"].retired_at = utcnow()  # retired after its learner enrolled: the past stays counted
     db.session.commit()
-    return SimpleNamespace(units=units, admin=admin, teacher=teacher, other_teacher=other_teacher,
-                           learners=learners, course=course, other_course=other_course, classes=classes,
-                           enrolments=enrolments)
+    return SimpleNamespace(
+        units=units,
+        admin=admin,
+        teacher=teacher,
+        other_teacher=other_teacher,
+        learners=learners,
+        course=course,
+        other_course=other_course,
+        classes=classes,
+        enrolments=enrolments,
+    )

@@ -32,8 +32,11 @@ def place(eid, user, unit=None, cls=1, course=1, level="", started=False, comple
 
 def test_tally_counts_people_places_and_states():
     places = [
-        place(1, 10), place(2, 10, started=True), place(3, 11, started=True, complete=True),
-        place(4, 12, complete=True, certified=True), place(5, 13, certified=True),
+        place(1, 10),
+        place(2, 10, started=True),
+        place(3, 11, started=True, complete=True),
+        place(4, 12, complete=True, certified=True),
+        place(5, 13, certified=True),
     ]
     counts = tally(places)
     assert (counts.learners, counts.places) == (4, 5)
@@ -47,8 +50,12 @@ def test_percent_rounds_half_up():
 
 
 UNITS = [
-    UnitNode(1, "Thành phố", "Thành phố"), UnitNode(2, "Quận B", parent_id=1), UnitNode(3, "Quận A", parent_id=1),
-    UnitNode(4, "Phường A1", parent_id=3), UnitNode(5, "Xã trống", parent_id=1), UnitNode(6, "Tỉnh khác"),
+    UnitNode(1, "Thành phố", "Thành phố"),
+    UnitNode(2, "Quận B", parent_id=1),
+    UnitNode(3, "Quận A", parent_id=1),
+    UnitNode(4, "Phường A1", parent_id=3),
+    UnitNode(5, "Xã trống", parent_id=1),
+    UnitNode(6, "Tỉnh khác"),
 ]
 
 
@@ -57,16 +64,28 @@ def test_ancestry_climbs_to_the_root_and_survives_a_cycle():
     assert chains[4] == (4, 3, 1) and chains[6] == (6,)
     looped = unit_ancestry([UnitNode(1, "a", parent_id=2), UnitNode(2, "b", parent_id=1)])
     assert looped == {1: (1, 2), 2: (2, 1)}
-    assert [r.label for r in by_unit([place(1, 1, unit=1)], [UnitNode(1, "a", parent_id=2),
-                                                                 UnitNode(2, "b", parent_id=1)]).rows]
+    assert [
+        r.label
+        for r in by_unit([place(1, 1, unit=1)], [UnitNode(1, "a", parent_id=2), UnitNode(2, "b", parent_id=1)]).rows
+    ]
 
 
 def test_units_roll_up_and_follow_the_tree():
-    places = [place(1, 10, unit=4, complete=True), place(2, 11, unit=2, started=True), place(3, 12, unit=1),
-              place(4, 10, unit=4, cls=2), place(5, 13, unit=None), place(6, 14, unit=99)]
+    places = [
+        place(1, 10, unit=4, complete=True),
+        place(2, 11, unit=2, started=True),
+        place(3, 12, unit=1),
+        place(4, 10, unit=4, cls=2),
+        place(5, 13, unit=None),
+        place(6, 14, unit=99),
+    ]
     report = by_unit(places, UNITS)
     assert [(r.key, r.depth, r.counts.places, r.counts.learners) for r in report.rows] == [
-        (1, 0, 4, 3), (3, 1, 2, 1), (4, 2, 2, 1), (2, 1, 1, 1), (None, 0, 2, 2),
+        (1, 0, 4, 3),
+        (3, 1, 2, 1),
+        (4, 2, 2, 1),
+        (2, 1, 1, 1),
+        (None, 0, 2, 2),
     ]
     assert [r.label for r in report.rows[:4]] == ["Thành phố", "Quận A", "Phường A1", "Quận B"]
     assert report.total.places == 6 and report.total.learners == 5
@@ -83,19 +102,22 @@ def test_levels_group_free_text_and_put_blank_last():
     assert [(r.key, r.counts.places) for r in report.rows] == [("Phường/xã", 1), ("Thành phố", 1), ("", 1)]
 
 
-@pytest.mark.parametrize(("args", "problems"), [
-    ({}, 0),
-    ({"from": "2025-01-01", "to": "2025-12-31", "mode": "hybrid", "course": "3"}, 0),
-    ({"from": "31/01/2025"}, 1),
-    ({"to": "2025-02-30"}, 1),
-    ({"from": "0001-01-01"}, 1),
-    ({"from": "2025-12-31", "to": "2025-01-01"}, 1),
-    ({"mode": "carrier-pigeon"}, 1),
-    ({"course": "-1"}, 1),
-    ({"course": "1e9"}, 1),
-    ({"course": "99999999999999999999"}, 1),
-    ({"course": "<script>", "mode": "=1+1", "from": "x" * 5000}, 3),
-])
+@pytest.mark.parametrize(
+    ("args", "problems"),
+    [
+        ({}, 0),
+        ({"from": "2025-01-01", "to": "2025-12-31", "mode": "hybrid", "course": "3"}, 0),
+        ({"from": "31/01/2025"}, 1),
+        ({"to": "2025-02-30"}, 1),
+        ({"from": "0001-01-01"}, 1),
+        ({"from": "2025-12-31", "to": "2025-01-01"}, 1),
+        ({"mode": "carrier-pigeon"}, 1),
+        ({"course": "-1"}, 1),
+        ({"course": "1e9"}, 1),
+        ({"course": "99999999999999999999"}, 1),
+        ({"course": "<script>", "mode": "=1+1", "from": "x" * 5000}, 3),
+    ],
+)
 def test_bad_filters_get_a_message_each(args, problems):
     parsed = parse_filters(args)
     assert len(parsed.errors) == problems
@@ -121,9 +143,17 @@ EVIL = ['=HYPERLINK("http://x")', "<img src=x onerror=alert(1)>"]
 
 
 def test_chart_escapes_every_label_and_is_accessible():
-    chart = str(bar_chart("chart-x", "<b>Tiêu đề</b>", [
-        Bar(EVIL[1], 3, 1, 4, "3/4 · 75%", spoken="<i>ba</i>"), Bar("Phường 1", 0, 0, 0, "0/0 · –"),
-    ], legend=[("done", "Hoàn thành"), ("going", "<Đang học>")]))
+    chart = str(
+        bar_chart(
+            "chart-x",
+            "<b>Tiêu đề</b>",
+            [
+                Bar(EVIL[1], 3, 1, 4, "3/4 · 75%", spoken="<i>ba</i>"),
+                Bar("Phường 1", 0, 0, 0, "0/0 · –"),
+            ],
+            legend=[("done", "Hoàn thành"), ("going", "<Đang học>")],
+        )
+    )
     assert "<img" not in chart and "<b>" not in chart and "<i>" not in chart and "<Đang" not in chart
     assert "&lt;img src=x onerror=alert(1)&gt;" in chart
     assert 'role="img"' in chart and '<title id="chart-x-title">' in chart and "<desc" in chart

@@ -19,7 +19,10 @@ SUBTREE = {
     "city": {"city", "district-a", "district-b", "ward-a1", "ward-a2", "ward-b1", "dept", "old-ward", "empty"},
     "district-a": {"district-a", "ward-a1", "ward-a2"},
     "district-b": {"district-b", "ward-b1", "old-ward"},
-    "ward-a1": {"ward-a1"}, "ward-a2": {"ward-a2"}, "ward-b1": {"ward-b1"}, "dept": {"dept"},
+    "ward-a1": {"ward-a1"},
+    "ward-a2": {"ward-a2"},
+    "ward-b1": {"ward-b1"},
+    "dept": {"dept"},
     "old-ward": {"old-ward"},
 }
 CLASS_COURSE = {"ONL": "demo", "HYB": "demo", "INP": "khac"}
@@ -71,8 +74,14 @@ def test_unit_rows_follow_the_tree_with_depths(report_world):
     report = by_unit(places, queries.unit_nodes())
     shown = [(row.label, row.depth) for row in report.rows[:-1]]
     assert shown == [
-        ("Thành phố Hồ Chí Minh", 0), ("Quận A", 1), ("Phường A1", 2), ("Phường A2", 2),
-        ("Quận B", 1), ("Phường B1", 2), ("Phường Cũ", 2), ("Sở Nội vụ", 1),
+        ("Thành phố Hồ Chí Minh", 0),
+        ("Quận A", 1),
+        ("Phường A1", 2),
+        ("Phường A2", 2),
+        ("Quận B", 1),
+        ("Phường B1", 2),
+        ("Phường Cũ", 2),
+        ("Sở Nội vụ", 1),
     ]
     assert (report.rows[-1].key, report.rows[-1].depth) == (None, 0)  # learners without a unit
     assert [row.retired for row in report.rows if row.label == "Phường Cũ"] == [True]
