@@ -91,7 +91,7 @@ def reason_problem(reason: str) -> str | None:
     return None
 
 
-class Problem(StrEnum):
+class Ineligibility(StrEnum):
     """Why one enrolment of a certification request cannot be certified."""
 
     NOT_IN_CLASS = "not_in_class"
@@ -114,36 +114,36 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class Refusal:
+class Ineligible:
     """One enrolment that cannot be certified, and why."""
 
     enrolment_id: int
     name: str
-    problem: Problem
+    why: Ineligibility
 
 
 def check_request(
     class_id: int, requested: Iterable[int], candidates: Mapping[int, Candidate], reasons: Mapping[int, str]
-) -> list[Refusal]:
+) -> list[Ineligible]:
     """Every reason the request cannot be carried out; empty when all of it can.
 
     The request is all or nothing: one refusal and nothing is issued. An enrolment of another
     class (or none at all) is refused without naming anyone, so ids cannot be probed.
     """
-    refusals: list[Refusal] = []
+    refusals: list[Ineligible] = []
     for enrolment_id in requested:
         candidate = candidates.get(enrolment_id)
         reason = reasons.get(enrolment_id, "")
         if candidate is None or candidate.class_id != class_id:
-            refusals.append(Refusal(enrolment_id, "", Problem.NOT_IN_CLASS))
+            refusals.append(Ineligible(enrolment_id, "", Ineligibility.NOT_IN_CLASS))
         elif not candidate.active:
-            refusals.append(Refusal(enrolment_id, candidate.name, Problem.WITHDRAWN))
+            refusals.append(Ineligible(enrolment_id, candidate.name, Ineligibility.WITHDRAWN))
         elif candidate.certified:
-            refusals.append(Refusal(enrolment_id, candidate.name, Problem.ALREADY))
+            refusals.append(Ineligible(enrolment_id, candidate.name, Ineligibility.ALREADY))
         elif len(reason) > REASON_MAX:
-            refusals.append(Refusal(enrolment_id, candidate.name, Problem.REASON_LONG))
+            refusals.append(Ineligible(enrolment_id, candidate.name, Ineligibility.REASON_LONG))
         elif not candidate.complete and reason_problem(reason):
-            refusals.append(Refusal(enrolment_id, candidate.name, Problem.INCOMPLETE))
+            refusals.append(Ineligible(enrolment_id, candidate.name, Ineligibility.INCOMPLETE))
     return refusals
 
 

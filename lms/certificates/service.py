@@ -18,8 +18,8 @@ from lms.audit.models import record_audit
 from lms.auth.models import User
 from lms.certificates.issuing import (
     Candidate,
+    Ineligible,
     PrintedFacts,
-    Refusal,
     check_request,
     course_minutes,
     new_salt,
@@ -40,7 +40,7 @@ SERIAL_ATTEMPTS = 5
 class CertificationError(ValueError):
     """A certification request that cannot be carried out; nothing was written."""
 
-    def __init__(self, refusals: list[Refusal]):
+    def __init__(self, refusals: list[Ineligible]):
         super().__init__(f"{len(refusals)} enrolment(s) cannot be certified")
         self.refusals = refusals
 

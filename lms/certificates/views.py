@@ -18,9 +18,9 @@ from lms.certificates import badges
 from lms.certificates.issuing import (
     REASON_MAX,
     REASON_MIN,
+    Ineligibility,
+    Ineligible,
     PrintedFacts,
-    Problem,
-    Refusal,
     clean_reason,
     looks_like_code,
     reason_problem,
@@ -116,21 +116,23 @@ def classes():
     return render_template("certificates/classes.html", classes=all_classes, counts=counts, certified=certified)
 
 
-def _refusal_message(refusal: Refusal) -> str:
+def _refusal_message(refusal: Ineligible) -> str:
     messages = {
-        Problem.NOT_IN_CLASS: lambda: _("Enrolment no. %(id)d is not a place in this class.", id=refusal.enrolment_id),
-        Problem.WITHDRAWN: lambda: _("%(name)s has withdrawn from this class.", name=refusal.name),
-        Problem.ALREADY: lambda: _("%(name)s already has a valid certificate.", name=refusal.name),
-        Problem.INCOMPLETE: lambda: _(
+        Ineligibility.NOT_IN_CLASS: lambda: _(
+            "Enrolment no. %(id)d is not a place in this class.", id=refusal.enrolment_id
+        ),
+        Ineligibility.WITHDRAWN: lambda: _("%(name)s has withdrawn from this class.", name=refusal.name),
+        Ineligibility.ALREADY: lambda: _("%(name)s already has a valid certificate.", name=refusal.name),
+        Ineligibility.INCOMPLETE: lambda: _(
             "%(name)s has not completed the course: write a reason (at least %(min)d characters) to certify anyway.",
             name=refusal.name,
             min=REASON_MIN,
         ),
-        Problem.REASON_LONG: lambda: _(
+        Ineligibility.REASON_LONG: lambda: _(
             "The reason for %(name)s is longer than %(max)d characters.", name=refusal.name, max=REASON_MAX
         ),
     }
-    return messages[refusal.problem]()
+    return messages[refusal.why]()
 
 
 def _render_review(course_class: CourseClass, errors: list[str], status: int = 200):

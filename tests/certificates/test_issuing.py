@@ -7,7 +7,7 @@ import pytest
 from lms.certificates import badges
 from lms.certificates.issuing import (
     Candidate,
-    Problem,
+    Ineligibility,
     check_request,
     course_minutes,
     format_hours,
@@ -92,13 +92,13 @@ def test_every_problem_of_a_request_is_named():
         6: candidate(6, complete=False),
     }
     refusals = check_request(1, [1, 2, 3, 4, 5, 6, 77], candidates, {6: "x" * 1001})
-    assert [(r.enrolment_id, r.problem) for r in refusals] == [
-        (2, Problem.NOT_IN_CLASS),
-        (3, Problem.WITHDRAWN),
-        (4, Problem.ALREADY),
-        (5, Problem.INCOMPLETE),
-        (6, Problem.REASON_LONG),
-        (77, Problem.NOT_IN_CLASS),
+    assert [(r.enrolment_id, r.why) for r in refusals] == [
+        (2, Ineligibility.NOT_IN_CLASS),
+        (3, Ineligibility.WITHDRAWN),
+        (4, Ineligibility.ALREADY),
+        (5, Ineligibility.INCOMPLETE),
+        (6, Ineligibility.REASON_LONG),
+        (77, Ineligibility.NOT_IN_CLASS),
     ]
     # Another class's learner is not named: ids cannot be used to learn who is where.
     assert refusals[0].name == "" and refusals[-1].name == ""
