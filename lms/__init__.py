@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import CONFIGS
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from lms.i18n import install_template_translations
+from lms.refusals import Refused
 from lms.web import SignedCookieSessions, socketio_middleware_for_its_path_only
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -248,6 +249,12 @@ def register_error_pages(app: Flask) -> None:
 
     for code, message in messages.items():
         app.register_error_handler(code, lambda exc, code=code, message=message: render_error(code, message))
+
+    @app.errorhandler(Refused)
+    def refused(refusal: Refused):
+        # A refusal no view turned into a form error: nothing it began may be kept.
+        db.session.rollback()
+        return render_template("error.html", code=refusal.status, messages=refusal.messages()), refusal.status
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

@@ -6,7 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from lms.problems import N_, Problem
+from lms.refusals import N_, Problem
 
 
 class CsvFileError(ValueError):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -82,3 +84,21 @@ def begin_write() -> None:
         db.session.connection()
     finally:
         _begin_immediate.reset(token)
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """Run a request's or a command's writes as one transaction: begin, commit once, or undo.
+
+    The write starts at once (`begin_write`), so the reads that decide it see what it writes on.
+    Any exception, a `Refused` above all, rolls everything back and goes on to the surface that
+    shows it (a page, a form, a flash, a CLI error). Usable as `with write_transaction():` or as a
+    decorator `@write_transaction()`.
+    """
+    begin_write()
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()

@@ -27,7 +27,7 @@ from lms.database import begin_write
 from lms.extensions import db
 from lms.org.logic import unit_tree
 from lms.org.models import Unit
-from lms.problems import translate_problem
+from lms.refusals import translate_problem
 
 MAX_ENROL_CSV_BYTES = 512 * 1024
 

@@ -24,7 +24,7 @@ from lms.org.logic import (
     unit_tree,
 )
 from lms.org.models import Unit
-from lms.problems import N_, Problem, translate_problem
+from lms.refusals import N_, Problem, translate_problem
 
 BAD_PARENT = Problem(N_("choose a parent unit from the list"))
 

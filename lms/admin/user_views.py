@@ -34,7 +34,7 @@ from lms.database import begin_write, utcnow
 from lms.extensions import db, socketio
 from lms.org.logic import subtree_ids, unit_tree
 from lms.org.models import Unit
-from lms.problems import translate_problem
+from lms.refusals import translate_problem
 
 MAX_IMPORT_BYTES = 1024 * 1024
 IMPORT_TOKEN_MAX_AGE = 3600  # seconds between the preview and the confirmation

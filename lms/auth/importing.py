@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from lms.auth.logic import clean_name, email_problem, normalise_username, password_problem, username_problem
 from lms.auth.models import Role
 from lms.csvfiles import CsvRow
-from lms.problems import N_, Problem
+from lms.refusals import N_, Problem
 
 REQUIRED_COLUMNS = {"username", "full_name", "unit"}
 OPTIONAL_COLUMNS = {"email", "role", "password"}

@@ -7,7 +7,7 @@ import secrets
 import unicodedata
 from urllib.parse import urlsplit
 
-from lms.problems import N_, Problem
+from lms.refusals import N_, Problem
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

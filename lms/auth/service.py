@@ -17,7 +17,7 @@ from lms.auth.models import Role, User
 from lms.extensions import db
 from lms.org.logic import UnitError, active_unit_or_error
 from lms.org.models import Unit
-from lms.problems import N_, Problem
+from lms.refusals import N_, Problem
 
 
 class AccountError(ValueError):

@@ -17,7 +17,7 @@ from lms.csvfiles import CsvRow
 from lms.extensions import db
 from lms.org.logic import subtree_ids
 from lms.org.models import Unit
-from lms.problems import N_, Problem
+from lms.refusals import N_, Problem
 
 
 class EnrolmentError(ValueError):

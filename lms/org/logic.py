@@ -12,7 +12,7 @@ from lms.audit.models import record_audit
 from lms.auth.logic import clean_name
 from lms.extensions import db
 from lms.org.models import Unit
-from lms.problems import N_, Problem
+from lms.refusals import N_, Problem
 
 UNIT_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
