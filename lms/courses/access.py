@@ -19,11 +19,20 @@ from lms.progress.models import ModuleProgress
 
 def load_class_for_viewer(class_id: int):
     """Return (class, the viewer's enrolment or None); 404 if missing, 403 if not theirs."""
-    course_class = db.session.get(CourseClass, class_id) or abort(404)
+    course_class = db.get_or_404(CourseClass, class_id)
     enrolment = active_enrolment(current_user, course_class)
     if enrolment is None and not may_manage_class(current_user, course_class):
         abort(403)
     return course_class, enrolment
+
+
+def load_class_for_staff(class_id: int) -> CourseClass:
+    """Return the class if the current user may manage it (its instructors, admins); 404 if
+    missing, 403 for anyone else."""
+    course_class = db.get_or_404(CourseClass, class_id)
+    if not may_manage_class(current_user, course_class):
+        abort(403)
+    return course_class
 
 
 def load_module(course_class: CourseClass, slug: str) -> Module:
