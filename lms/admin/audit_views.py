@@ -8,7 +8,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms.admin.views import PER_PAGE, bp, page_number
+from lms.admin.blueprint import PER_PAGE, bp, page_number
 from lms.audit.logic import AuditFilter, audit_query
 from lms.audit.models import AuditEvent
 from lms.auth.decorators import roles_required

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.admin.views import bp, get_or_404, paginate
+from lms.admin.blueprint import bp, paginate
 from lms.auth.decorators import roles_required
 from lms.auth.models import Role, User
 from lms.auth.service import UserFilter, find_users
@@ -108,7 +108,7 @@ def new_class():
 @roles_required(Role.ADMIN)
 def edit_class(class_id: int):
     """Change a class's code, name, dates, mode, self-enrolment or instructors."""
-    return _class_form(get_or_404(CourseClass, class_id))
+    return _class_form(db.get_or_404(CourseClass, class_id))
 
 
 def _render_class(course_class: CourseClass, errors: list[tuple[int, str]] | None = None, status: int = 200):
@@ -133,13 +133,13 @@ def _render_class(course_class: CourseClass, errors: list[tuple[int, str]] | Non
 @roles_required(Role.ADMIN)
 def class_page(class_id: int):
     """A class: its facts, its roster and the ways to enrol learners."""
-    return _render_class(get_or_404(CourseClass, class_id))
+    return _render_class(db.get_or_404(CourseClass, class_id))
 
 
 def _enrol(class_id: int, find_learners):
     """Enrol the learners `find_learners` returns, all or nothing; show problems on the class page."""
     begin_write()
-    course_class = get_or_404(CourseClass, class_id)
+    course_class = db.get_or_404(CourseClass, class_id)
     learners, errors = find_learners()
     if not errors:
         try:
@@ -148,7 +148,7 @@ def _enrol(class_id: int, find_learners):
             errors = [(0, translate_problem(exc.args[0]))]
     if errors:
         db.session.rollback()
-        return _render_class(get_or_404(CourseClass, class_id), errors, 400)
+        return _render_class(db.get_or_404(CourseClass, class_id), errors, 400)
     db.session.commit()
     flash(
         _(
@@ -218,7 +218,7 @@ def enrol_user(class_id: int):
 
 
 def _enrolment_of(class_id: int, enrolment_id: int) -> Enrolment:
-    enrolment = get_or_404(Enrolment, enrolment_id)
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
     if enrolment.class_id != class_id:
         abort(404)  # an enrolment of another class is "not found" here
     return enrolment

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from lms.admin.views import bp, get_or_404
+from lms.admin.blueprint import bp
 from lms.auth.decorators import roles_required
 from lms.auth.models import Role, User
 from lms.database import begin_write, utcnow
@@ -84,7 +84,7 @@ def units():
 @roles_required(Role.ADMIN)
 def unit_page(unit_id: int):
     """One unit: its path, people, and the forms to rename, move, retire or restore it."""
-    return _render_unit(get_or_404(Unit, unit_id))
+    return _render_unit(db.get_or_404(Unit, unit_id))
 
 
 def _render_unit(unit: Unit, error: str | None = None, values=None):
@@ -104,12 +104,12 @@ def _render_unit(unit: Unit, error: str | None = None, values=None):
 def _unit_action(unit_id: int, action) -> object:
     """Run one change to a unit in a write transaction; show the unit page with the reason if refused."""
     begin_write()
-    unit = get_or_404(Unit, unit_id)
+    unit = db.get_or_404(Unit, unit_id)
     try:
         message = action(unit)
     except UnitError as exc:
         db.session.rollback()
-        unit = get_or_404(Unit, unit_id)
+        unit = db.get_or_404(Unit, unit_id)
         return _render_unit(unit, translate_problem(exc.problem), request.form)
     db.session.commit()
     if message:

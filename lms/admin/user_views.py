@@ -11,7 +11,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from lms.admin.views import bp, get_or_404, paginate
+from lms.admin.blueprint import bp, paginate
 from lms.auth.decorators import roles_required
 from lms.auth.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, plan_user_import
 from lms.auth.logic import clean_name, generate_password, normalise_username, password_problem, username_problem
@@ -131,7 +131,7 @@ def user_page(user_id: int):
     problems: list[str] = []
     if request.method == "POST":
         begin_write()
-        user = get_or_404(User, user_id)
+        user = db.get_or_404(User, user_id)
         values, problems = _read_account_form(request.form)
         if not problems:
             try:
@@ -144,7 +144,7 @@ def user_page(user_id: int):
             db.session.commit()
             flash(_("Account updated.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("admin.user_page", user_id=user_id), 303)
-    user = get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     return render_template(
         "admin/user_form.html",
         user=user,
@@ -159,7 +159,7 @@ def user_page(user_id: int):
 def set_active(user_id: int):
     """Disable an account (its sessions end) or enable it again."""
     begin_write()
-    user = get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     wanted = request.form.get("active")
     if wanted not in ("0", "1"):
         db.session.rollback()
@@ -182,7 +182,7 @@ def set_active(user_id: int):
 def set_password(user_id: int):
     """Set a password typed by the admin, or generate one and show it once."""
     begin_write()
-    user = get_or_404(User, user_id)
+    user = db.get_or_404(User, user_id)
     typed = request.form.get("password", "")
     try:
         password = reset_password(user, typed or None, current_user.id)

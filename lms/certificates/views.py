@@ -152,7 +152,7 @@ def _render_review(course_class: CourseClass, errors: list[str], status: int = 2
 @roles_required(Role.ADMIN)
 def review_class(class_id: int):
     """Every learner of a class with each requirement met or not, and their certificate."""
-    course_class = db.session.get(CourseClass, class_id) or abort(404)
+    course_class = db.get_or_404(CourseClass, class_id)
     return _render_review(course_class, [])
 
 
@@ -169,7 +169,7 @@ def _requested_ids() -> list[int] | None:
 @roles_required(Role.ADMIN)
 def certify_class(class_id: int):
     """Certify one learner or the ticked ones: all of them, or none if any cannot be."""
-    course_class = db.session.get(CourseClass, class_id) or abort(404)
+    course_class = db.get_or_404(CourseClass, class_id)
     requested = _requested_ids()
     if requested is None:
         return _render_review(course_class, [_("The request was not understood; nothing was certified.")], 400)
@@ -177,7 +177,7 @@ def certify_class(class_id: int):
         return _render_review(course_class, [_("Tick at least one learner to certify.")], 400)
     reasons = {i: clean_reason(request.form.get(f"reason-{i}")) for i in requested}
     begin_write()
-    course_class = db.session.get(CourseClass, class_id) or abort(404)
+    course_class = db.get_or_404(CourseClass, class_id)
     try:
         issued = certify(
             course_class,
@@ -198,7 +198,7 @@ def certify_class(class_id: int):
 
 
 def _admin_certificate(certificate_id: int) -> Certificate:
-    return db.session.get(Certificate, certificate_id) or abort(404)
+    return db.get_or_404(Certificate, certificate_id)
 
 
 @bp.get("/certificates/<int:certificate_id>")

@@ -66,7 +66,7 @@ def catalogue():
 def enrol(class_id: int):
     """Enrol the current learner in an open class."""
     begin_write()
-    course_class = db.session.get(CourseClass, class_id) or abort(404)
+    course_class = db.get_or_404(CourseClass, class_id)
     try:
         added = self_enrol(signed_in_user_record(), course_class, _today())
     except EnrolmentError:

@@ -153,7 +153,7 @@ def _download(result: Report, export: str):
 @login_required
 def class_detail(class_id: int):
     """One class's learners with their state and a link to each transcript (its instructors, admins)."""
-    course_class = db.session.get(CourseClass, class_id) or abort(404)
+    course_class = db.get_or_404(CourseClass, class_id)
     if not may_manage_class(current_user, course_class):
         abort(403)
     return render_template(
@@ -172,7 +172,7 @@ def my_transcript():
 @login_required
 def transcript(user_id: int):
     """A learner's transcript: admins see all of it, instructors their classes' parts, learners their own."""
-    learner = db.session.get(User, user_id) or abort(404)
+    learner = db.get_or_404(User, user_id)
     return _transcript_page(learner)
 
 
