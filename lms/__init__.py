@@ -183,12 +183,23 @@ def register_blueprints(app: Flask) -> None:
     from lms.auth.views import bp as auth_bp
     from lms.certificates.views import bp as certificates_bp
     from lms.courses.views import bp as courses_bp
+    from lms.dashboard.views import bp as dashboard_bp
     from lms.live.views import bp as live_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
     from lms.reports.views import bp as reports_bp
 
-    for blueprint in (auth_bp, courses_bp, progress_bp, quizzes_bp, live_bp, certificates_bp, admin_bp, reports_bp):
+    for blueprint in (
+        auth_bp,
+        dashboard_bp,
+        courses_bp,
+        progress_bp,
+        quizzes_bp,
+        live_bp,
+        certificates_bp,
+        admin_bp,
+        reports_bp,
+    ):
         app.register_blueprint(blueprint)
     from lms.live.events import register_events
 

@@ -6,16 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from lms.refusals import N_, Problem
-
-
-class CsvFileError(ValueError):
-    """The file as a whole cannot be read (encoding, missing or wrong header)."""
-
-    def __init__(self, line: int, message: str):
-        super().__init__(f"line {line}: {message}")
-        self.line = line
-        self.message = message
+from lms.refusals import N_, Problem, Refused
 
 
 @dataclass(frozen=True)
@@ -27,37 +18,40 @@ class CsvRow:
 
 
 def read_csv_rows(data: bytes, required: set[str], optional: set[str]) -> list[CsvRow]:
-    """Decode and parse a CSV file, checking its header against the allowed columns."""
+    """Decode and parse a CSV file, checking its header against the allowed columns.
+
+    A file that cannot be read as a whole is `Refused`, with the line where it goes wrong.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise CsvFileError(line, Problem(N_("the file is not UTF-8 text; save it as 'CSV UTF-8'"))) from None
+        raise Refused(Problem(N_("the file is not UTF-8 text; save it as 'CSV UTF-8'")), line=line) from None
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if not header:
-        raise CsvFileError(1, Problem(N_("the file is empty")))
+        raise Refused(Problem(N_("the file is empty")), line=1)
     missing = required - set(header)
     unknown = set(header) - required - optional
     if missing:
-        raise CsvFileError(1, Problem(N_("missing column(s): %(columns)s"), columns=", ".join(sorted(missing))))
+        raise Refused(Problem(N_("missing column(s): %(columns)s"), columns=", ".join(sorted(missing))), line=1)
     if unknown:
-        raise CsvFileError(1, Problem(N_("unknown column(s): %(columns)s"), columns=", ".join(sorted(unknown))))
+        raise Refused(Problem(N_("unknown column(s): %(columns)s"), columns=", ".join(sorted(unknown))), line=1)
     reader.fieldnames = header
     rows = []
     line = reader.line_num
     try:
         for record in reader:
             if None in record:
-                raise CsvFileError(line + 1, Problem(N_("more values than columns")))
+                raise Refused(Problem(N_("more values than columns")), line=line + 1)
             values = {k: (v or "").strip() for k, v in record.items()}
             if any(values.values()):
                 rows.append(CsvRow(line + 1, values))
             line = reader.line_num
     except csv.Error as exc:
-        raise CsvFileError(reader.line_num, Problem(N_("malformed CSV: %(error)s"), error=str(exc))) from None
+        raise Refused(Problem(N_("malformed CSV: %(error)s"), error=str(exc)), line=reader.line_num) from None
     return rows
 
 

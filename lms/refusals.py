@@ -16,7 +16,8 @@ rolls back. Each surface shows the same refusal in the reader's language:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 
 import click
@@ -28,7 +29,8 @@ def N_(message: str) -> str:  # noqa: N802 - the name gettext tools look for
 
 
 class Problem(str):
-    """An English sentence (what the CLI prints) that remembers its msgid, values and field.
+    """An English sentence (what the CLI prints) that remembers its msgid and values, and the form
+    field or file line it is about.
 
     It is a `str`, so callers that print or compare it need not change; `translated()` gives it
     in the reader's language.
@@ -37,10 +39,12 @@ class Problem(str):
     msgid: str
     params: dict
     field: str | None
+    line: int | None
 
-    def __new__(cls, msgid: str, *, field: str | None = None, **params) -> Problem:
+    def __new__(cls, msgid: str, *, field: str | None = None, at_line: int | None = None, **params) -> Problem:
+        # `at_line`, not `line`: messages may have a %(line)d of their own.
         text = super().__new__(cls, msgid % params if params else msgid)
-        text.msgid, text.params, text.field = msgid, params, field
+        text.msgid, text.params, text.field, text.line = msgid, params, field, at_line
         return text
 
     def translated(self) -> str:
@@ -48,6 +52,10 @@ class Problem(str):
         from flask_babel import gettext
 
         return gettext(self.msgid, **self.params)
+
+    def about(self, *, field: str | None = None, line: int | None = None) -> Problem:
+        """The same problem, said of this field or line unless it already names one."""
+        return Problem(self.msgid, field=self.field or field, at_line=self.line or line, **self.params)
 
 
 def translate_problem(problem: str) -> str:
@@ -59,22 +67,18 @@ class Refused(Exception):  # noqa: N818 - a refusal is not an error of the progr
     """What was asked is not acceptable: why (one or more problems), and nothing was written.
 
     `code` is stable for programs (the live room's protocol codes, the quiz autosave's JSON);
-    `status` is the HTTP status a page answers with; `line` is the line of an uploaded or read
-    file the problems were found on.
+    `status` is the HTTP status a page answers with. `field` and `line` apply to the problems
+    that do not name their own.
     """
 
-    def __init__(
-        self,
-        *problems: str,
-        code: str = "invalid",
-        status: int = 400,
-        line: int | None = None,
-        field: str | None = None,
-    ):
+    def __init__(self, *problems: str, code="invalid", status=400, field: str | None = None, line: int | None = None):
         if not problems:
             raise TypeError("a refusal needs at least one problem")
-        self.problems = tuple(_as_problem(p, field) for p in problems)
-        self.code, self.status, self.line = code, status, line
+        self.problems = tuple(
+            (p if isinstance(p, Problem) else Problem(p)).about(field=field, line=line) for p in problems
+        )
+        self.code, self.status = code, status
+        self.source: str | None = None  # the file's name, where `in_file` says it
         super().__init__(self.text())
 
     @property
@@ -83,26 +87,29 @@ class Refused(Exception):  # noqa: N818 - a refusal is not an error of the progr
         return self.problems[0]
 
     def text(self) -> str:
-        """The problems in English, for logs and the CLI, with the file line when there is one."""
-        text = "; ".join(self.problems)
-        return f"line {self.line}: {text}" if self.line is not None else text
+        """The problems in English, one a line, for logs and the CLI: `file:line: problem`."""
+        lines = []
+        for problem in self.problems:
+            where = [str(part) for part in (self.source, problem.line) if part is not None]
+            if where and not self.source:
+                where = [f"line {problem.line}"]
+            lines.append(f"{':'.join(where)}: {problem}" if where else str(problem))
+        return "\n".join(lines)
 
     def messages(self) -> list[str]:
         """The problems in the current interface language."""
         return [problem.translated() for problem in self.problems]
 
-    def by_field(self) -> dict[str, list[str]]:
-        """The translated problems of each named field; those about no field under ""."""
-        fields: dict[str, list[str]] = {}
+    def by_field(self) -> dict[str, str]:
+        """The first translated problem of each named field; those about no field under ""."""
+        fields: dict[str, str] = {}
         for problem in self.problems:
-            fields.setdefault(problem.field or "", []).append(problem.translated())
+            fields.setdefault(problem.field or "", problem.translated())
         return fields
 
-
-def _as_problem(problem: str, field: str | None) -> Problem:
-    if isinstance(problem, Problem):
-        return problem if field is None or problem.field else Problem(problem.msgid, field=field, **problem.params)
-    return Problem(problem, field=field)
+    def by_line(self) -> list[tuple[int, str]]:
+        """(line, translated problem) for each problem, 0 for those about no line."""
+        return [(problem.line or 0, problem.translated()) for problem in self.problems]
 
 
 def refuse(msgid: str, *, code: str = "invalid", status: int = 400, field: str | None = None, **params):
@@ -116,6 +123,16 @@ def flash_refusal(refusal: Refused) -> None:
 
     for message in refusal.messages():
         flash(message, "error")
+
+
+@contextmanager
+def in_file(name: str) -> Iterator[None]:
+    """Name the file that the refusals raised inside are about (the CLI prints `name:line:`)."""
+    try:
+        yield
+    except Refused as refusal:
+        refusal.source = name
+        raise
 
 
 def cli_refusals(command: Callable) -> Callable:

@@ -12,7 +12,6 @@ from lms.auth.decorators import roles_required
 from lms.auth.models import Role, User
 from lms.auth.service import UserFilter, find_users
 from lms.courses.logic import (
-    EnrolmentError,
     enrol_users,
     learners_from_rows,
     learners_of_unit,
@@ -22,12 +21,12 @@ from lms.courses.logic import (
     withdraw,
 )
 from lms.courses.models import ClassMode, Course, CourseClass, Enrolment, EnrolmentStatus
-from lms.csvfiles import CsvFileError, read_csv_rows
-from lms.database import begin_write
+from lms.csvfiles import read_csv_rows
+from lms.database import write_transaction
 from lms.extensions import db
 from lms.org.logic import unit_tree
 from lms.org.models import Unit
-from lms.refusals import translate_problem
+from lms.refusals import N_, Refused
 
 MAX_ENROL_CSV_BYTES = 512 * 1024
 
@@ -58,24 +57,19 @@ def _class_form(course_class: CourseClass | None):
         allowed |= {u.id for u in course_class.instructors}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        begin_write()
-        form, problems = read_class_form(
-            request.form.to_dict(), request.form.getlist("instructors"), {c.id for c in courses}, allowed
-        )
-        errors = {field: translate_problem(p) for field, p in problems.items()}
-        if form is not None:
-            try:
+        try:
+            with write_transaction():
+                form = read_class_form(
+                    request.form.to_dict(), request.form.getlist("instructors"), {c.id for c in courses}, allowed
+                )
                 course_class = save_class(course_class, form, current_user.id)
-            except EnrolmentError as exc:
-                errors["code"] = translate_problem(exc.args[0])
-        if errors:
-            db.session.rollback()
+        except Refused as refusal:
+            errors = refusal.by_field()
+            if course_class is not None:
+                course_class = db.session.get(CourseClass, course_class.id)
         else:
-            db.session.commit()
             flash(_("Class saved."), "success")
             return redirect(url_for("admin.class_page", class_id=course_class.id), 303)
-        if course_class is not None:
-            course_class = db.session.get(CourseClass, course_class.id)
     chosen = (
         request.form.getlist("instructors")
         if request.method == "POST"
@@ -138,18 +132,12 @@ def class_page(class_id: int):
 
 def _enrol(class_id: int, find_learners):
     """Enrol the learners `find_learners` returns, all or nothing; show problems on the class page."""
-    begin_write()
-    course_class = db.get_or_404(CourseClass, class_id)
-    learners, errors = find_learners()
-    if not errors:
-        try:
-            result = enrol_users(course_class, learners, source="admin", actor_id=current_user.id)
-        except EnrolmentError as exc:
-            errors = [(0, translate_problem(exc.args[0]))]
-    if errors:
-        db.session.rollback()
-        return _render_class(db.get_or_404(CourseClass, class_id), errors, 400)
-    db.session.commit()
+    try:
+        with write_transaction():
+            course_class = db.get_or_404(CourseClass, class_id)
+            result = enrol_users(course_class, find_learners(), source="admin", actor_id=current_user.id)
+    except Refused as refusal:
+        return _render_class(db.get_or_404(CourseClass, class_id), refusal.by_line(), 400)
     flash(
         _(
             "%(added)d enrolled, %(back)d re-enrolled, %(already)d already enrolled.",
@@ -171,11 +159,8 @@ def enrol_unit(class_id: int):
         value = request.form.get("unit_id", "")
         unit = db.session.get(Unit, int(value)) if value.isdigit() else None
         if unit is None:
-            return [], [(0, _("Choose a unit from the list."))]
-        try:
-            return learners_of_unit(unit, request.form.get("subunits") == "1"), []
-        except EnrolmentError as exc:
-            return [], [(0, translate_problem(exc.args[0]))]
+            raise Refused(N_("Choose a unit from the list."))
+        return learners_of_unit(unit, request.form.get("subunits") == "1")
 
     return _enrol(class_id, find)
 
@@ -189,15 +174,10 @@ def enrol_csv(class_id: int):
         upload = request.files.get("file")
         data = upload.read(MAX_ENROL_CSV_BYTES + 1) if upload else b""
         if not data:
-            return [], [(0, _("Choose a CSV file to upload."))]
+            raise Refused(N_("Choose a CSV file to upload."))
         if len(data) > MAX_ENROL_CSV_BYTES:
-            return [], [(0, _("The file is larger than 512 KB; split it into smaller files."))]
-        try:
-            rows = read_csv_rows(data, {"username"}, {"full_name", "unit", "email"})
-        except CsvFileError as exc:
-            return [], [(exc.line, translate_problem(exc.message))]
-        learners, problems = learners_from_rows(rows)
-        return learners, [(line, translate_problem(p)) for line, p in problems]
+            raise Refused(N_("The file is larger than 512 KB; split it into smaller files."))
+        return learners_from_rows(read_csv_rows(data, {"username"}, {"full_name", "unit", "email"}))
 
     return _enrol(class_id, find)
 
@@ -211,8 +191,8 @@ def enrol_user(class_id: int):
         value = request.form.get("user_id", "")
         user = db.session.get(User, int(value)) if value.isdigit() else None
         if user is None:
-            return [], [(0, _("Choose a learner from the search results."))]
-        return [user], []
+            raise Refused(N_("Choose a learner from the search results."))
+        return [user]
 
     return _enrol(class_id, find)
 
@@ -230,10 +210,9 @@ def withdraw_enrolment(class_id: int, enrolment_id: int):
     """Ask to confirm, then withdraw a learner from the class (their records stay)."""
     if request.method == "GET":
         return render_template("admin/withdraw.html", enrolment=_enrolment_of(class_id, enrolment_id))
-    begin_write()
-    enrolment = _enrolment_of(class_id, enrolment_id)
-    changed = withdraw(enrolment, current_user.id)
-    db.session.commit()
+    with write_transaction():
+        enrolment = _enrolment_of(class_id, enrolment_id)
+        changed = withdraw(enrolment, current_user.id)
     if changed:
         flash(_("%(name)s was withdrawn from the class.", name=enrolment.user.full_name), "success")
     return redirect(url_for("admin.class_page", class_id=class_id), 303)
@@ -244,4 +223,4 @@ def withdraw_enrolment(class_id: int, enrolment_id: int):
 def reenrol(class_id: int, enrolment_id: int):
     """Bring a withdrawn learner back into the class."""
     enrolment = _enrolment_of(class_id, enrolment_id)
-    return _enrol(class_id, lambda: ([enrolment.user], []))
+    return _enrol(class_id, lambda: [enrolment.user])

@@ -10,10 +10,9 @@ from sqlalchemy import func, select
 from lms.admin.blueprint import bp
 from lms.auth.decorators import roles_required
 from lms.auth.models import Role, User
-from lms.database import begin_write, utcnow
+from lms.database import utcnow, write_transaction
 from lms.extensions import db
 from lms.org.logic import (
-    UnitError,
     create_unit,
     move_unit,
     rename_unit,
@@ -24,9 +23,9 @@ from lms.org.logic import (
     unit_tree,
 )
 from lms.org.models import Unit
-from lms.refusals import N_, Problem, translate_problem
+from lms.refusals import N_, Problem, Refused
 
-BAD_PARENT = Problem(N_("choose a parent unit from the list"))
+BAD_PARENT = Problem(N_("choose a parent unit from the list"), field="parent_id")
 
 
 def _parent_from_form(field: str = "parent_id") -> tuple[bool, Unit | None]:
@@ -50,23 +49,21 @@ def units():
     """The unit tree, and the form to add a unit."""
     error = None
     if request.method == "POST":
-        begin_write()
-        valid, parent = _parent_from_form()
         try:
-            if not valid:
-                raise UnitError(BAD_PARENT)
-            unit = create_unit(
-                code=request.form.get("code", ""),
-                name=request.form.get("name", ""),
-                level=request.form.get("level", ""),
-                parent=parent,
-                actor_id=current_user.id,
-            )
-        except UnitError as exc:
-            db.session.rollback()
-            error = translate_problem(exc.problem)
+            with write_transaction():
+                valid, parent = _parent_from_form()
+                if not valid:
+                    raise Refused(BAD_PARENT)
+                unit = create_unit(
+                    code=request.form.get("code", ""),
+                    name=request.form.get("name", ""),
+                    level=request.form.get("level", ""),
+                    parent=parent,
+                    actor_id=current_user.id,
+                )
+        except Refused as refusal:
+            error = refusal.messages()[0]
         else:
-            db.session.commit()
             flash(_("Unit %(name)s added.", name=unit.name), "success")
             return redirect(url_for("admin.units"), 303)
     tree = unit_tree()
@@ -103,15 +100,11 @@ def _render_unit(unit: Unit, error: str | None = None, values=None):
 
 def _unit_action(unit_id: int, action) -> object:
     """Run one change to a unit in a write transaction; show the unit page with the reason if refused."""
-    begin_write()
-    unit = db.get_or_404(Unit, unit_id)
     try:
-        message = action(unit)
-    except UnitError as exc:
-        db.session.rollback()
-        unit = db.get_or_404(Unit, unit_id)
-        return _render_unit(unit, translate_problem(exc.problem), request.form)
-    db.session.commit()
+        with write_transaction():
+            message = action(db.get_or_404(Unit, unit_id))
+    except Refused as refusal:
+        return _render_unit(db.get_or_404(Unit, unit_id), refusal.messages()[0], request.form)
     if message:
         flash(message, "success")
     return redirect(url_for("admin.unit_page", unit_id=unit_id), 303)
@@ -139,7 +132,7 @@ def move_unit_view(unit_id: int):
     def action(unit):
         valid, parent = _parent_from_form()
         if not valid:
-            raise UnitError(BAD_PARENT)
+            raise Refused(BAD_PARENT)
         return _("Unit moved.") if move_unit(unit, parent, actor_id=current_user.id) else _("Nothing changed.")
 
     return _unit_action(unit_id, action)

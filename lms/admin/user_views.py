@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -17,7 +17,6 @@ from lms.auth.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, plan_user_imp
 from lms.auth.logic import clean_name, generate_password, normalise_username, password_problem, username_problem
 from lms.auth.models import Role, User
 from lms.auth.service import (
-    AccountError,
     UserChanges,
     UserFilter,
     account_problems,
@@ -29,12 +28,12 @@ from lms.auth.service import (
     unit_codes,
     update_user,
 )
-from lms.csvfiles import CsvFileError, read_csv_rows
-from lms.database import begin_write, utcnow
+from lms.csvfiles import read_csv_rows
+from lms.database import utcnow, write_transaction
 from lms.extensions import db, socketio
 from lms.org.logic import subtree_ids, unit_tree
 from lms.org.models import Unit
-from lms.refusals import translate_problem
+from lms.refusals import N_, Problem, Refused, flash_refusal
 
 MAX_IMPORT_BYTES = 1024 * 1024
 IMPORT_TOKEN_MAX_AGE = 3600  # seconds between the preview and the confirmation
@@ -71,19 +70,22 @@ def users():
     )
 
 
-def _read_account_form(form) -> tuple[dict, list[str]]:
-    """Read the fields shared by the create and edit forms; return values and translated problems."""
+def _read_account_form(form, *problems: Problem) -> dict:
+    """Read the fields shared by the create and edit forms; refuse them with every problem found
+    (and the `problems` the caller found in its own fields)."""
     values = {
         "full_name": clean_name(form.get("full_name", "")),
         "email": form.get("email", "").strip() or None,
         "role": form.get("role", ""),
     }
-    problems = [translate_problem(p) for p in account_problems(**values)]
+    found = [*problems, *account_problems(**values)]
     valid, unit = _unit_choice(form.get("unit_id", ""))
     if not valid:
-        problems.append(_("Choose a unit from the list."))
+        found.append(Problem(N_("Choose a unit from the list."), field="unit_id"))
+    if found:
+        raise Refused(*found)
     values["unit"] = unit
-    return values, problems
+    return values
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -92,25 +94,18 @@ def new_user():
     """Create one account; the password is typed by the admin or generated and shown once."""
     problems: list[str] = []
     if request.method == "POST":
-        begin_write()
-        values, problems = _read_account_form(request.form)
         username = normalise_username(request.form.get("username", ""))
-        if problem := username_problem(username):
-            problems.insert(0, translate_problem(problem))
         password = request.form.get("password", "")
         generated = not password
-        if password and (problem := password_problem(password)):
-            problems.append(translate_problem(problem))
-        if not problems:
-            try:
+        own_problems = [username_problem(username), password_problem(password) if password else None]
+        try:
+            with write_transaction():
+                values = _read_account_form(request.form, *(p for p in own_problems if p))
                 password = password or generate_password()
                 user = create_user(username=username, password=password, actor_id=current_user.id, **values)
-            except AccountError as exc:
-                problems.append(translate_problem(exc.args[0]))
-        if problems:
-            db.session.rollback()
+        except Refused as refusal:
+            problems = refusal.messages()
         else:
-            db.session.commit()
             flash(_("Account %(username)s created.", username=user.username), "success")
             if generated:
                 return render_template("admin/password_shown.html", user=user, password=password)
@@ -130,18 +125,13 @@ def user_page(user_id: int):
     """One account: edit full name, e-mail, role and unit; disable, enable, reset the password."""
     problems: list[str] = []
     if request.method == "POST":
-        begin_write()
-        user = db.get_or_404(User, user_id)
-        values, problems = _read_account_form(request.form)
-        if not problems:
-            try:
-                changed = update_user(user, UserChanges(**values), actor_id=current_user.id)
-            except AccountError as exc:
-                problems.append(translate_problem(exc.args[0]))
-        if problems:
-            db.session.rollback()
+        try:
+            with write_transaction():
+                user = db.get_or_404(User, user_id)
+                changed = update_user(user, UserChanges(**_read_account_form(request.form)), actor_id=current_user.id)
+        except Refused as refusal:
+            problems = refusal.messages()
         else:
-            db.session.commit()
             flash(_("Account updated.") if changed else _("Nothing changed."), "success")
             return redirect(url_for("admin.user_page", user_id=user_id), 303)
     user = db.get_or_404(User, user_id)
@@ -158,19 +148,15 @@ def user_page(user_id: int):
 @roles_required(Role.ADMIN)
 def set_active(user_id: int):
     """Disable an account (its sessions end) or enable it again."""
-    begin_write()
-    user = db.get_or_404(User, user_id)
     wanted = request.form.get("active")
     if wanted not in ("0", "1"):
-        db.session.rollback()
-        return render_template("error.html", code=400, message=_("The request could not be understood.")), 400
+        abort(400)
     try:
-        changed = set_user_active(user, wanted == "1", current_user.id, utcnow())
-    except AccountError as exc:
-        db.session.rollback()
-        flash(translate_problem(exc.args[0]), "error")
+        with write_transaction():
+            changed = set_user_active(db.get_or_404(User, user_id), wanted == "1", current_user.id, utcnow())
+    except Refused as refusal:
+        flash_refusal(refusal)
         return redirect(url_for("admin.user_page", user_id=user_id), 303)
-    db.session.commit()
     if changed and wanted == "0":
         socketio.emit("logged_out", {}, to=f"user:{user_id}", namespace="/live")
     flash(_("Account enabled.") if wanted == "1" else _("Account disabled; its sessions have ended."), "success")
@@ -181,21 +167,19 @@ def set_active(user_id: int):
 @roles_required(Role.ADMIN)
 def set_password(user_id: int):
     """Set a password typed by the admin, or generate one and show it once."""
-    begin_write()
-    user = db.get_or_404(User, user_id)
     typed = request.form.get("password", "")
     try:
-        password = reset_password(user, typed or None, current_user.id)
-    except AccountError as exc:
-        db.session.rollback()
+        with write_transaction():
+            user = db.get_or_404(User, user_id)
+            password = reset_password(user, typed or None, current_user.id)
+    except Refused as refusal:
         return render_template(
             "admin/user_form.html",
-            user=user,
+            user=db.get_or_404(User, user_id),
             values={},
             units=unit_tree(include_retired=False),
-            problems=[translate_problem(exc.args[0])],
+            problems=refusal.messages(),
         ), 400
-    db.session.commit()
     if typed:
         flash(_("Password changed."), "success")
         return redirect(url_for("admin.user_page", user_id=user_id), 303)
@@ -226,13 +210,19 @@ def _import_data(token: str) -> bytes | None:
 
 
 def _plan(data: bytes):
-    """Check a CSV file; return (plan or None, [(line, translated problem)])."""
-    try:
-        rows = read_csv_rows(data, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
-    except CsvFileError as exc:
-        return None, [(exc.line, translate_problem(exc.message))]
-    plan = plan_user_import(rows, *unit_codes())
-    return plan, [(line, translate_problem(p)) for line, p in plan.errors]
+    """Check a CSV file and plan its import; refuse it with every problem by line."""
+    if not data:
+        raise Refused(N_("Choose a CSV file to upload."))
+    if len(data) > MAX_IMPORT_BYTES:
+        raise Refused(N_("The file is larger than 1 MB; split it into smaller files."))
+    plan = plan_user_import(read_csv_rows(data, REQUIRED_COLUMNS, OPTIONAL_COLUMNS), *unit_codes())
+    if plan.errors:
+        raise Refused(*(problem.about(line=line) for line, problem in plan.errors))
+    return plan
+
+
+def _import_refused(refusal: Refused):
+    return render_template("admin/user_import.html", plan=None, errors=refusal.by_line()), 400
 
 
 def _existing_usernames(plan) -> set[str]:
@@ -248,19 +238,10 @@ def import_users():
         return render_template("admin/user_import.html", plan=None, errors=[])
     upload = request.files.get("file")
     data = upload.read(MAX_IMPORT_BYTES + 1) if upload else b""
-    if not data:
-        return render_template(
-            "admin/user_import.html", plan=None, errors=[(0, _("Choose a CSV file to upload."))]
-        ), 400
-    if len(data) > MAX_IMPORT_BYTES:
-        return render_template(
-            "admin/user_import.html",
-            plan=None,
-            errors=[(0, _("The file is larger than 1 MB; split it into smaller files."))],
-        ), 400
-    plan, errors = _plan(data)
-    if errors:
-        return render_template("admin/user_import.html", plan=None, errors=errors), 400
+    try:
+        plan = _plan(data)
+    except Refused as refusal:
+        return _import_refused(refusal)
     existing = _existing_usernames(plan)
     return render_template(
         "admin/user_import.html",
@@ -276,18 +257,12 @@ def import_users():
 @roles_required(Role.ADMIN)
 def confirm_import():
     """Write a previewed import, all or nothing; re-checked first, since units may have changed."""
-    data = _import_data(request.form.get("token", ""))
-    if data is None:
-        return render_template(
-            "admin/user_import.html",
-            plan=None,
-            errors=[(0, _("The preview has expired or was changed. Upload the file again."))],
-        ), 400
-    begin_write()
-    plan, errors = _plan(data)
-    if errors:
-        db.session.rollback()
-        return render_template("admin/user_import.html", plan=None, errors=errors), 400
-    result = apply_user_import(plan, actor_id=current_user.id)
-    db.session.commit()
+    try:
+        data = _import_data(request.form.get("token", ""))
+        if data is None:
+            raise Refused(N_("The preview has expired or was changed. Upload the file again."))
+        with write_transaction():
+            result = apply_user_import(_plan(data), actor_id=current_user.id)
+    except Refused as refusal:
+        return _import_refused(refusal)
     return render_template("admin/user_import_done.html", result=result)

@@ -8,12 +8,12 @@ from flask.cli import AppGroup
 from lms.auth.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, plan_user_import
 from lms.auth.logic import clean_name, email_problem, normalise_username, password_problem, username_problem
 from lms.auth.models import Role
-from lms.auth.service import AccountError, apply_user_import, create_user, find_user, unit_codes
+from lms.auth.service import apply_user_import, create_user, find_user, unit_codes
 from lms.cli import progressbar
-from lms.csvfiles import CsvFileError, read_csv_rows
-from lms.database import begin_write
-from lms.extensions import db
+from lms.csvfiles import read_csv_rows
+from lms.database import write_transaction
 from lms.org.logic import find_unit
+from lms.refusals import cli_refusals, in_file
 
 users_cli = AppGroup("users", help="Create and import users.")
 
@@ -32,17 +32,17 @@ def _check(problem: str | None) -> None:
 @click.option(
     "--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Prompted (hidden) when omitted."
 )
+@cli_refusals
 def create_command(username, full_name, role, unit_code, email, password):
     """Create one user."""
     username = normalise_username(username)
     _check(username_problem(username))
     _check(password_problem(password))
     _check(email_problem(email or ""))
-    begin_write()
-    unit = find_unit(unit_code)
-    if unit is None:
-        raise click.UsageError(f"unknown unit '{unit_code}' (see 'flask units list')")
-    try:
+    with write_transaction():
+        unit = find_unit(unit_code)
+        if unit is None:
+            raise click.UsageError(f"unknown unit '{unit_code}' (see 'flask units list')")
         user = create_user(
             username=username,
             full_name=clean_name(full_name or username),
@@ -51,10 +51,6 @@ def create_command(username, full_name, role, unit_code, email, password):
             password=password,
             email=email or None,
         )
-    except AccountError as exc:
-        db.session.rollback()
-        raise click.UsageError(str(exc)) from None
-    db.session.commit()
     click.echo(f"Created {user.role} '{user.username}' in {unit.name}.")
 
 
@@ -64,36 +60,32 @@ def create_command(username, full_name, role, unit_code, email, password):
 def set_password_command(username, password):
     """Set a user's password."""
     _check(password_problem(password))
-    begin_write()
-    user = find_user(username)
-    if user is None:
-        raise click.UsageError(f"unknown user '{username}'")
-    user.set_password(password)
-    db.session.commit()
+    with write_transaction():
+        user = find_user(username)
+        if user is None:
+            raise click.UsageError(f"unknown user '{username}'")
+        user.set_password(password)
     click.echo(f"Password of '{user.username}' changed.")
 
 
 @users_cli.command("import")
 @click.argument("csv_file", type=click.File("rb"))
+@cli_refusals
 def import_command(csv_file):
     """Create or update users from a CSV file (all or nothing).
 
     Columns: username, full_name, unit (required); email, role, password (optional).
     """
-    try:
+    with in_file(csv_file.name):
         rows = read_csv_rows(csv_file.read(), REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
-    except CsvFileError as exc:
-        raise click.ClickException(f"{csv_file.name}:{exc.line}: {exc.message}") from None
-    begin_write()
-    plan = plan_user_import(rows, *unit_codes())
-    if plan.errors:
-        for line, message in plan.errors:
-            click.echo(f"{csv_file.name}:{line}: {message}", err=True)
-        db.session.rollback()
-        raise click.ClickException(f"{len(plan.errors)} error(s); no user was created or changed.")
-    with progressbar(len(plan.records), "Importing users") as bar:
-        result = apply_user_import(plan, on_record=lambda: bar.update(1))
-    db.session.commit()
+    with write_transaction():
+        plan = plan_user_import(rows, *unit_codes())
+        if plan.errors:
+            for line, message in plan.errors:
+                click.echo(f"{csv_file.name}:{line}: {message}", err=True)
+            raise click.ClickException(f"{len(plan.errors)} error(s); no user was created or changed.")
+        with progressbar(len(plan.records), "Importing users") as bar:
+            result = apply_user_import(plan, on_record=lambda: bar.update(1))
     click.echo(f"created: {result.created}, updated: {result.updated}, unchanged: {result.unchanged}")
     if result.generated_passwords:
         click.echo("Generated passwords for new accounts without one (hand them over privately):")

@@ -15,13 +15,9 @@ from lms.auth.importing import ImportPlan
 from lms.auth.logic import email_problem, generate_password, password_problem, self_change_problem
 from lms.auth.models import Role, User
 from lms.extensions import db
-from lms.org.logic import UnitError, active_unit_or_error
+from lms.org.logic import active_unit_or_error
 from lms.org.models import Unit
-from lms.refusals import N_, Problem
-
-
-class AccountError(ValueError):
-    """A user cannot be created or changed as asked."""
+from lms.refusals import N_, Problem, Refused
 
 
 def find_user(username: str) -> User | None:
@@ -41,11 +37,8 @@ def create_user(
 ) -> User:
     """Add a new user; refuse a username that is taken."""
     if find_user(username) is not None:
-        raise AccountError(Problem(N_("username '%(username)s' is already taken"), username=username))
-    try:
-        active_unit_or_error(unit)
-    except UnitError as exc:
-        raise AccountError(exc.problem) from None
+        raise Refused(Problem(N_("username '%(username)s' is already taken"), username=username))
+    active_unit_or_error(unit)
     user = User(username=username, full_name=full_name, role=role, unit=unit, email=email)
     user.set_password(password)
     db.session.add(user)
@@ -69,7 +62,7 @@ class ImportResult:
 def apply_user_import(plan: ImportPlan, actor_id: int | None = None, on_record=None) -> ImportResult:
     """Create or update the users of a checked plan; existing usernames are updated, not doubled."""
     if plan.errors:
-        raise AccountError("the import plan has errors; nothing may be written")
+        raise Refused(N_("the import plan has errors; nothing may be written"))
     units = {u.code: u for u in db.session.scalars(select(Unit))}
     existing = {
         u.username: u
@@ -147,12 +140,9 @@ def account_problems(*, full_name: str, email: str | None, role: str) -> list[st
 def update_user(user: User, changes: UserChanges, actor_id: int) -> dict:
     """Apply an admin's edit to an account and audit what changed; return the changes."""
     if problem := self_change_problem(actor_id, user.id, role=changes.role):
-        raise AccountError(problem)
+        raise Refused(problem)
     if changes.unit is not None and changes.unit.id != user.unit_id:
-        try:
-            active_unit_or_error(changes.unit)
-        except UnitError as exc:
-            raise AccountError(exc.problem) from None
+        active_unit_or_error(changes.unit)
     before = {
         "full_name": user.full_name,
         "email": user.email,
@@ -177,7 +167,7 @@ def update_user(user: User, changes: UserChanges, actor_id: int) -> dict:
 def set_user_active(user: User, active: bool, actor_id: int, now: datetime) -> bool:
     """Enable or disable an account; a disabled one's sessions end. Return False if unchanged."""
     if problem := self_change_problem(actor_id, user.id, active=active):
-        raise AccountError(problem)
+        raise Refused(problem)
     if user.active == active:
         return False
     user.active = active
@@ -194,7 +184,7 @@ def reset_password(user: User, password: str | None, actor_id: int) -> str:
     """Set a password chosen by an admin, or a generated one; return the password set."""
     password = password or generate_password()
     if problem := password_problem(password):
-        raise AccountError(problem)
+        raise Refused(problem)
     user.set_password(password)
     db.session.flush()
     record_audit(actor_id, "user.password_reset", f"user:{user.id}", username=user.username)

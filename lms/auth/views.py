@@ -19,7 +19,7 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _next_url(default_endpoint: str = "courses.dashboard") -> str:
+def _next_url(default_endpoint: str = "dashboard.home") -> str:
     target = request.values.get("next")
     return target if is_safe_next(target) else url_for(default_endpoint)
 
@@ -79,4 +79,4 @@ def set_language():
         begin_write()
         signed_in_user_record().locale = locale
         db.session.commit()
-    return redirect(_next_url("courses.dashboard" if current_user.is_authenticated else "auth.login"), 303)
+    return redirect(_next_url("dashboard.home" if current_user.is_authenticated else "auth.login"), 303)

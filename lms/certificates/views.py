@@ -321,7 +321,7 @@ def badge_issuer():
         badges.issuer_profile(
             _issuer_id(),
             config["CERTIFICATE_ISSUER"],
-            config["CERTIFICATE_ISSUER_URL"] or public_url("courses.dashboard"),
+            config["CERTIFICATE_ISSUER_URL"] or public_url("dashboard.home"),
             config["CERTIFICATE_ISSUER_EMAIL"],
         )
     )

@@ -11,12 +11,13 @@ from sqlalchemy import select
 from lms.auth.logic import clean_name
 from lms.auth.models import Role, User
 from lms.auth.service import find_user
-from lms.courses.logic import EnrolmentError, enrol_users, learners_from_rows, learners_of_unit
+from lms.courses.logic import enrol_users, learners_from_rows, learners_of_unit
 from lms.courses.models import ClassMode, Course, CourseClass
-from lms.csvfiles import CsvFileError, read_csv_rows
-from lms.database import begin_write
+from lms.csvfiles import read_csv_rows
+from lms.database import write_transaction
 from lms.extensions import db
 from lms.org.logic import find_unit
+from lms.refusals import cli_refusals, in_file
 
 classes_cli = AppGroup("classes", help="Create classes and enrol learners.")
 
@@ -40,9 +41,9 @@ def _find_class(code: str) -> CourseClass:
 @click.option("--ends", type=click.DateTime(["%Y-%m-%d"]), help="Last day, YYYY-MM-DD.")
 @click.option("--instructor", "instructors", multiple=True, help="Username of an instructor (repeatable).")
 @click.option("--self-enrol/--no-self-enrol", default=False, help="Let learners enrol themselves.")
+@write_transaction()
 def create_command(code, name, course_slug, mode, level, starts, ends, instructors, self_enrol):
     """Create a class (one offering of a course)."""
-    begin_write()
     if db.session.scalar(select(CourseClass).where(CourseClass.code == code)) is not None:
         raise click.UsageError(f"class code '{code}' is already used")
     course = db.session.scalar(select(Course).where(Course.slug == course_slug))
@@ -70,7 +71,7 @@ def create_command(code, name, course_slug, mode, level, starts, ends, instructo
         instructors=teachers,
     )
     db.session.add(course_class)
-    db.session.commit()
+    db.session.flush()
     click.echo(f"Created class {code}: {course_class.name} ({course.title}).")
 
 
@@ -81,28 +82,21 @@ def create_command(code, name, course_slug, mode, level, starts, ends, instructo
     "--subunits/--no-subunits", default=True, show_default=True, help="With --unit, include the units below it."
 )
 @click.option("--csv", "csv_file", type=click.File("rb"), help="A CSV with a 'username' column.")
+@cli_refusals
 def enrol_command(class_code, unit_code, subunits, csv_file):
     """Enrol learners in a class, by unit or from a CSV (all or nothing)."""
     if bool(unit_code) == bool(csv_file):
         raise click.UsageError("give exactly one of --unit or --csv")
-    begin_write()
-    course_class = _find_class(class_code)
-    if unit_code:
-        unit = find_unit(unit_code)
-        if unit is None:
-            raise click.UsageError(f"unknown unit '{unit_code}'")
-        try:
+    with write_transaction():
+        course_class = _find_class(class_code)
+        if unit_code:
+            unit = find_unit(unit_code)
+            if unit is None:
+                raise click.UsageError(f"unknown unit '{unit_code}'")
             learners = learners_of_unit(unit, subunits)
-        except EnrolmentError as exc:
-            raise click.ClickException(str(exc)) from None
-    else:
-        learners = _learners_from_csv(csv_file)
-    try:
+        else:
+            learners = _learners_from_csv(csv_file)
         result = enrol_users(course_class, learners, source="admin")
-    except EnrolmentError as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(
         f"{course_class.code}: {result.added} enrolled, {result.reactivated} re-enrolled, "
         f"{result.already} already enrolled."
@@ -110,16 +104,9 @@ def enrol_command(class_code, unit_code, subunits, csv_file):
 
 
 def _learners_from_csv(csv_file) -> list[User]:
-    try:
+    with in_file(csv_file.name):
         rows = read_csv_rows(csv_file.read(), {"username"}, {"full_name", "unit", "email"})
-    except CsvFileError as exc:
-        raise click.ClickException(f"{csv_file.name}:{exc.line}: {exc.message}") from None
-    learners, errors = learners_from_rows(rows)
-    if errors:
-        for line, problem in errors:
-            click.echo(f"{csv_file.name}:{line}: {problem}", err=True)
-        raise click.ClickException(f"{len(errors)} error(s); nobody was enrolled.")
-    return learners
+        return learners_from_rows(rows)
 
 
 @classes_cli.command("list")

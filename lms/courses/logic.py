@@ -17,11 +17,7 @@ from lms.csvfiles import CsvRow
 from lms.extensions import db
 from lms.org.logic import subtree_ids
 from lms.org.models import Unit
-from lms.refusals import N_, Problem
-
-
-class EnrolmentError(ValueError):
-    """An enrolment cannot be made as asked."""
+from lms.refusals import N_, Problem, Refused
 
 
 def active_enrolment(user: User, course_class: CourseClass) -> Enrolment | None:
@@ -123,7 +119,7 @@ def enrol_users(course_class: CourseClass, users: list[User], source: str, actor
     }
     for user in users:
         if problem := enrol_problem(user):
-            raise EnrolmentError(problem)
+            raise Refused(problem)
         enrolment = existing.get(user.id)
         if enrolment is None:
             db.session.add(Enrolment(course_class=course_class, user=user, source=source))
@@ -144,11 +140,11 @@ def enrol_users(course_class: CourseClass, users: list[User], source: str, actor
 def self_enrol(user: User, course_class: CourseClass, today: date) -> bool:
     """Enrol a learner in an open class; return False if they were already in."""
     if user.role != Role.LEARNER:
-        raise EnrolmentError(Problem(N_("only learners enrol in classes")))
+        raise Refused(Problem(N_("only learners enrol in classes")), status=403)
     if active_enrolment(user, course_class) is not None:
         return False
     if not is_open_for_enrolment(course_class, today):
-        raise EnrolmentError(Problem(N_("this class does not take enrolments")))
+        raise Refused(Problem(N_("this class does not take enrolments")), status=403)
     enrol_users(course_class, [user], source="self")
     return True
 
@@ -178,8 +174,9 @@ def _read_date(value: str) -> date | None:
 
 def read_class_form(
     form: dict[str, str], instructor_ids: list[str], course_ids: set[int], allowed_instructors: set[int]
-) -> tuple[ClassForm | None, dict[str, Problem]]:
-    """Check a class form against the courses and instructors that exist; return values or errors by field."""
+) -> ClassForm:
+    """Check a class form against the courses and instructors that exist; refuse it with a problem
+    per field."""
     errors: dict[str, Problem] = {}
     code = form.get("code", "").strip()
     if not CLASS_CODE_RE.match(code):
@@ -215,17 +212,17 @@ def read_class_form(
         if int(value) not in chosen:
             chosen.append(int(value))
     if errors:
-        return None, errors
+        raise Refused(*(problem.about(field=field) for field, problem in errors.items()))
     return ClassForm(
         code, name, int(course_id), level, mode, starts_on, ends_on, form.get("self_enrol") == "1", tuple(chosen)
-    ), {}
+    )
 
 
 def save_class(course_class: CourseClass | None, form: ClassForm, actor_id: int | None) -> CourseClass:
     """Create a class, or change one, from a checked form; refuse a code already used."""
     clash = db.session.scalar(select(CourseClass).where(CourseClass.code == form.code))
     if clash is not None and clash is not course_class:
-        raise EnrolmentError(Problem(N_("class code '%(code)s' is already used"), code=form.code))
+        raise Refused(Problem(N_("class code '%(code)s' is already used"), code=form.code), field="code")
     instructors = list(db.session.scalars(select(User).where(User.id.in_(form.instructor_ids))))
     creating = course_class is None
     if creating:
@@ -262,7 +259,7 @@ def _class_facts(course_class: CourseClass) -> dict:
 def learners_of_unit(unit: Unit, include_subunits: bool) -> list[User]:
     """The active learners of an active unit (and of its active sub-units), by username."""
     if unit.retired_at is not None:
-        raise EnrolmentError(Problem(N_("unit '%(unit)s' is retired"), unit=unit.code))
+        raise Refused(Problem(N_("unit '%(unit)s' is retired"), unit=unit.code))
     unit_ids = subtree_ids(unit) if include_subunits else {unit.id}
     return list(
         db.session.scalars(
@@ -276,22 +273,24 @@ def learners_of_unit(unit: Unit, include_subunits: bool) -> list[User]:
     )
 
 
-def learners_from_rows(rows: list[CsvRow]) -> tuple[list[User], list[tuple[int, Problem]]]:
-    """Find the learners a CSV of usernames names; report each unusable row by line."""
+def learners_from_rows(rows: list[CsvRow]) -> list[User]:
+    """Find the learners a CSV of usernames names; refuse the file with each unusable row's line."""
     wanted = {normalise_username(row.values.get("username", "")) for row in rows}
     users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(wanted)))}
     learners: list[User] = []
-    errors: list[tuple[int, Problem]] = []
+    errors: list[Problem] = []
     for row in rows:
         username = normalise_username(row.values.get("username", ""))
         user = users.get(username)
         if user is None:
-            errors.append((row.line, Problem(N_("unknown user '%(username)s'"), username=username)))
+            errors.append(Problem(N_("unknown user '%(username)s'"), at_line=row.line, username=username))
         elif problem := enrol_problem(user):
-            errors.append((row.line, problem))
+            errors.append(problem.about(line=row.line))
         elif user not in learners:
             learners.append(user)
-    return learners, errors
+    if errors:
+        raise Refused(*errors)
+    return learners
 
 
 def withdraw(enrolment: Enrolment, actor_id: int | None) -> bool:

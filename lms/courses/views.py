@@ -1,4 +1,4 @@
-"""The dashboard, the class catalogue, class pages, module pages and course assets."""
+"""The class catalogue, class pages, module pages and course assets."""
 
 from __future__ import annotations
 
@@ -10,48 +10,25 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.auth.account import signed_in_user_record
-from lms.auth.models import Role
-from lms.certificates.service import valid_certificate, valid_certificates
+from lms.certificates.service import valid_certificate
 from lms.courses.access import load_class_for_viewer, load_module_page
 from lms.courses.logic import (
-    EnrolmentError,
-    classes_taught,
     may_manage_class,
-    my_enrolments,
     open_classes,
     self_enrol,
 )
 from lms.courses.models import Course, CourseAsset, CourseClass
-from lms.database import begin_write
+from lms.database import write_transaction
 from lms.extensions import db
-from lms.live.service import class_sessions, upcoming_sessions
+from lms.live.service import class_sessions
 from lms.progress.service import EnrolmentRecords, overview, records_for
-from lms.quizzes.attempts import active_quizzes, essays_to_mark
+from lms.quizzes.attempts import active_quizzes
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
 
 def _today() -> date:
     return date.today()
-
-
-@bp.get("/")
-@login_required
-def dashboard():
-    """The user's home: their classes with progress, and what to do next."""
-    enrolments = my_enrolments(current_user, with_courses=True)
-    overviews = [overview(e) for e in enrolments]
-    certificates = valid_certificates([e.id for e in enrolments])
-    taught = classes_taught(current_user) if current_user.role in (Role.INSTRUCTOR, Role.ADMIN) else []
-    return render_template(
-        "courses/dashboard.html",
-        overviews=overviews,
-        certificates=certificates,
-        taught=taught,
-        to_mark=len(essays_to_mark([c.id for c in taught])) if taught else 0,
-        upcoming=upcoming_sessions(current_user, enrolments=enrolments, taught=taught),
-        open_count=len(open_classes(current_user, _today())) if current_user.role == Role.LEARNER else 0,
-    )
 
 
 @bp.get("/classes")
@@ -65,14 +42,9 @@ def catalogue():
 @login_required
 def enrol(class_id: int):
     """Enrol the current learner in an open class."""
-    begin_write()
-    course_class = db.get_or_404(CourseClass, class_id)
-    try:
+    with write_transaction():
+        course_class = db.get_or_404(CourseClass, class_id)
         added = self_enrol(signed_in_user_record(), course_class, _today())
-    except EnrolmentError:
-        db.session.rollback()
-        abort(403)
-    db.session.commit()
     if added:
         flash(_("You are enrolled in %(name)s.", name=course_class.name), "success")
     return redirect(url_for("courses.class_page", class_id=class_id), 303)

@@ -6,10 +6,11 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from lms.database import begin_write
+from lms.database import write_transaction
 from lms.extensions import db
-from lms.org.logic import UnitError, create_unit, find_unit, unit_path
+from lms.org.logic import create_unit, find_unit, unit_path
 from lms.org.models import Unit
+from lms.refusals import cli_refusals
 
 units_cli = AppGroup("units", help="Manage the organisation tree.")
 
@@ -19,20 +20,16 @@ units_cli = AppGroup("units", help="Manage the organisation tree.")
 @click.option("--name", required=True)
 @click.option("--level", required=True, help='The unit\'s level, e.g. "Sở/ngành" or "Phường/xã".')
 @click.option("--parent", "parent_code", help="Code of the parent unit.")
+@cli_refusals
+@write_transaction()
 def create_command(code, name, level, parent_code):
     """Create a unit."""
-    begin_write()
     parent = None
     if parent_code:
         parent = find_unit(parent_code)
         if parent is None:
             raise click.UsageError(f"unknown parent unit '{parent_code}'")
-    try:
-        unit = create_unit(code=code, name=name, level=level, parent=parent)
-    except UnitError as exc:
-        db.session.rollback()
-        raise click.UsageError(str(exc)) from None
-    db.session.commit()
+    unit = create_unit(code=code, name=name, level=level, parent=parent)
     click.echo(f"Created unit '{unit.code}': {' / '.join(u.name for u in unit_path(unit))}")
 
 

@@ -12,7 +12,7 @@ from lms.audit.models import record_audit
 from lms.auth.logic import clean_name
 from lms.extensions import db
 from lms.org.models import Unit
-from lms.refusals import N_, Problem
+from lms.refusals import N_, Problem, Refused
 
 UNIT_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
@@ -40,14 +40,6 @@ def unit_path(unit: Unit | None) -> list[Unit]:
         path.append(unit)
         unit = unit.parent
     return list(reversed(path))
-
-
-class UnitError(ValueError):
-    """A unit cannot be created or changed as asked; `problem` says why."""
-
-    def __init__(self, problem: Problem):
-        super().__init__(str(problem))
-        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -107,7 +99,7 @@ def unit_fields_problem(code: str, name: str, level: str) -> Problem | None:
 
 def _parent_or_error(parent: Unit | None) -> Unit | None:
     if parent is not None and parent.retired_at is not None:
-        raise UnitError(Problem(N_("unit '%(unit)s' is retired"), unit=parent.code))
+        raise Refused(Problem(N_("unit '%(unit)s' is retired"), unit=parent.code))
     return parent
 
 
@@ -115,9 +107,9 @@ def create_unit(*, code: str, name: str, level: str, parent: Unit | None, actor_
     """Add a unit under an active parent (or as a root); the caller commits."""
     code, name, level = code.strip().lower(), clean_name(name), clean_name(level)
     if problem := unit_fields_problem(code, name, level):
-        raise UnitError(problem)
+        raise Refused(problem)
     if find_unit(code) is not None:
-        raise UnitError(Problem(N_("unit code '%(code)s' is already used"), code=code))
+        raise Refused(Problem(N_("unit code '%(code)s' is already used"), code=code))
     unit = Unit(code=code, name=name, level=level, parent=_parent_or_error(parent))
     db.session.add(unit)
     db.session.flush()
@@ -137,7 +129,7 @@ def rename_unit(unit: Unit, *, name: str, level: str, actor_id: int | None = Non
     """Change a unit's name and level; return False when nothing changed."""
     name, level = clean_name(name), clean_name(level)
     if problem := unit_fields_problem(unit.code, name, level):
-        raise UnitError(problem)
+        raise Refused(problem)
     if (unit.name, unit.level) == (name, level):
         return False
     record_audit(
@@ -151,10 +143,10 @@ def rename_unit(unit: Unit, *, name: str, level: str, actor_id: int | None = Non
 def move_unit(unit: Unit, new_parent: Unit | None, actor_id: int | None = None) -> bool:
     """Move a unit (with its sub-units) under another active unit; refuse cycles."""
     if unit.retired_at is not None:
-        raise UnitError(Problem(N_("unit '%(unit)s' is retired"), unit=unit.code))
+        raise Refused(Problem(N_("unit '%(unit)s' is retired"), unit=unit.code))
     parents = dict(db.session.execute(select(Unit.id, Unit.parent_id)).all())
     if problem := move_problem(unit.id, new_parent.id if new_parent else None, parents):
-        raise UnitError(problem)
+        raise Refused(problem)
     _parent_or_error(new_parent)
     if unit.parent_id == (new_parent.id if new_parent else None):
         return False
@@ -175,7 +167,7 @@ def retire_unit(unit: Unit, now: datetime, actor_id: int | None = None) -> None:
     if unit.retired_at is not None:
         return
     if any(child.retired_at is None for child in unit.children):
-        raise UnitError(Problem(N_("retire or move the sub-units of '%(unit)s' first"), unit=unit.code))
+        raise Refused(Problem(N_("retire or move the sub-units of '%(unit)s' first"), unit=unit.code))
     unit.retired_at = now
     db.session.flush()
     record_audit(actor_id, "unit.retire", f"unit:{unit.id}", code=unit.code)
@@ -192,5 +184,5 @@ def restore_unit(unit: Unit, actor_id: int | None = None) -> None:
 
 
 def active_unit_or_error(unit: Unit | None) -> Unit | None:
-    """Return the unit if it may take new people; raise UnitError for a retired one."""
+    """Return the unit if it may take new people; raise Refused for a retired one."""
     return _parent_or_error(unit)

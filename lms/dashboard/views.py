@@ -1,0 +1,37 @@
+"""The dashboard: a learner's classes with progress, an instructor's classes and marking, upcoming
+sessions; it reads from several domains and owns none of their rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from lms.auth.models import Role
+from lms.certificates.service import valid_certificates
+from lms.courses.logic import classes_taught, my_enrolments, open_classes
+from lms.live.service import upcoming_sessions
+from lms.progress.service import overview
+from lms.quizzes.attempts import essays_to_mark
+
+bp = Blueprint("dashboard", __name__, template_folder="templates")
+
+
+@bp.get("/")
+@login_required
+def home():
+    """The user's home: their classes with progress, and what to do next."""
+    enrolments = my_enrolments(current_user, with_courses=True)
+    overviews = [overview(e) for e in enrolments]
+    certificates = valid_certificates([e.id for e in enrolments])
+    taught = classes_taught(current_user) if current_user.role in (Role.INSTRUCTOR, Role.ADMIN) else []
+    return render_template(
+        "dashboard/home.html",
+        overviews=overviews,
+        certificates=certificates,
+        taught=taught,
+        to_mark=len(essays_to_mark([c.id for c in taught])) if taught else 0,
+        upcoming=upcoming_sessions(current_user, enrolments=enrolments, taught=taught),
+        open_count=len(open_classes(current_user, date.today())) if current_user.role == Role.LEARNER else 0,
+    )
