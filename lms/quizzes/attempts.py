@@ -22,17 +22,15 @@ from lms.extensions import db
 from lms.quizzes.grading import MarkState, QuestionMark, grade_question, total_score
 from lms.quizzes.models import AttemptState, EssayMark, Quiz, QuizAttempt
 from lms.quizzes.questions import Question, QuestionType
+from lms.refusals import N_, Refused
 
 MAX_TEXT = {QuestionType.SHORT_ANSWER: 500, QuestionType.NUMERICAL: 100, QuestionType.ESSAY: 20000}
 CHOICE_TYPES = (QuestionType.SINGLE, QuestionType.MULTIPLE)
 
 
-class AttemptError(ValueError):
-    """A request about an attempt that is refused; the message says why, in English for logs."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
+BAD_ANSWER = N_("One of the answers could not be read. Please check it and try again.")
+TIME_UP = N_("The time is up. Your attempt was graded on the answers saved before the deadline.")
+NOT_MARKABLE = N_("There is nothing to mark here.")
 
 
 @dataclass
@@ -119,7 +117,7 @@ def start_attempt(enrolment: Enrolment, quiz: Quiz, now: datetime, rng: random.R
         if attempt.state == AttemptState.OPEN and not close_if_expired(attempt, now):
             return attempt
     if attempts_left(quiz, len(existing)) == 0:
-        raise AttemptError("no_attempts_left", "no attempts left")
+        raise Refused(N_("You have used all the attempts this quiz allows."), code="no_attempts_left")
     limit = quiz.settings.get("time_limit")
     attempt = QuizAttempt(
         enrolment_id=enrolment.id,
@@ -193,10 +191,12 @@ def read_form_answers(attempt: QuizAttempt, form: dict[str, list[str]]) -> dict[
             continue  # csrf_token, seq, and anything else a client adds (a "score") carry no weight
         number, _, slot = name[1:].partition("-")
         if not number.isdigit() or int(number) >= len(drawn) or (slot and not slot.isdigit()):
-            raise AttemptError("unknown_question", f"'{name}' is not a question of this attempt")
+            raise Refused(
+                N_("The form contained an answer to a question that is not in this attempt."), code="unknown_question"
+            )
         if slot:
             if len(values) != 1:
-                raise AttemptError("bad_answer", f"question {int(number) + 1}: only one answer per prompt")
+                raise Refused(BAD_ANSWER, code="bad_answer")
             matching.setdefault(int(number), {})[int(slot)] = values[0]
         else:
             plain[int(number)] = values
@@ -212,7 +212,7 @@ def read_form_answers(attempt: QuizAttempt, form: dict[str, list[str]]) -> dict[
                     raise ValueError("this question has no prompts")
                 response = parse_response(entry, plain.get(index, []))
         except ValueError as exc:
-            raise AttemptError("bad_answer", f"question {index + 1}: {exc}") from None
+            raise Refused(BAD_ANSWER, code="bad_answer") from exc
         if response is not None:
             answers[str(index)] = response
     return answers
@@ -232,11 +232,15 @@ def close_if_expired(attempt: QuizAttempt, now: datetime) -> bool:
 
 
 def save_answers(attempt: QuizAttempt, form: dict[str, list[str]], seq: int, now: datetime) -> bool:
-    """Store the answers on the page; an older save arriving late (lower `seq`) changes nothing."""
-    if close_if_expired(attempt, now):
-        raise AttemptError("time_up", "the time is up; the attempt was graded on the answers saved in time")
+    """Store the answers on the page; an older save arriving late (lower `seq`) changes nothing.
+
+    An attempt whose time is up is refused: the caller closes it first (`close_if_expired`) in its
+    own transaction, so the grading is kept though the save is not.
+    """
+    if _expired(attempt, now) and attempt.state == AttemptState.OPEN:
+        raise Refused(TIME_UP, code="time_up", status=409)
     if attempt.state != AttemptState.OPEN:
-        raise AttemptError("closed", "this attempt is already submitted")
+        raise Refused(N_("This attempt has already been submitted."), code="closed", status=409)
     answers = read_form_answers(attempt, form)
     if seq <= attempt.last_seq:
         return False
@@ -287,12 +291,12 @@ def mark_essay(attempt: QuizAttempt, index: int, points: float, comment: str, ma
     """Record an instructor's mark for one essay, then re-score the attempt."""
     drawn = drawn_questions(attempt)
     if attempt.state == AttemptState.OPEN or not 0 <= index < len(drawn):
-        raise AttemptError("not_markable", "there is no submitted essay to mark here")
+        raise Refused(NOT_MARKABLE, code="not_markable")
     question = drawn[index].question
     if question.type != QuestionType.ESSAY:
-        raise AttemptError("not_markable", "only essays are marked by hand")
+        raise Refused(NOT_MARKABLE, code="not_markable")
     if not 0 <= points <= question.points:
-        raise AttemptError("bad_mark", f"the mark must be between 0 and {question.points:g}")
+        raise Refused(N_("The mark must be between 0 and the question's points."), code="bad_mark", field="points")
     mark = next((m for m in attempt.essay_marks if m.question_index == index), None)
     if mark is None:
         mark = EssayMark(attempt=attempt, question_index=index, fraction=0.0, marked_by_id=marker_id)

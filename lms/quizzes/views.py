@@ -8,32 +8,20 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.auth.models import Role
-from lms.courses.access import load_class_for_viewer
+from lms.courses.access import load_class_for_staff, load_class_for_viewer
 from lms.courses.logic import classes_taught, may_manage_class
 from lms.courses.models import CourseClass, Enrolment
-from lms.database import begin_write, utcnow
+from lms.database import utcnow, write_transaction
 from lms.extensions import db
 from lms.progress.service import refresh_completion
 from lms.quizzes import attempts as service
 from lms.quizzes.models import AttemptState, Quiz, QuizAttempt
 from lms.quizzes.results import quiz_results, results_csv
 from lms.quizzes.review import may_review, question_views
+from lms.refusals import Refused, flash_refusal, translate_problem
+from lms.responses import download
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
-
-ERROR_MESSAGES = {
-    "no_attempts_left": lambda: _("You have used all the attempts this quiz allows."),
-    "time_up": lambda: _("The time is up. Your attempt was graded on the answers saved before the deadline."),
-    "closed": lambda: _("This attempt has already been submitted."),
-    "unknown_question": lambda: _("The form contained an answer to a question that is not in this attempt."),
-    "bad_answer": lambda: _("One of the answers could not be read. Please check it and try again."),
-    "not_markable": lambda: _("There is nothing to mark here."),
-    "bad_mark": lambda: _("The mark must be between 0 and the question's points."),
-}
-
-
-def _message(error: service.AttemptError) -> str:
-    return ERROR_MESSAGES.get(error.code, lambda: str(error))()
 
 
 def _load_quiz(course_class: CourseClass, slug: str) -> Quiz:
@@ -67,11 +55,10 @@ def quiz_page(class_id: int, slug: str):
     attempts = service.attempts_of(enrolment, quiz) if enrolment else []
     now = utcnow()
     if any(a.state == AttemptState.OPEN and a.deadline_at and now >= a.deadline_at for a in attempts):
-        begin_write()
-        for attempt in service.attempts_of(enrolment, quiz):
-            service.close_if_expired(attempt, now)
-        refresh_completion(enrolment, now)
-        db.session.commit()
+        with write_transaction():
+            for attempt in service.attempts_of(enrolment, quiz):
+                service.close_if_expired(attempt, now)
+            refresh_completion(enrolment, now)
         attempts = service.attempts_of(enrolment, quiz)
     return render_template(
         "quizzes/quiz.html",
@@ -90,18 +77,16 @@ def quiz_page(class_id: int, slug: str):
 @login_required
 def start(class_id: int, slug: str):
     """Start a new attempt, or go back to the open one."""
-    begin_write()
-    course_class, enrolment = load_class_for_viewer(class_id)
-    quiz = _load_quiz(course_class, slug)
-    if enrolment is None:
-        abort(403)
     try:
-        attempt = service.start_attempt(enrolment, quiz, utcnow())
-    except service.AttemptError as exc:
-        db.session.rollback()
-        flash(_message(exc), "error")
+        with write_transaction():
+            course_class, enrolment = load_class_for_viewer(class_id)
+            quiz = _load_quiz(course_class, slug)
+            if enrolment is None:
+                abort(403)
+            attempt = service.start_attempt(enrolment, quiz, utcnow())
+    except Refused as refusal:
+        flash_refusal(refusal)
         return redirect(url_for("quizzes.quiz_page", class_id=class_id, slug=slug), 303)
-    db.session.commit()
     return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id), 303)
 
 
@@ -111,13 +96,19 @@ def attempt_page(attempt_id: int):
     """An open attempt's questions, or a closed attempt's result and review."""
     attempt = _own_attempt(attempt_id)
     if attempt.state == AttemptState.OPEN and service.close_if_expired(attempt, utcnow()):
-        begin_write()
-        attempt = _own_attempt(attempt_id, for_update=True)
-        if service.close_if_expired(attempt, utcnow()):
-            refresh_completion(attempt.enrolment, utcnow())
-        db.session.commit()
-        flash(_message(service.AttemptError("time_up", "")), "info")
+        _close_expired(attempt_id)
+        flash(translate_problem(service.TIME_UP), "info")
     return _render_attempt(attempt)
+
+
+def _close_expired(attempt_id: int) -> bool:
+    """Grade the learner's attempt if its time ran out (a transaction of its own); tell whether it did."""
+    with write_transaction():
+        attempt = _own_attempt(attempt_id, for_update=True)
+        closed = service.close_if_expired(attempt, utcnow())
+        if closed:
+            refresh_completion(attempt.enrolment, utcnow())
+    return closed
 
 
 def _render_attempt(attempt: QuizAttempt, status: int = 200):
@@ -150,24 +141,21 @@ def _form_answers() -> dict[str, list[str]]:
 @login_required
 def save(attempt_id: int):
     """Save the answers on the page as the learner goes (JavaScript) or with the Save button."""
-    begin_write()
-    attempt = _own_attempt(attempt_id, for_update=True)
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
-        service.save_answers(attempt, _form_answers(), _form_seq(), utcnow())
-    except service.AttemptError as exc:
-        if exc.code == "time_up":
-            refresh_completion(attempt.enrolment, utcnow())
-            db.session.commit()
-        else:
-            db.session.rollback()
+        if _close_expired(attempt_id):  # graded as of the deadline; these late answers are not taken
+            raise Refused(service.TIME_UP, code="time_up", status=409)
+        with write_transaction():
+            attempt = _own_attempt(attempt_id, for_update=True)
+            service.save_answers(attempt, _form_answers(), _form_seq(), utcnow())
+            seq = attempt.last_seq
+    except Refused as refusal:
         if wants_json:
-            return jsonify(error=exc.code, message=_message(exc)), 409 if exc.code in ("time_up", "closed") else 400
-        flash(_message(exc), "error")
+            return jsonify(error=refusal.code, message=refusal.messages()[0]), refusal.status
+        flash_refusal(refusal)
         return redirect(url_for("quizzes.attempt_page", attempt_id=attempt_id), 303)
-    db.session.commit()
     if wants_json:
-        return jsonify(saved=True, seq=attempt.last_seq)
+        return jsonify(saved=True, seq=seq)
     flash(_("Your answers are saved."), "success")
     return redirect(url_for("quizzes.attempt_page", attempt_id=attempt_id), 303)
 
@@ -176,19 +164,18 @@ def save(attempt_id: int):
 @login_required
 def submit(attempt_id: int):
     """Submit and grade; a second submit of the same attempt changes nothing."""
-    begin_write()
-    attempt = _own_attempt(attempt_id, for_update=True)
     try:
-        graded = service.submit_attempt(attempt, _form_answers(), _form_seq(), utcnow())
-    except service.AttemptError as exc:
-        db.session.rollback()
-        flash(_message(exc), "error")
+        with write_transaction():
+            attempt = _own_attempt(attempt_id, for_update=True)
+            graded = service.submit_attempt(attempt, _form_answers(), _form_seq(), utcnow())
+            if graded:
+                refresh_completion(attempt.enrolment, utcnow())
+            timed_out = graded and attempt.timed_out
+    except Refused as refusal:
+        flash_refusal(refusal)
         return _render_attempt(_own_attempt(attempt_id), 400)
-    if graded:
-        refresh_completion(attempt.enrolment, utcnow())
-        if attempt.timed_out:
-            flash(_message(service.AttemptError("time_up", "")), "info")
-    db.session.commit()
+    if timed_out:
+        flash(translate_problem(service.TIME_UP), "info")
     return redirect(url_for("quizzes.attempt_page", attempt_id=attempt_id), 303)
 
 
@@ -202,13 +189,17 @@ def marking_queue():
     return render_template("quizzes/marking_queue.html", items=items)
 
 
-def _markable_attempt(attempt_id: int, for_update: bool = False) -> QuizAttempt:
+def _markable_essay(attempt_id: int, index: int, for_update: bool = False) -> QuizAttempt:
+    """An attempt of a class the user manages whose question `index` is an essay to mark; else 403/404."""
     query = select(QuizAttempt).where(QuizAttempt.id == attempt_id)
     if for_update:
         query = query.with_for_update()
     attempt = db.session.scalar(query) or abort(404)
     if not may_manage_class(current_user, attempt.enrolment.course_class):
         abort(403)
+    drawn = service.drawn_questions(attempt)
+    if not 0 <= index < len(drawn) or drawn[index].question.type != "essay" or attempt.state == AttemptState.OPEN:
+        abort(404)
     return attempt
 
 
@@ -216,12 +207,6 @@ def _markable_attempt(attempt_id: int, for_update: bool = False) -> QuizAttempt:
 @login_required
 def mark(attempt_id: int, index: int):
     """Mark one essay answer against its rubric, with a comment the learner will see."""
-    if request.method == "POST":
-        begin_write()
-    attempt = _markable_attempt(attempt_id, for_update=request.method == "POST")
-    drawn = service.drawn_questions(attempt)
-    if not 0 <= index < len(drawn) or drawn[index].question.type != "essay" or attempt.state == AttemptState.OPEN:
-        abort(404)
     error = None
     if request.method == "POST":
         try:
@@ -229,15 +214,17 @@ def mark(attempt_id: int, index: int):
         except ValueError:
             points = -1.0
         try:
-            service.mark_essay(attempt, index, points, request.form.get("comment", ""), current_user.id, utcnow())
-        except service.AttemptError as exc:
-            db.session.rollback()
-            error = _message(exc)
+            with write_transaction():
+                attempt = _markable_essay(attempt_id, index, for_update=True)
+                service.mark_essay(attempt, index, points, request.form.get("comment", ""), current_user.id, utcnow())
+                refresh_completion(attempt.enrolment, utcnow())
+        except Refused as refusal:
+            error = refusal.messages()[0]
         else:
-            refresh_completion(attempt.enrolment, utcnow())
-            db.session.commit()
             flash(_("The mark is saved."), "success")
             return redirect(url_for("quizzes.marking_queue"), 303)
+    attempt = _markable_essay(attempt_id, index)
+    drawn = service.drawn_questions(attempt)
     existing = next((m for m in attempt.essay_marks if m.question_index == index), None)
     return render_template(
         "quizzes/mark.html",
@@ -254,19 +241,9 @@ def mark(attempt_id: int, index: int):
 @login_required
 def results(class_id: int, slug: str):
     """Who attempted, best scores, pass/fail and per-question difficulty; CSV with ?format=csv."""
-    course_class, _enrolment = load_class_for_viewer(class_id)
-    if not may_manage_class(current_user, course_class):
-        abort(403)
+    course_class = load_class_for_staff(class_id)
     quiz = _load_quiz(course_class, slug)
     report = quiz_results(course_class, quiz)
     if request.args.get("format") == "csv":
-        filename = f"{course_class.code}-{quiz.slug}.csv"
-        return (
-            results_csv(report),
-            200,
-            {
-                "Content-Type": "text/csv; charset=utf-8",
-                "Content-Disposition": f'attachment; filename="{filename}"',
-            },
-        )
+        return download(results_csv(report), f"{course_class.code}-{quiz.slug}.csv", "text/csv; charset=utf-8")
     return render_template("quizzes/results.html", course_class=course_class, quiz=quiz, report=report)
