@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from lms.refusals import N_, Problem
+
 SERIAL_DIGITS = 6
 REASON_MAX = 1000
 REASON_MIN = 5
@@ -120,6 +122,27 @@ class Ineligible:
     enrolment_id: int
     name: str
     why: Ineligibility
+
+    @property
+    def problem(self) -> Problem:
+        """Why, as the admin reads it."""
+        match self.why:
+            case Ineligibility.NOT_IN_CLASS:
+                return Problem(N_("Enrolment no. %(id)d is not a place in this class."), id=self.enrolment_id)
+            case Ineligibility.WITHDRAWN:
+                return Problem(N_("%(name)s has withdrawn from this class."), name=self.name)
+            case Ineligibility.ALREADY:
+                return Problem(N_("%(name)s already has a valid certificate."), name=self.name)
+            case Ineligibility.INCOMPLETE:
+                return Problem(
+                    N_(
+                        "%(name)s has not completed the course: write a reason (at least %(min)d characters)"
+                        " to certify anyway."
+                    ),
+                    name=self.name,
+                    min=REASON_MIN,
+                )
+        return Problem(N_("The reason for %(name)s is longer than %(max)d characters."), name=self.name, max=REASON_MAX)
 
 
 def check_request(

@@ -17,8 +17,9 @@ from sqlalchemy.orm import selectinload
 from lms.audit.models import record_audit
 from lms.auth.models import User
 from lms.certificates.issuing import (
+    REASON_MAX,
+    REASON_MIN,
     Candidate,
-    Ineligible,
     PrintedFacts,
     check_request,
     course_minutes,
@@ -26,6 +27,7 @@ from lms.certificates.issuing import (
     new_verification_code,
     next_serial,
     printed_name,
+    reason_problem,
 )
 from lms.certificates.models import Certificate
 from lms.courses.models import CourseClass, Enrolment, EnrolmentStatus
@@ -33,20 +35,9 @@ from lms.extensions import db
 from lms.progress.completion import CompletionStatus
 from lms.progress.service import EnrolmentOverview, class_overviews, completion_for, records_for
 from lms.quizzes.attempts import active_quizzes
+from lms.refusals import N_, Problem, Refused
 
 SERIAL_ATTEMPTS = 5
-
-
-class CertificationError(ValueError):
-    """A certification request that cannot be carried out; nothing was written."""
-
-    def __init__(self, refusals: list[Ineligible]):
-        super().__init__(f"{len(refusals)} enrolment(s) cannot be certified")
-        self.refusals = refusals
-
-
-class RevocationError(ValueError):
-    """The certificate is already revoked."""
 
 
 @dataclass
@@ -173,7 +164,7 @@ def certify(
     """Issue a certificate to each requested enrolment of the class, or to none of them.
 
     An enrolment that has not completed needs a written reason (an override). Raises
-    `CertificationError` listing every problem; the caller then rolls back.
+    `Refused` with a problem per enrolment that cannot be; the caller then rolls back.
     """
     ids = list(dict.fromkeys(requested))
     enrolments = {
@@ -198,9 +189,8 @@ def certify(
         )
         for e in enrolments.values()
     }
-    refusals = check_request(course_class.id, ids, candidates, reasons)
-    if refusals:
-        raise CertificationError(refusals)
+    if ineligible := check_request(course_class.id, ids, candidates, reasons):
+        raise Refused(*(i.problem for i in ineligible), code="ineligible")
     issued = []
     for enrolment_id in ids:
         enrolment = enrolments[enrolment_id]
@@ -232,8 +222,16 @@ def certify(
 
 def revoke(certificate: Certificate, actor: User, reason: str, now: datetime) -> None:
     """Revoke a certificate with a reason; its verification page says so from now on."""
+    match reason_problem(reason):
+        case "short":
+            raise Refused(
+                Problem(N_("Write the reason for revoking (at least %(min)d characters)."), min=REASON_MIN),
+                field="reason",
+            )
+        case "long":
+            raise Refused(Problem(N_("The reason is longer than %(max)d characters."), max=REASON_MAX), field="reason")
     if certificate.revoked:
-        raise RevocationError("already revoked")
+        raise Refused(N_("This certificate was already revoked."), code="already_revoked", status=409)
     certificate.revoked_at = now
     certificate.revoked_by_id = actor.id
     certificate.revocation_reason = reason

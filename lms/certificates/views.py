@@ -16,20 +16,13 @@ from lms.auth.decorators import roles_required
 from lms.auth.models import Role
 from lms.certificates import badges
 from lms.certificates.issuing import (
-    REASON_MAX,
-    REASON_MIN,
-    Ineligibility,
-    Ineligible,
     PrintedFacts,
     clean_reason,
     looks_like_code,
-    reason_problem,
 )
 from lms.certificates.models import Certificate
 from lms.certificates.pdf import Document, certificate_pdf
 from lms.certificates.service import (
-    CertificationError,
-    RevocationError,
     certificate_by_code,
     certify,
     class_certificates,
@@ -39,8 +32,10 @@ from lms.certificates.service import (
     withdrawn,
 )
 from lms.courses.models import Course, CourseClass, Enrolment, EnrolmentStatus
-from lms.database import begin_write, utcnow
+from lms.database import utcnow, write_transaction
 from lms.extensions import db, limiter
+from lms.refusals import Refused, flash_refusal
+from lms.responses import download
 
 bp = Blueprint(
     "certificates",
@@ -116,25 +111,6 @@ def classes():
     return render_template("certificates/classes.html", classes=all_classes, counts=counts, certified=certified)
 
 
-def _refusal_message(refusal: Ineligible) -> str:
-    messages = {
-        Ineligibility.NOT_IN_CLASS: lambda: _(
-            "Enrolment no. %(id)d is not a place in this class.", id=refusal.enrolment_id
-        ),
-        Ineligibility.WITHDRAWN: lambda: _("%(name)s has withdrawn from this class.", name=refusal.name),
-        Ineligibility.ALREADY: lambda: _("%(name)s already has a valid certificate.", name=refusal.name),
-        Ineligibility.INCOMPLETE: lambda: _(
-            "%(name)s has not completed the course: write a reason (at least %(min)d characters) to certify anyway.",
-            name=refusal.name,
-            min=REASON_MIN,
-        ),
-        Ineligibility.REASON_LONG: lambda: _(
-            "The reason for %(name)s is longer than %(max)d characters.", name=refusal.name, max=REASON_MAX
-        ),
-    }
-    return messages[refusal.why]()
-
-
 def _render_review(course_class: CourseClass, errors: list[str], status: int = 200):
     return render_template(
         "certificates/review.html",
@@ -176,23 +152,19 @@ def certify_class(class_id: int):
     if not requested:
         return _render_review(course_class, [_("Tick at least one learner to certify.")], 400)
     reasons = {i: clean_reason(request.form.get(f"reason-{i}")) for i in requested}
-    begin_write()
-    course_class = db.get_or_404(CourseClass, class_id)
     try:
-        issued = certify(
-            course_class,
-            requested,
-            reasons,
-            current_user,
-            utcnow(),
-            _zone(),
-            current_app.config["CERTIFICATE_SERIAL_PREFIX"],
-        )
-    except CertificationError as refused:
-        db.session.rollback()
-        messages = [_refusal_message(r) for r in refused.refusals]
-        return _render_review(course_class, messages, 400)
-    db.session.commit()
+        with write_transaction():
+            issued = certify(
+                db.get_or_404(CourseClass, class_id),
+                requested,
+                reasons,
+                current_user,
+                utcnow(),
+                _zone(),
+                current_app.config["CERTIFICATE_SERIAL_PREFIX"],
+            )
+    except Refused as refusal:
+        return _render_review(db.get_or_404(CourseClass, class_id), refusal.messages(), 400)
     flash(_("Certificates issued: %(n)d.", n=len(issued)), "success")
     return redirect(url_for("certificates.review_class", class_id=class_id), 303)
 
@@ -214,24 +186,16 @@ def detail(certificate_id: int):
 def revoke_certificate(certificate_id: int):
     """Revoke a certificate with a written reason; the verification page says so at once."""
     reason = clean_reason(request.form.get("reason"))
-    problem = reason_problem(reason)
-    if problem:
-        certificate = _admin_certificate(certificate_id)
-        error = (
-            _("Write the reason for revoking (at least %(min)d characters).", min=REASON_MIN)
-            if problem == "short"
-            else _("The reason is longer than %(max)d characters.", max=REASON_MAX)
-        )
-        return render_template("certificates/detail.html", certificate=certificate, error=error), 400
-    begin_write()
-    certificate = _admin_certificate(certificate_id)
     try:
-        revoke(certificate, current_user, reason, utcnow())
-    except RevocationError:
-        db.session.rollback()
-        flash(_("This certificate was already revoked."), "error")
-        return redirect(url_for("certificates.detail", certificate_id=certificate_id), 303)
-    db.session.commit()
+        with write_transaction():
+            certificate = _admin_certificate(certificate_id)
+            revoke(certificate, current_user, reason, utcnow())
+    except Refused as refusal:
+        if refusal.code == "already_revoked":
+            flash_refusal(refusal)
+            return redirect(url_for("certificates.detail", certificate_id=certificate_id), 303)
+        certificate = _admin_certificate(certificate_id)
+        return render_template("certificates/detail.html", certificate=certificate, error=refusal.messages()[0]), 400
     flash(_("Certificate %(serial)s is revoked.", serial=certificate.serial), "success")
     return redirect(url_for("certificates.detail", certificate_id=certificate_id), 303)
 
@@ -262,13 +226,7 @@ def pdf(certificate_id: int):
         verify_url=public_url("certificates.verify", code=certificate.verification_code),
         issued_on=certificate.issued_at.astimezone(_zone()).date(),
     )
-    return Response(
-        certificate_pdf(document),
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{certificate.serial}.pdf"',
-        },
-    )
+    return download(certificate_pdf(document), f"{certificate.serial}.pdf", "application/pdf")
 
 
 def _printed(certificate: Certificate) -> PrintedFacts:
