@@ -14,7 +14,7 @@ from lms.auth.models import Role, User
 from lms.auth.service import create_user
 from lms.courses.logic import enrol_users
 from lms.courses.models import ClassMode, Course, CourseClass
-from lms.database import begin_write
+from lms.database import write_transaction
 from lms.extensions import db, socketio
 from lms.org.models import Unit
 
@@ -125,9 +125,8 @@ def seed_demo(today: date) -> bool:
 @demo_cli.command("seed")
 def seed_command():
     """Seed demo data into an empty database and print the demo logins."""
-    begin_write()
-    created = seed_demo(date.today())
-    db.session.commit()
+    with write_transaction():
+        created = seed_demo(date.today())
     if created:
         click.echo("Demo data created.")
     elif db.session.scalar(select(User).where(User.username == "admin")) is None:

@@ -25,6 +25,18 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username.strip().lower()))
 
 
+def record_login(user: User, now: datetime, chosen_locale: str | None) -> None:
+    """Note a successful sign-in; a language chosen before it becomes the account's if it has none."""
+    user.last_login_at = now
+    if user.locale is None and chosen_locale:
+        user.locale = chosen_locale
+
+
+def record_logout(user: User, now: datetime) -> None:
+    """End the account's sign-ins made before now (pages and live-room sockets check it)."""
+    user.logged_out_at = now
+
+
 def create_user(
     *,
     username: str,

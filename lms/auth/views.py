@@ -8,9 +8,9 @@ from flask_login import current_user, login_user, logout_user
 
 from lms.auth.account import signed_in_user_record
 from lms.auth.logic import is_safe_next
-from lms.auth.service import find_user
-from lms.database import begin_write, utcnow
-from lms.extensions import db, limiter, socketio
+from lms.auth.service import find_user, record_login, record_logout
+from lms.database import utcnow, write_transaction
+from lms.extensions import limiter, socketio
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -41,15 +41,12 @@ def login():
         return render_template(
             "auth/login.html", next=next_target if is_safe_next(next_target) else "", username=username
         ), 401
-    begin_write()
-    user = find_user(username)
-    login_user(user, remember=bool(request.form.get("remember")))
-    user.last_login_at = utcnow()
-    session["login_at"] = user.last_login_at.timestamp()
-    chosen = session.get("locale")
-    if user.locale is None and chosen in current_app.config["LANGUAGES"]:
-        user.locale = chosen
-    db.session.commit()
+    with write_transaction():
+        user = find_user(username)
+        login_user(user, remember=bool(request.form.get("remember")))
+        chosen = session.get("locale")
+        record_login(user, utcnow(), chosen if chosen in current_app.config["LANGUAGES"] else None)
+        session["login_at"] = user.last_login_at.timestamp()
     return redirect(_next_url())
 
 
@@ -57,10 +54,9 @@ def login():
 def logout():
     """End the session, and the live-room sockets it opened."""
     if current_user.is_authenticated:
-        begin_write()
-        signed_in_user_record().logged_out_at = utcnow()
         user_id = current_user.id
-        db.session.commit()
+        with write_transaction():
+            record_logout(signed_in_user_record(), utcnow())
         socketio.emit("logged_out", {}, to=f"user:{user_id}", namespace="/live")
     logout_user()
     flash(_("You have logged out."), "info")
@@ -76,7 +72,6 @@ def set_language():
         return redirect(_next_url("auth.login")), 303
     session["locale"] = locale
     if current_user.is_authenticated:
-        begin_write()
-        signed_in_user_record().locale = locale
-        db.session.commit()
+        with write_transaction():
+            signed_in_user_record().locale = locale
     return redirect(_next_url("dashboard.home" if current_user.is_authenticated else "auth.login"), 303)

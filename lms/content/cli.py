@@ -14,8 +14,7 @@ from lms.cli import progressbar
 from lms.content.parse import SLUG_RE, ContentTree, count_module_files, read_content
 from lms.content.render import heading_slug
 from lms.content.sync import sync_courses
-from lms.database import begin_write, utcnow
-from lms.extensions import db
+from lms.database import utcnow, write_transaction
 from lms.quizzes.gift import parse_gift
 
 content_cli = AppGroup("content", help="Check and load course content.")
@@ -65,14 +64,8 @@ def sync_command(directory):
     if tree.errors:
         _report_errors(tree)
         raise SystemExit(1)
-    begin_write()
-    try:
-        with progressbar(len(tree.courses), "Syncing courses") as bar:
-            report = sync_courses(tree.courses, utcnow(), on_course=lambda _c: bar.update(1))
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    with write_transaction(), progressbar(len(tree.courses), "Syncing courses") as bar:
+        report = sync_courses(tree.courses, utcnow(), on_course=lambda _c: bar.update(1))
     click.echo(_summary(tree))
     for label, names in (("added", report.added), ("changed", report.changed), ("retired", report.retired)):
         click.echo(f"{label}: {len(names)}" + (f" ({', '.join(names)})" if names else ""))

@@ -6,12 +6,10 @@ import re
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from lms.courses.access import load_class_for_viewer, load_module
-from lms.courses.logic import may_manage_class
-from lms.database import begin_write, utcnow
-from lms.extensions import db
+from lms.courses.access import load_class_for_staff, load_class_for_viewer, load_module
+from lms.database import utcnow, write_transaction
 from lms.progress.service import class_overviews, mark_done, record_heartbeat
 
 bp = Blueprint("progress", __name__, template_folder="templates")
@@ -20,7 +18,6 @@ POSITION_RE = re.compile(r"^[A-Za-z0-9_-]{0,100}$")
 
 def _learner_enrolment(class_id: int, slug: str):
     """The current learner's enrolment and the module; only enrolled learners record progress."""
-    begin_write()
     course_class, enrolment = load_class_for_viewer(class_id)
     module = load_module(course_class, slug)
     if enrolment is None:
@@ -32,9 +29,9 @@ def _learner_enrolment(class_id: int, slug: str):
 @login_required
 def done(class_id: int, slug: str):
     """Mark a module as done (idempotent), then go on to the next one."""
-    enrolment, module = _learner_enrolment(class_id, slug)
-    changed = mark_done(enrolment, module, utcnow())
-    db.session.commit()
+    with write_transaction():
+        enrolment, module = _learner_enrolment(class_id, slug)
+        changed = mark_done(enrolment, module, utcnow())
     if changed:
         flash(_("“%(title)s” is done.", title=module.title), "success")
     target = request.form.get("next_slug", "")
@@ -47,12 +44,13 @@ def done(class_id: int, slug: str):
 @login_required
 def ping(class_id: int, slug: str):
     """Heartbeat from an open module page: time spent and the section being read."""
-    enrolment, module = _learner_enrolment(class_id, slug)
     position = request.form.get("position", "")
     if not POSITION_RE.match(position):
         abort(400)
-    credited = record_heartbeat(enrolment, module, utcnow(), position, current_app.config["MODULE_TIME_CAP_SECONDS"])
-    db.session.commit()
+    with write_transaction():
+        enrolment, module = _learner_enrolment(class_id, slug)
+        cap = current_app.config["MODULE_TIME_CAP_SECONDS"]
+        credited = record_heartbeat(enrolment, module, utcnow(), position, cap)
     return {"credited": credited}
 
 
@@ -60,9 +58,7 @@ def ping(class_id: int, slug: str):
 @login_required
 def class_progress(class_id: int):
     """Every learner's progress in a class, least advanced first (instructors and admins)."""
-    course_class, _enrolment = load_class_for_viewer(class_id)
-    if not may_manage_class(current_user, course_class):
-        abort(403)
+    course_class = load_class_for_staff(class_id)
     return render_template(
         "progress/class_progress.html", course_class=course_class, overviews=class_overviews(course_class)
     )

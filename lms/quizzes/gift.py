@@ -25,6 +25,7 @@ from lms.quizzes.questions import (
     check_question,
 )
 from lms.quizzes.text import FORMATS, to_html
+from lms.refusals import Refused
 
 # Escaped control characters become private-use code points while parsing, and come back at the end.
 _ESCAPES = {
@@ -46,14 +47,6 @@ _NUMBER = r"-?\d+(?:\.\d+)?(?:[eE]-?\d+)?"
 _RANGE_RE = re.compile(rf"^\s*({_NUMBER})\s*\.\.\s*({_NUMBER})\s*$")
 _TOLERANCE_RE = re.compile(rf"^\s*({_NUMBER})\s*(?::\s*({_NUMBER}))?\s*$")
 BLANK = "_____"
-
-
-class GiftError(ValueError):
-    """A question that cannot be read; `line` is where the question starts."""
-
-    def __init__(self, line: int, message: str):
-        super().__init__(message)
-        self.line = line
 
 
 @dataclass
@@ -218,7 +211,7 @@ def parse_question(lines: list[str], line: int, category: str) -> Question:
     if text.startswith("::"):
         end = text.find("::", 2)
         if end < 0:
-            raise GiftError(line, "the title's '::' is never closed")
+            raise Refused("the title's '::' is never closed", line=line)
         title, text = _restore(text[2:end]).strip(), text[end + 2 :].strip()
     question = Question(type=QuestionType.DESCRIPTION, text="", line=line, title=title, category=category)
     try:
@@ -226,7 +219,7 @@ def parse_question(lines: list[str], line: int, category: str) -> Question:
         if block is None:
             question.text = _formatted(text)
     except ValueError as exc:
-        raise GiftError(line, str(exc)) from None
+        raise Refused(str(exc), line=line) from None
     if block is not None:
         _read_question_with_answers(question, text, *block)
     if not title:
@@ -247,7 +240,7 @@ def _read_question_with_answers(question: Question, text: str, start: int, end: 
         question.text = _formatted(stem.strip())
         _read_answers(question, answer_text.strip(), default_format)
     except ValueError as exc:
-        raise GiftError(question.line, str(exc)) from None
+        raise Refused(str(exc), line=question.line) from None
 
 
 def _read_answers(question: Question, answer_text: str, fmt: str) -> None:
@@ -294,6 +287,6 @@ def parse_gift(text: str) -> GiftResult:
         line = block[0][0]
         try:
             result.questions.append(parse_question([text for _, text in block], line, category))
-        except GiftError as exc:
-            result.errors.append(SourceError(exc.line, str(exc)))
+        except Refused as refusal:  # a question that cannot be read: reported at the line it starts on
+            result.errors.append(SourceError(refusal.problem.line, str(refusal.problem)))
     return result

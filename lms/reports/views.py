@@ -13,7 +13,7 @@ from werkzeug.routing import BuildError
 from lms.auth.account import signed_in_user_record
 from lms.auth.decorators import roles_required
 from lms.auth.models import Role, User
-from lms.courses.logic import may_manage_class
+from lms.courses.access import load_class_for_staff
 from lms.courses.models import ClassMode, CourseClass
 from lms.database import utcnow
 from lms.extensions import db
@@ -30,6 +30,7 @@ from lms.reports.figures import (
     parse_filters,
     percent,
 )
+from lms.responses import download
 
 bp = Blueprint(
     "reports",
@@ -146,16 +147,14 @@ def _download(result: Report, export: str):
     else:
         body = xlsx_bytes(table, str(KINDS[result.kind]), name_column(result.kind))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return body, 200, {"Content-Type": mimetype, "Content-Disposition": f'attachment; filename="{name}"'}
+    return download(body, name, mimetype)
 
 
 @bp.get("/classes/<int:class_id>")
 @login_required
 def class_detail(class_id: int):
     """One class's learners with their state and a link to each transcript (its instructors, admins)."""
-    course_class = db.get_or_404(CourseClass, class_id)
-    if not may_manage_class(current_user, course_class):
-        abort(403)
+    course_class = load_class_for_staff(class_id)
     return render_template(
         "reports/class.html", course_class=course_class, lines=queries.class_learners(course_class), modes=MODES
     )
