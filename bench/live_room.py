@@ -139,7 +139,7 @@ def prepare_room(learners: int) -> dict:
 
     from lms import create_app
     from lms.auth.models import Role, User
-    from lms.courses.logic import enrol_users
+    from lms.courses.service import enrol_users
     from lms.courses.models import CourseClass
     from lms.database import begin_write, utcnow
     from lms.extensions import db

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from lms.auth.models import Role, User
 from lms.auth.service import create_user
-from lms.courses.logic import enrol_users
 from lms.courses.models import ClassMode, Course, CourseClass
+from lms.courses.service import enrol_users
 from lms.database import write_transaction
 from lms.extensions import db, socketio
 from lms.org.models import Unit

@@ -8,8 +8,8 @@ from pathlib import Path
 from lms.auth.models import Role, User
 from lms.content.parse import read_content
 from lms.content.sync import sync_courses
-from lms.courses.logic import enrol_users
 from lms.courses.models import Course, CourseClass
+from lms.courses.service import enrol_users
 from lms.database import utcnow
 from lms.extensions import db
 from lms.org.models import Unit

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.admin.blueprint import PER_PAGE, bp, page_number
-from lms.audit.logic import AuditFilter, audit_query
 from lms.audit.models import AuditEvent
+from lms.audit.service import AuditFilter, audit_query
 from lms.auth.decorators import roles_required
 from lms.auth.models import Role
 from lms.extensions import db

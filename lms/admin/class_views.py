@@ -11,7 +11,8 @@ from lms.admin.blueprint import bp, paginate
 from lms.auth.decorators import roles_required
 from lms.auth.models import Role, User
 from lms.auth.service import UserFilter, find_users
-from lms.courses.logic import (
+from lms.courses.models import ClassMode, Course, CourseClass, Enrolment, EnrolmentStatus
+from lms.courses.service import (
     enrol_users,
     learners_from_rows,
     learners_of_unit,
@@ -20,12 +21,11 @@ from lms.courses.logic import (
     save_class,
     withdraw,
 )
-from lms.courses.models import ClassMode, Course, CourseClass, Enrolment, EnrolmentStatus
 from lms.csvfiles import read_csv_rows
 from lms.database import write_transaction
 from lms.extensions import db
-from lms.org.logic import unit_tree
 from lms.org.models import Unit
+from lms.org.service import unit_tree
 from lms.refusals import N_, Refused
 
 MAX_ENROL_CSV_BYTES = 512 * 1024

@@ -12,7 +12,8 @@ from lms.auth.decorators import roles_required
 from lms.auth.models import Role, User
 from lms.database import utcnow, write_transaction
 from lms.extensions import db
-from lms.org.logic import (
+from lms.org.models import Unit
+from lms.org.service import (
     create_unit,
     move_unit,
     rename_unit,
@@ -22,7 +23,6 @@ from lms.org.logic import (
     unit_path,
     unit_tree,
 )
-from lms.org.models import Unit
 from lms.refusals import N_, Problem, Refused
 
 BAD_PARENT = Problem(N_("choose a parent unit from the list"), field="parent_id")

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from lms.admin.blueprint import bp, paginate
 from lms.auth.decorators import roles_required
 from lms.auth.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, plan_user_import
-from lms.auth.logic import clean_name, generate_password, normalise_username, password_problem, username_problem
 from lms.auth.models import Role, User
+from lms.auth.policy import generate_password, normalise_username, password_problem, username_problem
 from lms.auth.service import (
     UserChanges,
     UserFilter,
@@ -31,9 +31,10 @@ from lms.auth.service import (
 from lms.csvfiles import read_csv_rows
 from lms.database import utcnow, write_transaction
 from lms.extensions import db, socketio
-from lms.org.logic import subtree_ids, unit_tree
 from lms.org.models import Unit
+from lms.org.service import subtree_ids, unit_tree
 from lms.refusals import N_, Problem, Refused, flash_refusal
+from lms.text import clean_name
 
 MAX_IMPORT_BYTES = 1024 * 1024
 IMPORT_TOKEN_MAX_AGE = 3600  # seconds between the preview and the confirmation

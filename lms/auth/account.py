@@ -34,6 +34,11 @@ class Account(SignedInFlags):
     calendar_token: str | None
 
 
+# Who is asking, as the rules take it: the signed-in `Account` (Flask-Login's current_user) or a
+# loaded `User` record. Both have id, full_name, role and the role flags.
+Actor = Account | User
+
+
 @cache
 def _account_statement():
     """Built once: it runs on every logged-in request."""

@@ -6,14 +6,15 @@ import click
 from flask.cli import AppGroup
 
 from lms.auth.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, plan_user_import
-from lms.auth.logic import clean_name, email_problem, normalise_username, password_problem, username_problem
 from lms.auth.models import Role
+from lms.auth.policy import email_problem, normalise_username, password_problem, username_problem
 from lms.auth.service import apply_user_import, create_user, find_user, unit_codes
 from lms.cli import progressbar
 from lms.csvfiles import read_csv_rows
 from lms.database import write_transaction
-from lms.org.logic import find_unit
+from lms.org.service import find_unit
 from lms.refusals import cli_refusals, in_file
+from lms.text import clean_name
 
 users_cli = AppGroup("users", help="Create and import users.")
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lms.auth.logic import clean_name, email_problem, normalise_username, password_problem, username_problem
 from lms.auth.models import Role
+from lms.auth.policy import email_problem, normalise_username, password_problem, username_problem
 from lms.csvfiles import CsvRow
 from lms.refusals import N_, Problem
+from lms.text import clean_name
 
 REQUIRED_COLUMNS = {"username", "full_name", "unit"}
 OPTIONAL_COLUMNS = {"email", "role", "password"}

@@ -12,12 +12,13 @@ from sqlalchemy.orm import joinedload
 
 from lms.audit.models import record_audit
 from lms.auth.importing import ImportPlan
-from lms.auth.logic import email_problem, generate_password, password_problem, self_change_problem
 from lms.auth.models import Role, User
+from lms.auth.policy import email_problem, generate_password, password_problem, self_change_problem
 from lms.extensions import db
-from lms.org.logic import active_unit_or_error
 from lms.org.models import Unit
+from lms.org.service import active_unit_or_error
 from lms.refusals import N_, Problem, Refused
+from lms.text import contains_pattern
 
 
 def find_user(username: str) -> User | None:
@@ -219,7 +220,7 @@ def find_users(criteria: UserFilter, unit_ids: set[int] | None = None) -> Select
     query = select(User).options(joinedload(User.unit)).order_by(User.username)
     text = unicodedata.normalize("NFC", " ".join(criteria.text.split()))
     if text:
-        typed = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        typed = contains_pattern(text)
         lowered = typed.lower()
         query = query.where(
             or_(

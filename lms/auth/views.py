@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from lms.auth.account import signed_in_user_record
-from lms.auth.logic import is_safe_next
+from lms.auth.policy import is_safe_next
 from lms.auth.service import find_user, record_login, record_logout
 from lms.database import utcnow, write_transaction
 from lms.extensions import limiter, socketio

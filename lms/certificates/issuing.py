@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -58,11 +57,6 @@ def looks_like_code(code: str) -> bool:
 def hashed_identity(email: str, salt: str) -> str:
     """Open Badges 2.0 hashed recipient: "sha256$" + hex sha256 of the email then the salt."""
     return "sha256$" + hashlib.sha256((email + salt).encode("utf-8")).hexdigest()
-
-
-def printed_name(name: str) -> str:
-    """A name as printed: composed Unicode (NFC), so each Vietnamese letter is one glyph."""
-    return " ".join(unicodedata.normalize("NFC", name).split())
 
 
 def format_hours(minutes: int) -> str:

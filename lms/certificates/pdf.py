@@ -20,7 +20,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from lms.certificates.issuing import PrintedFacts, format_hours, printed_name
+from lms.certificates.issuing import PrintedFacts, format_hours
+from lms.text import clean_name
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 REGULAR = "NotoSans"
@@ -90,7 +91,7 @@ def certificate_pdf(document: Document) -> bytes:
     buffer = io.BytesIO()
     width, height = PAGE_WIDTH, PAGE_HEIGHT
     canvas = Canvas(buffer, pagesize=(width, height), pageCompression=1, invariant=1)
-    canvas.setTitle(f"Chứng chỉ {document.serial} — {printed_name(facts.recipient_name)}")
+    canvas.setTitle(f"Chứng chỉ {document.serial} — {clean_name(facts.recipient_name)}")
     canvas.setAuthor(document.issuer)
     canvas.setSubject(facts.course_title)
     text_width = width - 60 * mm
@@ -112,7 +113,7 @@ def certificate_pdf(document: Document) -> bytes:
     _centred(canvas, "CHỨNG CHỈ", height - 58 * mm, BOLD, 34, text_width, RED)
     _centred(canvas, "CERTIFICATE OF COMPLETION", height - 66 * mm, REGULAR, 12, text_width, GREY)
     _centred(canvas, "Chứng nhận Ông/Bà · This is to certify that", height - 80 * mm, REGULAR, 13, text_width)
-    _centred(canvas, printed_name(facts.recipient_name), height - 95 * mm, BOLD, 30, text_width)
+    _centred(canvas, clean_name(facts.recipient_name), height - 95 * mm, BOLD, 30, text_width)
     if facts.unit_name:
         _centred(canvas, f"Đơn vị công tác · Unit: {facts.unit_name}", height - 106 * mm, REGULAR, 13, text_width)
     _centred(

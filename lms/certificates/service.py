@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lms.audit.models import record_audit
+from lms.auth.account import Actor
 from lms.auth.models import User
 from lms.certificates.issuing import (
     REASON_MAX,
@@ -26,7 +27,6 @@ from lms.certificates.issuing import (
     new_salt,
     new_verification_code,
     next_serial,
-    printed_name,
     reason_problem,
 )
 from lms.certificates.models import Certificate
@@ -36,6 +36,7 @@ from lms.progress.completion import CompletionStatus
 from lms.progress.service import EnrolmentOverview, class_overviews, completion_for, records_for
 from lms.quizzes.attempts import active_quizzes
 from lms.refusals import N_, Problem, Refused
+from lms.text import clean_name
 
 SERIAL_ATTEMPTS = 5
 
@@ -102,7 +103,7 @@ def class_certificates(course_class: CourseClass) -> list[Certificate]:
     )
 
 
-def user_certificates(user: User) -> list[Certificate]:
+def user_certificates(user: Actor) -> list[Certificate]:
     """A learner's certificates, revoked ones too, newest first."""
     return list(
         db.session.scalars(
@@ -120,7 +121,7 @@ def printed_facts(enrolment: Enrolment, complete: bool, now: datetime, zone: tzi
     course = course_class.course
     finished = enrolment.completed_at if complete and enrolment.completed_at else now
     return PrintedFacts(
-        recipient_name=printed_name(enrolment.user.full_name),
+        recipient_name=clean_name(enrolment.user.full_name),
         unit_name=enrolment.user.unit.name if enrolment.user.unit else "",
         course_title=course.title,
         class_name=course_class.name,

@@ -1,4 +1,4 @@
-"""Loading a class or module for the current user, with the access check every view needs."""
+"""Who may see and manage a class, and loading a class or module for the current user with that check."""
 
 from __future__ import annotations
 
@@ -10,11 +10,31 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import and_, bindparam, func, select
 
+from lms.auth.account import Actor
+from lms.auth.models import Role
 from lms.cache import VersionedCache
-from lms.courses.logic import active_enrolment, may_manage_class
 from lms.courses.models import Course, CourseClass, Enrolment, EnrolmentStatus, Module
+from lms.courses.service import active_enrolment
 from lms.extensions import db
 from lms.progress.models import ModuleProgress
+
+
+def teaches(user: Actor, course_class: CourseClass) -> bool:
+    """Tell whether the user is one of the class's instructors."""
+    return user.role == Role.INSTRUCTOR and any(i.id == user.id for i in course_class.instructors)
+
+
+def may_manage(user: Actor, listed_as_instructor: bool) -> bool:
+    """Admins manage every class, instructors the classes they are listed for.
+
+    Takes the listing as a flag, so a caller that looked it up in SQL applies the same rule.
+    """
+    return user.role == Role.ADMIN or (user.role == Role.INSTRUCTOR and listed_as_instructor)
+
+
+def may_manage_class(user: Actor, course_class: CourseClass) -> bool:
+    """Admins manage every class, instructors the classes they teach."""
+    return may_manage(user, teaches(user, course_class))
 
 
 def load_class_for_viewer(class_id: int):

@@ -8,16 +8,16 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from lms.auth.logic import clean_name
 from lms.auth.models import Role, User
 from lms.auth.service import find_user
-from lms.courses.logic import enrol_users, learners_from_rows, learners_of_unit
 from lms.courses.models import ClassMode, Course, CourseClass
+from lms.courses.service import enrol_users, learners_from_rows, learners_of_unit
 from lms.csvfiles import read_csv_rows
 from lms.database import write_transaction
 from lms.extensions import db
-from lms.org.logic import find_unit
+from lms.org.service import find_unit
 from lms.refusals import cli_refusals, in_file
+from lms.text import clean_name
 
 classes_cli = AppGroup("classes", help="Create classes and enrol learners.")
 

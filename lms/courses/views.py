@@ -11,13 +11,9 @@ from sqlalchemy import select
 
 from lms.auth.account import signed_in_user_record
 from lms.certificates.service import valid_certificate
-from lms.courses.access import load_class_for_viewer, load_module_page
-from lms.courses.logic import (
-    may_manage_class,
-    open_classes,
-    self_enrol,
-)
+from lms.courses.access import load_class_for_viewer, load_module_page, may_manage_class
 from lms.courses.models import Course, CourseAsset, CourseClass
+from lms.courses.service import open_classes, self_enrol
 from lms.database import write_transaction
 from lms.extensions import db
 from lms.live.service import class_sessions

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from lms.auth.models import Role
 from lms.certificates.service import valid_certificates
-from lms.courses.logic import classes_taught, my_enrolments, open_classes
+from lms.courses.service import classes_taught, my_enrolments, open_classes
 from lms.live.service import upcoming_sessions
 from lms.progress.service import overview
 from lms.quizzes.attempts import essays_to_mark

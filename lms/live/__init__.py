@@ -1,1 +1,1 @@
-"""Live sessions of a class: scheduling, calendars, and (next) the room and attendance."""
+"""Live sessions of a class: scheduling, calendars, the live room over Socket.IO, attendance and check-in."""

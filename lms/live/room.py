@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import Role, User
 from lms.cache import VersionedCache
-from lms.courses.logic import may_manage
+from lms.courses.access import may_manage
 from lms.courses.models import Enrolment, EnrolmentStatus, class_instructors
 from lms.extensions import db
 from lms.live.models import (

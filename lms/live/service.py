@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from lms.auth.models import Role, User
-from lms.courses.logic import classes_taught, my_enrolments
+from lms.auth.account import Actor
+from lms.auth.models import Role
 from lms.courses.models import CourseClass, Enrolment
+from lms.courses.service import classes_taught, my_enrolments
 from lms.database import utcnow
 from lms.extensions import db
 from lms.live.models import LiveSession, SessionState
 
 
 def visible_class_ids(
-    user: User, enrolments: list[Enrolment] | None = None, taught: list[CourseClass] | None = None
+    user: Actor, enrolments: list[Enrolment] | None = None, taught: list[CourseClass] | None = None
 ) -> list[int]:
     """Classes whose sessions the user sees: enrolled in, teaching, or all for an admin.
 
@@ -26,7 +27,7 @@ def visible_class_ids(
 
 
 def upcoming_sessions(
-    user: User, limit: int = 5, enrolments: list[Enrolment] | None = None, taught: list[CourseClass] | None = None
+    user: Actor, limit: int = 5, enrolments: list[Enrolment] | None = None, taught: list[CourseClass] | None = None
 ) -> list[LiveSession]:
     """The user's next sessions (not ended or cancelled), soonest first."""
     now = utcnow()

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from lms.audit.models import record_audit
 from lms.auth.account import signed_in_user_record
 from lms.auth.models import User
-from lms.courses.access import load_class_for_viewer
-from lms.courses.logic import active_enrolment, may_manage_class
+from lms.courses.access import load_class_for_viewer, may_manage_class
+from lms.courses.service import active_enrolment
 from lms.csvfiles import csv_for_excel
 from lms.database import begin_write, utcnow
 from lms.extensions import db, limiter

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from lms.database import write_transaction
 from lms.extensions import db
-from lms.org.logic import create_unit, find_unit, unit_path
 from lms.org.models import Unit
+from lms.org.service import create_unit, find_unit, unit_path
 from lms.refusals import cli_refusals
 
 units_cli = AppGroup("units", help="Manage the organisation tree.")

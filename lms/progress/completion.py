@@ -1,9 +1,9 @@
 """Completion rules as pure functions of a course's requirements and one enrolment's facts.
 
-Pages, reports and (later) certification all call `completion_status`; nothing else decides
-whether someone has completed. Each rule reads its own key of the course's `requirements`
-mapping and returns a `Requirement` saying met or unmet and why. A later rule (quizzes passed,
-attendance reached) is one more function in `RULES`.
+Pages, reports and certification all call `completion_status`; nothing else decides whether
+someone has completed. Each rule (modules done, quizzes passed, attendance reached) reads its own
+key of the course's `requirements` mapping and returns a `Requirement` saying met or unmet and why;
+a new rule is one more function in `RULES`.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from lms.auth.models import Role
-from lms.courses.access import load_class_for_staff, load_class_for_viewer
-from lms.courses.logic import classes_taught, may_manage_class
+from lms.courses.access import load_class_for_staff, load_class_for_viewer, may_manage_class
 from lms.courses.models import CourseClass, Enrolment
+from lms.courses.service import classes_taught
 from lms.database import utcnow, write_transaction
 from lms.extensions import db
 from lms.progress.service import refresh_completion

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lms.auth.account import Actor
 from lms.auth.models import Role, User
 from lms.certificates.models import Certificate
 from lms.courses.models import Course, CourseClass, Enrolment, EnrolmentStatus, class_instructors
@@ -46,7 +47,7 @@ def _class_query(viewer: User):
     return query
 
 
-def report_classes(viewer: User, filters: ReportFilters) -> list[CourseClass]:
+def report_classes(viewer: Actor, filters: ReportFilters) -> list[CourseClass]:
     """The classes the viewer may report on that pass the filters, newest first."""
     query = _class_query(viewer)
     if filters.mode:
@@ -59,7 +60,7 @@ def report_classes(viewer: User, filters: ReportFilters) -> list[CourseClass]:
     return classes
 
 
-def course_choices(viewer: User) -> list[Course]:
+def course_choices(viewer: Actor) -> list[Course]:
     """Courses the viewer may filter on: every course for admins, their classes' courses for instructors."""
     query = select(Course).order_by(Course.title)
     if viewer.role != Role.ADMIN:

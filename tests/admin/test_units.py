@@ -5,8 +5,9 @@ from sqlalchemy import func, select
 from lms.audit.models import AuditEvent
 from lms.database import utcnow
 from lms.extensions import db
-from lms.org.logic import move_problem, unit_tree
 from lms.org.models import Unit
+from lms.org.service import unit_tree
+from lms.org.structure import move_problem
 from tests import factories
 
 

@@ -18,8 +18,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from lms.auth.models import Role
-from lms.courses.logic import enrol_users
 from lms.courses.models import Enrolment
+from lms.courses.service import enrol_users
 from lms.extensions import db
 from tests import factories
 from tests.browser.helpers import login

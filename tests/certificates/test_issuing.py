@@ -16,10 +16,10 @@ from lms.certificates.issuing import (
     looks_like_code,
     new_verification_code,
     next_serial,
-    printed_name,
     reason_problem,
     serial_number,
 )
+from lms.text import clean_name
 
 
 def test_serials_are_readable_and_count_per_year():
@@ -52,7 +52,7 @@ def test_hashed_identity_matches_the_open_badges_known_answer():
 
 def test_printed_names_are_composed_unicode():
     decomposed = "Nguye\u0302\u0303n Thi\u0323  Ho\u0302\u0300ng A\u0301nh"
-    assert printed_name(decomposed) == "Nguyễn Thị Hồng Ánh"
+    assert clean_name(decomposed) == "Nguyễn Thị Hồng Ánh"
 
 
 @pytest.mark.parametrize(("minutes", "text"), [(120, "2"), (90, "1,5"), (750, "12,5"), (20, "0,3")])

@@ -50,7 +50,7 @@ def test_learners_get_the_staff_arrivals_and_the_count_not_each_other(live, conn
 
 
 def test_joins_within_the_window_make_one_presence_broadcast(app, world, live, connect):
-    from lms.courses.logic import enrol_users
+    from lms.courses.service import enrol_users
     from tests.factories import make_user
 
     users = [make_user(f"hv.lo{i}", unit=world.ward) for i in range(4)]

@@ -10,8 +10,8 @@ import pytest
 
 from lms.auth.models import Role
 from lms.certificates.models import Certificate
-from lms.courses.logic import enrol_users
 from lms.courses.models import Enrolment, EnrolmentStatus
+from lms.courses.service import enrol_users
 from lms.database import utcnow
 from lms.extensions import db
 from lms.progress.models import ModuleProgress

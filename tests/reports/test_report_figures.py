@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import event
 
 from lms.auth.models import Role
-from lms.courses.logic import enrol_users
+from lms.courses.service import enrol_users
 from lms.extensions import db
 from lms.reports import queries
 from lms.reports.figures import ReportFilters, by_class, by_course, by_level, by_unit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from lms.courses.logic import active_enrolment
+from lms.courses.service import active_enrolment
 from lms.extensions import db
 from lms.live.models import AttendanceInterval, AttendanceOverride, LiveSession, PresenceSource, SessionState
 from lms.quizzes.models import AttemptState, Quiz, QuizAttempt

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from lms.auth.models import Role
 from lms.certificates.models import Certificate
-from lms.courses.logic import enrol_users
+from lms.courses.service import enrol_users
 from lms.extensions import db
 from tests import factories
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import aliased
 
 from lms.audit.models import AuditEvent
 from lms.auth.models import User
-
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+from lms.database import VIETNAM
+from lms.text import contains_pattern
 
 
 @dataclass(frozen=True)
@@ -24,10 +23,6 @@ class AuditFilter:
     target: str = ""
     since: date | None = None
     until: date | None = None
-
-
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def day_start(day: date) -> datetime:
@@ -44,14 +39,17 @@ def audit_query(criteria: AuditFilter) -> Select:
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     )
     if criteria.actor:
-        pattern = _like(criteria.actor.lower())
+        pattern = contains_pattern(criteria.actor.lower())
         query = query.where(
-            or_(actor.username.like(pattern, escape="\\"), actor.full_name.like(_like(criteria.actor), escape="\\"))
+            or_(
+                actor.username.like(pattern, escape="\\"),
+                actor.full_name.like(contains_pattern(criteria.actor), escape="\\"),
+            )
         )
     if criteria.action:
         query = query.where(AuditEvent.action == criteria.action)
     if criteria.target:
-        query = query.where(AuditEvent.target.like(_like(criteria.target), escape="\\"))
+        query = query.where(AuditEvent.target.like(contains_pattern(criteria.target), escape="\\"))
     if criteria.since:
         query = query.where(AuditEvent.created_at >= day_start(criteria.since))
     if criteria.until:

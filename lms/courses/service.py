@@ -10,17 +10,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from lms.audit.models import record_audit
-from lms.auth.logic import clean_name, normalise_username
+from lms.auth.account import Actor
 from lms.auth.models import Role, User
+from lms.auth.policy import normalise_username
 from lms.courses.models import ClassMode, Course, CourseClass, Enrolment, EnrolmentStatus, class_instructors
 from lms.csvfiles import CsvRow
 from lms.extensions import db
-from lms.org.logic import subtree_ids
 from lms.org.models import Unit
+from lms.org.service import subtree_ids
 from lms.refusals import N_, Problem, Refused
+from lms.text import clean_name
 
 
-def active_enrolment(user: User, course_class: CourseClass) -> Enrolment | None:
+def active_enrolment(user: Actor, course_class: CourseClass) -> Enrolment | None:
     """Return the user's active enrolment in the class, or None."""
     return db.session.scalar(
         select(Enrolment).where(
@@ -31,25 +33,7 @@ def active_enrolment(user: User, course_class: CourseClass) -> Enrolment | None:
     )
 
 
-def teaches(user: User, course_class: CourseClass) -> bool:
-    """Tell whether the user is one of the class's instructors."""
-    return user.role == Role.INSTRUCTOR and any(i.id == user.id for i in course_class.instructors)
-
-
-def may_manage(user: User, listed_as_instructor: bool) -> bool:
-    """Admins manage every class, instructors the classes they are listed for.
-
-    Takes the listing as a flag, so a caller that looked it up in SQL applies the same rule.
-    """
-    return user.role == Role.ADMIN or (user.role == Role.INSTRUCTOR and listed_as_instructor)
-
-
-def may_manage_class(user: User, course_class: CourseClass) -> bool:
-    """Admins manage every class, instructors the classes they teach."""
-    return may_manage(user, teaches(user, course_class))
-
-
-def classes_taught(user: User) -> list[CourseClass]:
+def classes_taught(user: Actor) -> list[CourseClass]:
     """The classes an instructor teaches (every class for an admin)."""
     query = select(CourseClass).order_by(CourseClass.starts_on.desc(), CourseClass.name)
     if user.role != Role.ADMIN:
@@ -57,7 +41,7 @@ def classes_taught(user: User) -> list[CourseClass]:
     return list(db.session.scalars(query))
 
 
-def my_enrolments(user: User, with_courses: bool = False) -> list[Enrolment]:
+def my_enrolments(user: Actor, with_courses: bool = False) -> list[Enrolment]:
     """The user's active enrolments, newest class first; `with_courses` loads each class, its
     course and the course's modules along (the dashboard shows all three for every enrolment)."""
     query = (
@@ -78,7 +62,7 @@ def is_open_for_enrolment(course_class: CourseClass, today: date) -> bool:
     return course_class.self_enrol and (course_class.ends_on is None or course_class.ends_on >= today)
 
 
-def open_classes(user: User, today: date) -> list[CourseClass]:
+def open_classes(user: Actor, today: date) -> list[CourseClass]:
     """Classes the user could join by themselves today."""
     enrolled = select(Enrolment.class_id).where(
         Enrolment.user_id == user.id, Enrolment.status == EnrolmentStatus.ACTIVE

@@ -2,7 +2,8 @@
 
 import pytest
 
-from lms.auth.logic import clean_name, is_safe_next, username_problem
+from lms.auth.policy import is_safe_next, username_problem
+from lms.text import clean_name
 
 
 @pytest.mark.parametrize("target", ["/", "/classes/1", "/classes/1/modules/a?x=1#s"])

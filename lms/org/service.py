@@ -1,20 +1,18 @@
-"""The unit tree: queries and the rules for adding, renaming, moving and retiring units."""
+"""The unit tree: queries, and adding, renaming, moving and retiring units (rules in structure.py)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
 from lms.audit.models import record_audit
-from lms.auth.logic import clean_name
 from lms.extensions import db
 from lms.org.models import Unit
+from lms.org.structure import move_problem, unit_fields_problem
 from lms.refusals import N_, Problem, Refused
-
-UNIT_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+from lms.text import clean_name
 
 
 def find_unit(code: str) -> Unit | None:
@@ -65,36 +63,6 @@ def unit_tree(include_retired: bool = True) -> list[TreeRow]:
         rows.append(TreeRow(unit, depth))
         stack.extend((child, depth + 1) for child in reversed(children.get(unit.id, [])))
     return rows
-
-
-def is_descendant_or_self(unit_id: int, ancestor_id: int, parents: dict[int, int | None]) -> bool:
-    """Tell whether `unit_id` is `ancestor_id` or lies below it, given each unit's parent id."""
-    seen: set[int] = set()
-    current: int | None = unit_id
-    while current is not None and current not in seen:
-        if current == ancestor_id:
-            return True
-        seen.add(current)
-        current = parents.get(current)
-    return False
-
-
-def move_problem(unit_id: int, new_parent_id: int | None, parents: dict[int, int | None]) -> Problem | None:
-    """Return why a unit may not move under a new parent (no cycles), or None."""
-    if new_parent_id is not None and is_descendant_or_self(new_parent_id, unit_id, parents):
-        return Problem(N_("a unit cannot move under itself or one of its sub-units"))
-    return None
-
-
-def unit_fields_problem(code: str, name: str, level: str) -> Problem | None:
-    """Return why a unit's code, name or level is not acceptable, or None."""
-    if not UNIT_CODE_RE.match(code):
-        return Problem(N_("the code must be 2-64 characters: a-z, 0-9, '.', '_' or '-'"))
-    if not name or len(name) > 200:
-        return Problem(N_("the name must have 1-200 characters"))
-    if not level or len(level) > 100:
-        return Problem(N_("the level must have 1-100 characters"))
-    return None
 
 
 def _parent_or_error(parent: Unit | None) -> Unit | None:

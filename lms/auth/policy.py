@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from urllib.parse import urlsplit
 
 from lms.refusals import N_, Problem
@@ -50,11 +49,6 @@ def email_problem(email: str) -> str | None:
     if email and not EMAIL_RE.match(email):
         return Problem(N_("'%(email)s' is not an e-mail address"), email=email)
     return None
-
-
-def clean_name(value: str) -> str:
-    """Trim a person's name and normalise it to NFC (decomposed accents draw wrongly)."""
-    return " ".join(unicodedata.normalize("NFC", value).split())
 
 
 def self_change_problem(
