@@ -19,6 +19,7 @@ from lms.extensions import db
 from lms.live.service import class_sessions
 from lms.progress.service import EnrolmentRecords, overview, records_for
 from lms.quizzes.attempts import active_quizzes
+from lms.responses import download
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
@@ -87,12 +88,10 @@ def asset(slug: str, path: str):
     headers = {"ETag": f'"{found.sha256}"', "Cache-Control": "private, max-age=86400"}
     if request.if_none_match.contains(found.sha256):
         return "", 304, headers
-    headers.update(
-        {
-            "Content-Type": found.media_type,
-            "Content-Disposition": "inline" if found.media_type.startswith("image/") else "attachment",
-            # An SVG opened on its own must not run script either.
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
-        }
+    response = download(
+        found.data, path.rpartition("/")[2], found.media_type, inline=found.media_type.startswith("image/")
     )
-    return found.data, 200, headers
+    # An SVG opened on its own must not run script either.
+    headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response.headers.update(headers)
+    return response
