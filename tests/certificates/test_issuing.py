@@ -50,7 +50,7 @@ def test_hashed_identity_matches_the_open_badges_known_answer():
     )
 
 
-def test_printed_names_are_composed_unicode():
+def test_clean_names_are_composed_unicode():
     decomposed = "Nguye\u0302\u0303n Thi\u0323  Ho\u0302\u0300ng A\u0301nh"
     assert clean_name(decomposed) == "Nguyễn Thị Hồng Ánh"
 
