@@ -51,7 +51,7 @@ def read_csv_rows(data: bytes, required: set[str], optional: set[str]) -> list[C
                 rows.append(CsvRow(line + 1, values))
             line = reader.line_num
     except csv.Error as exc:
-        raise Refused(Problem(N_("malformed CSV: %(error)s"), error=str(exc)), line=reader.line_num) from None
+        raise Refused(Problem(N_("malformed CSV: %(error)s"), error=str(exc)), line=line + 1) from None
     return rows
 
 

@@ -71,18 +71,19 @@ def users():
     )
 
 
-def _read_account_form(form, *problems: Problem) -> dict:
-    """Read the fields shared by the create and edit forms; refuse them with every problem found
-    (and the `problems` the caller found in its own fields)."""
+def _read_account_form(form, username_problem: Problem | None = None, password_problem: Problem | None = None) -> dict:
+    """Read the fields shared by the create and edit forms; refuse them with every problem found, in
+    the form's order (the create form's username first and password last)."""
     values = {
         "full_name": clean_name(form.get("full_name", "")),
         "email": form.get("email", "").strip() or None,
         "role": form.get("role", ""),
     }
-    found = [*problems, *account_problems(**values)]
+    found = [username_problem, *account_problems(**values)]
     valid, unit = _unit_choice(form.get("unit_id", ""))
     if not valid:
         found.append(Problem(N_("Choose a unit from the list."), field="unit_id"))
+    found = [problem for problem in (*found, password_problem) if problem]
     if found:
         raise Refused(*found)
     values["unit"] = unit
@@ -98,10 +99,11 @@ def new_user():
         username = normalise_username(request.form.get("username", ""))
         password = request.form.get("password", "")
         generated = not password
-        own_problems = [username_problem(username), password_problem(password) if password else None]
         try:
             with write_transaction():
-                values = _read_account_form(request.form, *(p for p in own_problems if p))
+                values = _read_account_form(
+                    request.form, username_problem(username), password_problem(password) if password else None
+                )
                 password = password or generate_password()
                 user = create_user(username=username, password=password, actor_id=current_user.id, **values)
         except Refused as refusal:

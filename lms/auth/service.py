@@ -75,7 +75,7 @@ class ImportResult:
 def apply_user_import(plan: ImportPlan, actor_id: int | None = None, on_record=None) -> ImportResult:
     """Create or update the users of a checked plan; existing usernames are updated, not doubled."""
     if plan.errors:
-        raise Refused(N_("the import plan has errors; nothing may be written"))
+        raise RuntimeError("the import plan has errors; nothing may be written")  # callers check first
     units = {u.code: u for u in db.session.scalars(select(Unit))}
     existing = {
         u.username: u

@@ -404,10 +404,6 @@ def test_an_unreadable_import_file_is_refused_with_its_line(world, auth, data, e
     assert import_errors(response) == errors
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lms/csvfiles.py:60 reports reader.line_num, the last line read before the one that failed",
-)
 def test_a_malformed_csv_line_is_reported_with_its_own_number(world, auth):
     auth.login("admin")
     with nothing_written():
