@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from lms.auth.models import Role
-from lms.courses.logic import enrol_users
+from lms.courses.service import enrol_users
 from lms.courses.models import Enrolment
 from lms.database import utcnow
 from lms.extensions import db
