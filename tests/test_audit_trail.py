@@ -541,3 +541,59 @@ def test_attendance_mark(world, auth, audit):
             {"user_id": world.learner.id, "present": False, "reason": "Về sớm"},
         ),
     ]
+
+
+# -- the same actions from the command line (no actor) -----------------------------------------
+
+
+def test_password_set_from_the_command_line(world, runner, audit):
+    refused = runner.invoke(args=["users", "set-password", "--username", "hv.mai"], input="ngan\nngan\n")
+    assert refused.exit_code != 0
+    assert audit() == []
+    result = runner.invoke(
+        args=["users", "set-password", "--username", "hv.mai"], input="mat-khau-moi-42\nmat-khau-moi-42\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert audit() == [(None, "user.password_reset", f"user:{world.learner.id}", {"username": "hv.mai"})]
+
+
+def test_class_create_from_the_command_line(world, runner, audit):
+    args = ["classes", "create", "--name", "Lớp ba", "--course", world.course.slug, "--mode", "hybrid"]
+    assert runner.invoke(args=[*args, "--code", "LOP-1"]).exit_code != 0  # code taken
+    assert audit() == []
+    result = runner.invoke(
+        args=[
+            *args,
+            "--code",
+            "LOP-3",
+            "--level",
+            "Cấp xã",
+            "--starts",
+            "2026-03-01",
+            "--ends",
+            "2026-03-31",
+            "--instructor",
+            "gv.an",
+            "--self-enrol",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    created = db.session.scalar(select(CourseClass).where(CourseClass.code == "LOP-3"))
+    assert audit() == [
+        (
+            None,
+            "class.create",
+            f"class:{created.id}",
+            {
+                "code": "LOP-3",
+                "name": "Lớp ba",
+                "course_id": world.course.id,
+                "level": "Cấp xã",
+                "mode": "hybrid",
+                "self_enrol": True,
+                "starts_on": "2026-03-01",
+                "ends_on": "2026-03-31",
+                "instructors": ["gv.an"],
+            },
+        )
+    ]

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 from lms.auth.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, plan_user_import
 from lms.auth.models import Role
 from lms.auth.policy import email_problem, normalise_username, password_problem, username_problem
-from lms.auth.service import apply_user_import, create_user, find_user, unit_codes
+from lms.auth.service import apply_user_import, create_user, find_user, reset_password, unit_codes
 from lms.cli import progressbar
 from lms.csvfiles import read_csv_rows
 from lms.database import write_transaction
@@ -65,7 +65,7 @@ def set_password_command(username, password):
         user = find_user(username)
         if user is None:
             raise click.UsageError(f"unknown user '{username}'")
-        user.set_password(password)
+        reset_password(user, password, actor_id=None)
     click.echo(f"Password of '{user.username}' changed.")
 
 

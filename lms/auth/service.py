@@ -193,7 +193,7 @@ def set_user_active(user: User, active: bool, actor_id: int, now: datetime) -> b
     return True
 
 
-def reset_password(user: User, password: str | None, actor_id: int) -> str:
+def reset_password(user: User, password: str | None, actor_id: int | None) -> str:
     """Set a password chosen by an admin, or a generated one; return the password set."""
     password = password or generate_password()
     if problem := password_problem(password):

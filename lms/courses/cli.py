@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lms.auth.models import Role, User
 from lms.auth.service import find_user
 from lms.courses.models import ClassMode, Course, CourseClass
-from lms.courses.service import enrol_users, learners_from_rows, learners_of_unit
+from lms.courses.service import ClassForm, enrol_users, learners_from_rows, learners_of_unit, save_class
 from lms.csvfiles import read_csv_rows
 from lms.database import write_transaction
 from lms.extensions import db
@@ -59,19 +59,18 @@ def create_command(code, name, course_slug, mode, level, starts, ends, instructo
         if user is None or user.role != Role.INSTRUCTOR:
             raise click.UsageError(f"'{username}' is not an instructor")
         teachers.append(user)
-    course_class = CourseClass(
-        code=code,
-        name=clean_name(name),
-        course=course,
-        mode=mode,
-        level=clean_name(level),
-        starts_on=starts_on,
-        ends_on=ends_on,
-        self_enrol=self_enrol,
-        instructors=teachers,
+    form = ClassForm(
+        code,
+        clean_name(name),
+        course.id,
+        clean_name(level),
+        mode,
+        starts_on,
+        ends_on,
+        self_enrol,
+        tuple(t.id for t in teachers),
     )
-    db.session.add(course_class)
-    db.session.flush()
+    course_class = save_class(None, form, actor_id=None)
     click.echo(f"Created class {code}: {course_class.name} ({course.title}).")
 
 

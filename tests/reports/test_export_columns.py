@@ -19,8 +19,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from lms.auth.models import Role
-from lms.courses.service import enrol_users
 from lms.courses.models import Enrolment
+from lms.courses.service import enrol_users
 from lms.database import utcnow
 from lms.extensions import db
 from lms.live.models import AttendanceInterval, LiveSession, PresenceSource
