@@ -139,8 +139,8 @@ def prepare_room(learners: int) -> dict:
 
     from lms import create_app
     from lms.auth.models import Role, User
-    from lms.courses.service import enrol_users
     from lms.courses.models import CourseClass
+    from lms.courses.service import enrol_users
     from lms.database import begin_write, utcnow
     from lms.extensions import db
     from lms.live.models import LiveSession
