@@ -76,7 +76,7 @@ def test_the_login_form_needs_its_token(route_world, token):
     after = snapshots.take()
     try:
         assert response.status_code == 400
-        assert client.get("/").headers["Location"] == "/login?next=/"  # still signed out
+        assert client.get("/").headers["Location"] == "/login?next=%2F"  # still signed out
         assert snapshots.changes(route_world.base, after) == {}  # no last_login_at written
     finally:
         if after != route_world.base:
