@@ -6,6 +6,12 @@ added without a row fails `test_every_route_is_in_the_matrix`. Columns are `VISI
 tests/route_world.py: anonymous, a learner of LOP-1, a learner withdrawn from LOP-1, a learner in
 no class, LOP-1's instructor, LOP-2's instructor, an admin. 302 for anonymous means "to the login
 page"; for a refused visitor the whole database (every row of every table) must be unchanged.
+
+The live room's Socket.IO events get the same treatment: every instructor-only event is refused
+for a learner ("instructor_only"), a withdrawn learner, a learner in no class and another class's
+instructor ("forbidden"), with the exact acknowledgement, one `room_error`, and nothing written;
+the class's instructor and an admin change exactly the tables the event is about. An event added
+to lms/live/events.py without a row here fails `test_every_room_event_is_in_the_matrix`.
 """
 
 from __future__ import annotations
@@ -370,3 +376,135 @@ def test_access(route_world, row, visitor):
         response.close()
         if after != route_world.base:
             snapshots.restore(route_world.base)
+
+
+# --- the live room's Socket.IO events (namespace /live) -----------------------------------------
+
+INSTRUCTOR_EVENTS = [  # (event, what it aims at, payload without the session id)
+    ("delete_message", "the instructor's line", lambda w: {"message_id": w.chat["teacher"].id}),
+    ("delete_message", "the learner's own line", lambda w: {"message_id": w.chat["learner"].id}),
+    ("delete_message", "another learner's line", lambda w: {"message_id": w.chat["other_learner"].id}),
+    ("mute_chat", "", lambda w: {"muted": True}),
+    ("answered", "", lambda w: {"question_id": w.question.id}),
+    ("clear_hands", "", lambda w: {}),
+    ("poll_open", "", lambda w: {"client_id": "p-2", "question": "Thêm câu hỏi?", "options": ["Có", "Không"]}),
+    ("poll_close", "", lambda w: {"poll_id": w.poll.id}),
+    ("slide", "", lambda w: {"section": "mot-cua"}),
+    ("session_state", "", lambda w: {"state": "live"}),
+]
+# What an instructor's event changes (chat lines carry the session's chat version).
+INSTRUCTOR_WRITES = {
+    "delete_message": {"chat_messages", "live_sessions"},
+    "mute_chat": {"live_sessions"},
+    "answered": {"room_questions"},
+    "clear_hands": {"hand_raises"},
+    "poll_open": {"polls"},
+    "poll_close": {"polls"},
+    "slide": {"live_sessions"},
+    "session_state": {"live_sessions"},
+}
+MEMBER_EVENTS = [
+    ("join", lambda w: {}),
+    ("leave", lambda w: {}),
+    ("chat", lambda w: {"client_id": "c-x", "body": "Xin chào"}),
+    ("chat_history", lambda w: {"before_id": 10**6}),
+    ("ask", lambda w: {"client_id": "q-x", "body": "Em hỏi ạ?"}),
+    ("upvote", lambda w: {"question_id": w.question.id}),
+    ("hand", lambda w: {"raised": True}),
+    ("poll_vote", lambda w: {"poll_id": w.poll.id, "option": 0}),
+]
+ANY_SIGNED_IN_EVENTS = {"heartbeat"}
+REFUSALS = {
+    "instructor_only": "only the class's instructors may do this",
+    "forbidden": "you are not in this class",
+}
+# The room's refusal for each visitor who is not LOP-1's instructor (the others act).
+NOT_INSTRUCTOR = {"learner": "instructor_only", "withdrawn": "forbidden", "outsider": "forbidden"} | {
+    "other_teacher": "forbidden"
+}
+# tests/live/test_room_events.py already asserts these exactly (test_outsiders_cannot_join, ...).
+ASSERTED_ELSEWHERE = {("join", "outsider"), ("join", "other_teacher"), ("chat", "outsider"), ("chat", "other_teacher")}
+ASSERTED_ELSEWHERE |= {("chat_history", "outsider")}
+
+
+def test_every_room_event_is_in_the_matrix():
+    from lms.live.events import EVENT_HANDLERS
+
+    listed = {e for e, _, _ in INSTRUCTOR_EVENTS} | {e for e, _ in MEMBER_EVENTS} | ANY_SIGNED_IN_EVENTS
+    assert {name for name, _ in EVENT_HANDLERS} == listed
+    assert set(INSTRUCTOR_WRITES) == {e for e, _, _ in INSTRUCTOR_EVENTS}
+
+
+def _socket(route_world, visitor: str):
+    from tests.live.conftest import Socket
+
+    socket = Socket(route_world.app, route_world.client(visitor))
+    assert socket.is_connected()
+    return socket
+
+
+def _room_event(route_world, visitor: str, event: str, payload: dict, join: bool):
+    """Connect as the visitor (joining the room first if they may), send one event; return the
+    acknowledgement, the `room_error` events received and the tables the event changed."""
+    from tests.live.conftest import NS
+
+    socket = _socket(route_world, visitor)
+    session_id = route_world.w.session.id
+    try:
+        if join:
+            assert socket.emit("join", {"session_id": session_id})["ok"]
+        before = snapshots.take()
+        socket.get_received(NS)
+        ack = socket.emit(event, {"session_id": session_id, **payload})
+        after = snapshots.take()
+        errors = [m["args"][0] for m in socket.get_received(NS) if m["name"] == "room_error"]
+        return ack, errors, snapshots.changes(before, after)
+    finally:
+        socket.disconnect()
+        snapshots.restore(route_world.base)
+
+
+@pytest.mark.parametrize("visitor", ["learner", "withdrawn", "outsider", "other_teacher", "teacher", "admin"])
+@pytest.mark.parametrize(
+    ("event", "aim", "payload"), INSTRUCTOR_EVENTS, ids=[f"{e} {a}".strip() for e, a, _ in INSTRUCTOR_EVENTS]
+)
+def test_instructor_events(route_world, event, aim, payload, visitor):
+    refusal = NOT_INSTRUCTOR.get(visitor)
+    joins = visitor in ("learner", "teacher", "admin")
+    ack, errors, changed = _room_event(route_world, visitor, event, payload(route_world.w), joins)
+    if refusal:
+        assert ack == {"ok": False, "error": refusal, "message": REFUSALS[refusal]}
+        assert [e["code"] for e in errors] == [refusal]
+        assert changed == {}
+    else:
+        assert ack["ok"] is True, ack
+        assert errors == []
+        assert set(changed) == INSTRUCTOR_WRITES[event]
+
+
+def _member_cases():
+    for event, payload in MEMBER_EVENTS:
+        for visitor in ("withdrawn", "outsider", "other_teacher"):
+            if (event, visitor) not in ASSERTED_ELSEWHERE:
+                yield pytest.param(event, payload, visitor, id=f"{event}-{visitor}")
+
+
+@pytest.mark.parametrize(("event", "payload", "visitor"), list(_member_cases()))
+def test_room_events_are_for_the_class_only(route_world, event, payload, visitor):
+    ack, errors, changed = _room_event(route_world, visitor, event, payload(route_world.w), join=False)
+    assert ack == {"ok": False, "error": "forbidden", "message": REFUSALS["forbidden"]}
+    assert [e["code"] for e in errors] == ["forbidden"]
+    assert changed == {}
+
+
+@pytest.mark.parametrize("visitor", [v for v in VISITOR_NAMES if v != "anonymous"])
+def test_a_heartbeat_needs_only_a_login(route_world, visitor):
+    ack, errors, changed = _room_event(route_world, visitor, "heartbeat", {}, join=False)
+    assert (ack, errors, changed) == ({"ok": True, "open": 0}, [], {})
+
+
+def test_an_anonymous_socket_is_refused(route_world):
+    from lms.extensions import socketio
+
+    client = socketio.test_client(route_world.app, namespace="/live", flask_test_client=route_world.client("anonymous"))
+    assert not client.is_connected("/live")
