@@ -169,3 +169,29 @@ def world(app, tmp_path):
         other_class=other_class,
         modules=course.active_modules,
     )
+
+
+@pytest.fixture(scope="module")
+def route_world(database_url, tmp_path_factory):
+    """One world for a whole module, a signed-in session per kind of visitor, and its snapshot.
+
+    A test that lets a request write must put the database back (`tests.snapshots.restore`).
+    """
+    from tests import snapshots
+    from tests.route_world import VISITORS, RouteWorld, build_world, sign_in
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    app.test_client_class = IsolatedClient
+    limiter.reset()
+    with app.app_context():
+        world = RouteWorld(app, build_world(tmp_path_factory.mktemp("route-world")))
+        for visitor in VISITORS:
+            world.logins[visitor.name] = sign_in(app, visitor)
+        world.base = snapshots.take()
+        yield world
+        presence.batches.flush_now(socketio.server)
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
