@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from lms.auth.models import Role
 from lms.certificates.service import certify
-from lms.courses.logic import withdraw
 from lms.courses.models import Enrolment
+from lms.courses.service import withdraw
 from lms.database import utcnow
 from lms.extensions import db, limiter
 from lms.live.models import ChatMessage, HandRaise, LiveSession, Poll, RoomQuestion

@@ -317,22 +317,7 @@ ROWS = [
 def _cases():
     for row in ROWS:
         for visitor in VISITOR_NAMES:
-            yield pytest.param(row, visitor, id=f"{row.id}-{visitor}", marks=XFAIL.get((row.id, visitor), ()))
-
-
-WITHDRAWN_ATTEMPT = pytest.mark.xfail(
-    strict=True,
-    reason="a withdrawn learner still opens, saves and submits their open attempt: _own_attempt "
-    "(lms/quizzes/views.py) checks whose enrolment it is, not that it is still active",
-)
-XFAIL: dict[tuple[str, str], pytest.MarkDecorator] = {
-    (f"{method} {rule} [the withdrawn learner's open attempt]", "withdrawn"): WITHDRAWN_ATTEMPT
-    for method, rule in [
-        ("GET", "/attempts/<int:attempt_id>"),
-        ("POST", "/attempts/<int:attempt_id>/save"),
-        ("POST", "/attempts/<int:attempt_id>/submit"),
-    ]
-}
+            yield pytest.param(row, visitor, id=f"{row.id}-{visitor}")
 
 
 def ask(route_world, row: Row, visitor: str):

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from lms.audit.models import record_audit
-from lms.courses.models import Enrolment
+from lms.courses.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
 from lms.quizzes.grading import MarkState, QuestionMark, grade_question, total_score
 from lms.quizzes.models import AttemptState, EssayMark, Quiz, QuizAttempt
@@ -231,12 +231,34 @@ def close_if_expired(attempt: QuizAttempt, now: datetime) -> bool:
     return True
 
 
+def ensure_answerable(attempt: QuizAttempt) -> None:
+    """Refuse work on an open attempt once its learner has left the class or its quiz was retired.
+
+    Every path that changes an attempt's answers calls it (the page, the autosave, the submit), so
+    a withdrawal or a retired quiz stops an attempt that was already open.
+    """
+    if attempt.enrolment.status != EnrolmentStatus.ACTIVE:
+        raise Refused(
+            N_("You are no longer enrolled in this class, so this attempt can no longer be changed."),
+            code="withdrawn",
+            status=403,
+        )
+    if attempt.quiz.retired_at is not None:
+        raise Refused(
+            N_("This quiz is no longer part of the course, so this attempt can no longer be changed."),
+            code="retired",
+            status=409,
+        )
+
+
 def save_answers(attempt: QuizAttempt, form: dict[str, list[str]], seq: int, now: datetime) -> bool:
     """Store the answers on the page; an older save arriving late (lower `seq`) changes nothing.
 
     An attempt whose time is up is refused: the caller closes it first (`close_if_expired`) in its
     own transaction, so the grading is kept though the save is not.
     """
+    if attempt.state == AttemptState.OPEN:
+        ensure_answerable(attempt)
     if _expired(attempt, now) and attempt.state == AttemptState.OPEN:
         raise Refused(TIME_UP, code="time_up", status=409)
     if attempt.state != AttemptState.OPEN:
@@ -253,6 +275,7 @@ def submit_attempt(attempt: QuizAttempt, form: dict[str, list[str]], seq: int, n
     """Save the final answers and grade; return False when the attempt was already closed."""
     if attempt.state != AttemptState.OPEN:
         return False
+    ensure_answerable(attempt)
     if close_if_expired(attempt, now):
         return True  # graded as of the deadline; the late answers are not taken
     answers = read_form_answers(attempt, form)

@@ -95,6 +95,8 @@ def start(class_id: int, slug: str):
 def attempt_page(attempt_id: int):
     """An open attempt's questions, or a closed attempt's result and review."""
     attempt = _own_attempt(attempt_id)
+    if attempt.state == AttemptState.OPEN:
+        service.ensure_answerable(attempt)  # a withdrawn learner's open attempt is no longer theirs to see
     if attempt.state == AttemptState.OPEN and service.close_if_expired(attempt, utcnow()):
         _close_expired(attempt_id)
         flash(translate_problem(service.TIME_UP), "info")
@@ -150,6 +152,8 @@ def save(attempt_id: int):
             service.save_answers(attempt, _form_answers(), _form_seq(), utcnow())
             seq = attempt.last_seq
     except Refused as refusal:
+        if refusal.status == 403:  # access is gone: the page says so (the attempt page would too)
+            raise
         if wants_json:
             return jsonify(error=refusal.code, message=refusal.messages()[0]), refusal.status
         flash_refusal(refusal)
@@ -172,6 +176,8 @@ def submit(attempt_id: int):
                 refresh_completion(attempt.enrolment, utcnow())
             timed_out = graded and attempt.timed_out
     except Refused as refusal:
+        if refusal.status == 403:
+            raise
         flash_refusal(refusal)
         return _render_attempt(_own_attempt(attempt_id), 400)
     if timed_out:
