@@ -150,7 +150,7 @@ def test_chat_is_written_then_broadcast_and_a_resend_is_not_doubled(live, connec
 
 def test_a_join_brings_the_last_page_of_chat_and_earlier_pages_on_request(world, live, connect):
     from lms.database import utcnow
-    from lms.live.room import CHAT_PAGE
+    from lms.live.payloads import CHAT_PAGE
 
     db.session.add_all(
         ChatMessage(
