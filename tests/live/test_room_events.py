@@ -128,7 +128,7 @@ def test_outsiders_cannot_join(world, live, connect, username):
         db.session.commit()
     socket = connect(username)
     ack = call(socket, "join", session_id=live.id)
-    assert ack == {"ok": False, "error": "forbidden", "message": "you are not in this class"}
+    assert ack == {"ok": False, "error": "forbidden", "message": "bạn không thuộc lớp học này"}
     assert received(socket, "room_error")[0]["code"] == "forbidden"
     assert call(socket, "chat", session_id=live.id, client_id="a1", body="xin chào")["error"] == "forbidden"
     assert db.session.scalar(select(func.count()).select_from(ChatMessage)) == 0
