@@ -103,7 +103,7 @@ def mark_attendance(
         )
     )
     if enrolled is None:
-        refuse(N_("Only a learner of this class can be marked present or absent."), field="user_id")
+        refuse(N_("Only a learner of this class can be marked present or absent."), code="not_listed", field="user_id")
     if not reason:
         refuse(N_("Give a reason for marking someone present or absent."), field="reason")
     ruling = db.session.scalar(

@@ -104,6 +104,8 @@ def attendance(session_id: int):
                     session, int(learner_id), present == "1", request.form.get("reason", ""), current_user.id, utcnow()
                 )
         except Refused as refusal:
+            if refusal.code == "not_listed":  # not a row the page offers: a malformed request, like a bad id
+                abort(400)
             error = " ".join(refusal.messages())
         else:
             flash(_("Attendance updated."), "success")
