@@ -84,7 +84,7 @@ CONNECT_TIMEOUT = 60.0
 JOIN_TIMEOUT = 120.0  # generous: a slow join is a figure to report, not a failure
 # The instructor sends every line from one connection (one browser tab), as in a real class. A
 # connection joined as instructor may send 600 events per 10 s (INSTRUCTOR_BURST in
-# lms/live/events.py): 20 lines a second for 10 s fit; a --rate × --duration over that is refused
+# lms/live/throttle.py): 20 lines a second for 10 s fit; a --rate × --duration over that is refused
 # in part, and the refusals are reported.
 DRAIN_TIMEOUT = 10.0  # after the last line is sent, how long deliveries may still arrive
 

@@ -1,5 +1,4 @@
-"""Database helpers shared by every domain: UTC timestamps and the local zone, SQLite tuning, write
-transactions."""
+"""Database helpers shared by every domain: UTC timestamps, SQLite tuning, write transactions."""
 
 from __future__ import annotations
 
@@ -8,17 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
 from lms.extensions import db
-
-# The zone people here read times in; stored times are UTC. Pure code (schedules, day ranges)
-# uses this constant, pages the configured BABEL_DEFAULT_TIMEZONE (the same by default).
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 _begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
 

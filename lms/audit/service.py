@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 
 from lms.audit.models import AuditEvent
 from lms.auth.models import User
-from lms.database import VIETNAM
+from lms.localtime import VIETNAM
 from lms.text import contains_pattern
 
 

@@ -2,6 +2,7 @@
 
 Nothing is stored: the code for a session and a minute is an HMAC of both, so every process
 computes the same code, and a code seen on the room's screen stops working a minute later.
+Check-in is open from 15 minutes before the session until its end.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
+from lms.refusals import N_, refuse
+
 WINDOW = timedelta(minutes=1)
+OPENS_BEFORE = timedelta(minutes=15)
 
 
 def _minute(at: datetime) -> int:
@@ -34,3 +38,17 @@ def code_is_valid(secret: str, session_id: int, code: str, now: datetime) -> boo
 def seconds_left(now: datetime) -> int:
     """Seconds until the code changes."""
     return 60 - int(now.timestamp()) % 60
+
+
+def check_checkin(
+    secret: str, session_id: int, code: str, starts_at: datetime, ends_at: datetime, now: datetime
+) -> None:
+    """Refuse a check-in outside its hours, or with a code other than the one shown in the room."""
+    if not starts_at - OPENS_BEFORE <= now <= ends_at:
+        refuse(N_("Check-in is open from 15 minutes before the session until its end."), code="checkin_closed")
+    if not code_is_valid(secret, session_id, code, now):
+        refuse(
+            N_("That code is not the one shown in the room now. Check it and try again."),
+            code="wrong_code",
+            field="code",
+        )

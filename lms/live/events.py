@@ -3,31 +3,31 @@
 Every handler checks who is asking (from the login session, never the payload), writes to the
 database, commits, and only then broadcasts. The acknowledgement is {"ok": true, ...} or
 {"ok": false, "error": code, "message": text}; a refusal is also sent as a `room_error` event.
-See docs/live-protocol.md.
+The message is the refusal (`lms.refusals.Refused`) in the acting user's language: their
+account's, else the one chosen in their browser session, else the default. See
+docs/live-protocol.md.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import threading
-import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial, wraps
 
 from flask import current_app, request, session
+from flask_babel import force_locale
 from flask_login import current_user
 from flask_socketio import disconnect, emit, join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError  # Socket.IO's, which refuses the handshake
 
 from lms.auth.account import load_account
-from lms.database import begin_write, utcnow
+from lms.database import utcnow, write_transaction
 from lms.extensions import db, socketio
-from lms.live import presence, room
-from lms.live.room import RoomError
+from lms.live import payloads, presence, room
+from lms.live.throttle import allowance, stale_sweeps, throttle
+from lms.refusals import N_, Problem, Refused, refuse
 
 NAMESPACE = "/live"
 # (event name, handler): attached to each app's Socket.IO server by `register_events`, because
@@ -36,82 +36,17 @@ EVENT_HANDLERS: list[tuple[str, Callable]] = []
 # The largest payload an event may carry, as JSON text: a poll of 10 options of 1000 characters
 # fits; anything bigger is not a room event and is refused before it reaches the database.
 MAX_PAYLOAD_CHARS = 16_000
-# Events one connection may send per EVENT_WINDOW_SECONDS, whatever they are (valid, refused or
-# unknown): a client looping on an event costs no database work beyond this.
-EVENT_BURST = 50
-EVENT_WINDOW_SECONDS = 10.0
-# A connection that joined a session as its instructor (or as an admin) gets a larger budget: a
-# lecturer chatting, moving slides and running polls from one tab sends far more than a learner
-# (20 lines a second is realistic in bursts). Still a limit: a runaway instructor page is cut too.
-INSTRUCTOR_BURST = 600
 
+TOO_MANY_EVENTS = Problem(N_("too many events; wait a few seconds"))
+LOGIN_ENDED = Problem(N_("please log in again"))
+CONNECTION_CLOSED = Problem(N_("the connection closed"))
+SERVER_FAILED = Problem(N_("the server could not handle this event"))
 
-class Throttle:
-    """Per-connection event counts over a sliding window, in this process's memory.
-
-    Memory is enough: a connection lives on one process, and the counts only guard against a
-    runaway client, they are not room state (which stays in the database).
-    """
-
-    def __init__(self, burst: int, window: float):
-        self.burst, self.window = burst, window
-        self.sent: dict[str, deque[float]] = {}
-        self.budgets: dict[str, int] = {}  # connections with a budget other than `burst`
-        self.lock = threading.Lock()
-
-    def allow(self, sid: str) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            times = self.sent.setdefault(sid, deque())
-            while times and times[0] <= now - self.window:
-                times.popleft()
-            if len(times) >= self.budgets.get(sid, self.burst):
-                return False
-            times.append(now)
-            return True
-
-    def set_budget(self, sid: str, burst: int) -> None:
-        """Give one connection another number of events per window (the default: `burst`)."""
-        with self.lock:
-            if burst == self.burst:
-                self.budgets.pop(sid, None)
-            else:
-                self.budgets[sid] = burst
-
-    def forget(self, sid: str) -> None:
-        with self.lock:
-            self.sent.pop(sid, None)
-            self.budgets.pop(sid, None)
-
-
-throttle = Throttle(EVENT_BURST, EVENT_WINDOW_SECONDS)
-
-
-class StaleSweeps:
-    """When this process last closed each session's stale stretches (see `room.close_stale`).
-
-    A sweep reads every open stretch of the room, so it runs at most once per heartbeat period
-    per session, not on each of a class's hundreds of joins. Stretches become stale after three
-    periods and are closed at their last heartbeat whenever the sweep comes, so attendance is the
-    same; a crashed connection only stays listed up to one period longer. A new process sweeps
-    on its first join. In memory, like the throttle: not room state.
-    """
-
-    def __init__(self):
-        self.last: dict[tuple[object, int], float] = {}
-        self.lock = threading.Lock()
-
-    def due(self, session_id: int) -> bool:
-        """True (and noted) when the session's last sweep here is a heartbeat period old or more."""
-        key, now = (socketio.server, session_id), time.monotonic()
-        with self.lock:
-            if now - self.last.get(key, -math.inf) < current_app.config["LIVE_HEARTBEAT_SECONDS"]:
-                return False
-            self.last[key] = now
-            return True
-
-
-stale_sweeps = StaleSweeps()
+# The interface language of each connection's account, as last read (at the connection, then on
+# every event, which reloads the account anyway): refusals made before any database work (the
+# throttle, a malformed payload, an unknown event) are answered in it without reading the
+# account. In memory like the throttle: a connection lives on one process.
+account_locales: dict[str, str | None] = {}
 
 
 @dataclass
@@ -126,8 +61,11 @@ class Outcome:
     presence: list[tuple[int, int, dict | None]] = field(default_factory=list)
 
 
-class ConnectionGoneError(Exception):
-    """The client disconnected while its event was being handled."""
+class ConnectionGoneError(Refused):
+    """The client disconnected while its event was being handled: a refusal nobody is left to hear."""
+
+    def __init__(self):
+        super().__init__(CONNECTION_CLOSED, code="gone")
 
 
 def enter_room(name: str) -> None:
@@ -151,10 +89,28 @@ def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-def refuse(code: str, message: str) -> dict:
+def answer_locale() -> str:
+    """The language to answer this connection in: its account's, else the one its browser
+    session chose, else the default (the rule of the pages, `lms._select_locale`)."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = account_locales.get(request.sid)
+    if chosen in languages:
+        return chosen
+    chosen = session.get("locale")
+    return chosen if chosen in languages else languages[0]
+
+
+def translated(refusal: Refused) -> str:
+    """The refusal's message in the connection's language."""
+    with force_locale(answer_locale()):
+        return "; ".join(refusal.messages())
+
+
+def answer_refusal(refusal: Refused) -> dict:
     """Tell the sender why its event was refused: a `room_error` event and the acknowledgement."""
-    emit("room_error", {"code": code, "message": message})
-    return {"ok": False, "error": code, "message": message}
+    message = translated(refusal)
+    emit("room_error", {"code": refusal.code, "message": message})
+    return {"ok": False, "error": refusal.code, "message": message}
 
 
 def _payload_size(payload) -> int:
@@ -166,19 +122,19 @@ def _payload_size(payload) -> int:
     )
 
 
-def check_event(args: tuple) -> tuple[dict | None, dict | None]:
-    """The event's one JSON-object payload, or the refusal to answer instead.
+def check_event(args: tuple) -> dict:
+    """The event's one JSON-object payload; refused otherwise.
 
     Runs before any database work: too many events from this connection, several arguments,
     something other than an object, or an oversized payload are refused here.
     """
     if not throttle.allow(request.sid):
-        return None, refuse("rate_limited", "too many events; wait a few seconds")
+        raise Refused(TOO_MANY_EVENTS, code="rate_limited")
     if len(args) != 1 or not isinstance(args[0], dict):
-        return None, refuse("bad_request", "the payload must be one JSON object")
+        refuse(N_("the payload must be one JSON object"), code="bad_request")
     if _payload_size(args[0]) > MAX_PAYLOAD_CHARS:
-        return None, refuse("too_large", f"the payload is larger than {MAX_PAYLOAD_CHARS} characters")
-    return args[0], None
+        refuse(N_("the payload is larger than %(limit)s characters"), code="too_large", limit=MAX_PAYLOAD_CHARS)
+    return args[0]
 
 
 def _from_client() -> bool:
@@ -216,7 +172,7 @@ def _event_user():
     account = load_account(user_id)
     if account is None or _logged_out_since(account.logged_out_at):
         return None
-    return room.Person(account.id, account.full_name, account.role)
+    return room.Person(account.id, account.full_name, account.role, account.locale)
 
 
 def handler(event: str, in_room: bool = True) -> Callable:
@@ -229,27 +185,23 @@ def handler(event: str, in_room: bool = True) -> Callable:
     def decorate(fn: Callable[..., Outcome]) -> Callable:
         @wraps(fn)
         def wrapped(*args):
-            payload, refusal = check_event(args)
-            if refusal is not None:
-                return refusal
-            # The write transaction starts before the login check, so the account is read inside it.
-            begin_write()
-            user = _event_user()
-            if user is None:
-                db.session.rollback()
-                answer = refuse("unauthorized", "please log in again")
-                disconnect()
-                return answer
             try:
-                actor = room.member(user, payload.get("session_id")) if in_room else user
-                outcome = fn(actor, payload, utcnow())
-                db.session.commit()
-            except RoomError as exc:
-                db.session.rollback()
-                return refuse(exc.code, exc.message)
-            except ConnectionGoneError:
-                db.session.rollback()
-                return {"ok": False, "error": "gone", "message": "the connection closed"}
+                payload = check_event(args)
+                # The write transaction starts before the login check, so the account is read inside it.
+                with write_transaction():
+                    user = _event_user()
+                    if user is None:
+                        raise Refused(LOGIN_ENDED, code="unauthorized")
+                    account_locales[request.sid] = user.locale  # a language chosen since counts from now
+                    actor = room.member(user, payload.get("session_id")) if in_room else user
+                    outcome = fn(actor, payload, utcnow())
+            except ConnectionGoneError as gone:  # no one is left to tell with a `room_error`
+                return {"ok": False, "error": gone.code, "message": translated(gone)}
+            except Refused as refusal:
+                answer = answer_refusal(refusal)
+                if refusal.code == "unauthorized":
+                    disconnect()
+                return answer
             for name, body, target in outcome.broadcasts:
                 emit(name, body, to=target, namespace=NAMESPACE, include_self=not outcome.others_only)
             queue_presence(outcome.presence)
@@ -267,6 +219,7 @@ def on_connect(auth=None):
         return on_unknown("connect")
     if _signed_in_user() is None:
         raise ConnectionRefusedError("unauthorized")
+    account_locales[request.sid] = current_user.locale
     try:
         enter_room(user_room(current_user.id))
     except ConnectionGoneError:
@@ -278,13 +231,13 @@ def on_disconnect(*_reason):
     if _from_client():  # an event named "disconnect" must not close a live connection's attendance
         return on_unknown("disconnect")
     throttle.forget(request.sid)
-    begin_write()
-    gone = [
-        (session_id, user_id, None)
-        for session_id, user_id in room.leave(request.sid, utcnow())
-        if not room.present(session_id, user_id)
-    ]  # another tab keeps them present
-    db.session.commit()
+    account_locales.pop(request.sid, None)
+    with write_transaction():
+        gone = [
+            (session_id, user_id, None)
+            for session_id, user_id in room.leave(request.sid, utcnow())
+            if not room.present(session_id, user_id)
+        ]  # another tab keeps them present
     queue_presence(gone)
 
 
@@ -302,7 +255,7 @@ def send_presence(app, server, session_id: int, joined: list[dict], left: list[i
     """One batch of a room's presence changes: the staff get every arrival, learners only the
     class's instructors'; both get the departures' ids and how many people are in the room now."""
     with app.app_context():  # a background task: its own database session, removed at the end
-        count, teachers = room.present_count(session_id), room.instructor_ids(session_id)
+        count, teachers = payloads.present_count(session_id), room.instructor_ids(session_id)
     server.emit(
         "presence",
         {"joined": joined, "left": left, "count": count},
@@ -327,10 +280,10 @@ def on_join(who, data, now) -> Outcome:
     enter_room(room_name(session_id))
     leave_room(audience_room(session_id, not who.instructor))  # the user's role in the class changed
     enter_room(audience_room(session_id, who.instructor))
-    throttle.set_budget(request.sid, INSTRUCTOR_BURST if who.instructor else EVENT_BURST)
+    throttle.set_budget(request.sid, allowance(who.instructor))
     person = {"id": who.user.id, "name": who.user.full_name, "instructor": who.instructor}
     return Outcome(
-        ack={"snapshot": room.snapshot(who)},
+        ack={"snapshot": payloads.snapshot(who)},
         presence=[(session_id, user_id, None) for user_id in stale if user_id != who.user.id]
         + [(session_id, who.user.id, person)],
     )
@@ -421,7 +374,7 @@ def on_clear_hands(who, data, now) -> Outcome:
 def on_poll_open(who, data, now) -> Outcome:
     """Instructor opens a poll {client_id, question, options}."""
     poll, new = room.open_poll(who, data.get("client_id"), data.get("question"), data.get("options"), now)
-    body = room.poll_payload(poll, with_counts=False)
+    body = payloads.poll_payload(poll, with_counts=False)
     return Outcome(ack={"poll": body}, broadcasts=[("poll", body, room_name(who.session.id))] if new else [])
 
 
@@ -429,16 +382,16 @@ def on_poll_open(who, data, now) -> Outcome:
 def on_poll_vote(who, data, now) -> Outcome:
     """Learner votes (or changes their vote) in an open poll; counts go to the instructors."""
     poll = room.vote(who, data.get("poll_id"), data.get("option"), now)
-    counts = room.poll_payload(poll, with_counts=True)
+    counts = payloads.poll_payload(poll, with_counts=True)
     teachers = [("poll_counts", counts, user_room(t)) for t in sorted(room.instructor_ids(who.session.id))]
-    return Outcome(ack={"poll": room.poll_payload(poll, False, who.user.id)}, broadcasts=teachers)
+    return Outcome(ack={"poll": payloads.poll_payload(poll, False, who.user.id)}, broadcasts=teachers)
 
 
 @handler("poll_close")
 def on_poll_close(who, data, now) -> Outcome:
     """Instructor closes a poll; everyone gets the results."""
     poll = room.close_poll(who, data.get("poll_id"), now)
-    return Outcome(broadcasts=[("poll", room.poll_payload(poll, True), room_name(who.session.id))])
+    return Outcome(broadcasts=[("poll", payloads.poll_payload(poll, True), room_name(who.session.id))])
 
 
 @handler("slide")
@@ -458,16 +411,16 @@ def on_session_state(who, data, now) -> Outcome:
 def on_unknown(event, *args):
     """Any event the room does not know (the namespace's catch-all): refused, nothing else done."""
     if not throttle.allow(request.sid):
-        return refuse("rate_limited", "too many events; wait a few seconds")
+        return answer_refusal(Refused(TOO_MANY_EVENTS, code="rate_limited"))
     name = event if isinstance(event, str) and len(event) <= 64 else "?"
-    return refuse("unknown_event", f"the room has no event '{name}'")
+    return answer_refusal(Refused(Problem(N_("the room has no event '%(name)s'"), name=name), code="unknown_event"))
 
 
 def on_error(exc: Exception) -> dict:
     """A handler failed unexpectedly: undo its writes, log it, and still answer the sender."""
     db.session.rollback()
     current_app.logger.exception("live room event failed", exc_info=exc)
-    return refuse("server_error", "the server could not handle this event")
+    return answer_refusal(Refused(SERVER_FAILED, code="server_error"))
 
 
 def stale_after() -> timedelta:

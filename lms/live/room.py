@@ -1,9 +1,11 @@
 """The live room's rules: who may do what, and every change written before it is broadcast.
 
 Functions here take the acting user and a session, check the user's right to act, change the
-database (the caller commits), and return the payload to broadcast. No room state is kept in
-process memory: a late joiner, a reconnect or a restarted server rebuild the room from
-`snapshot()` (its chat page is cached per process only while the database's chat version matches).
+database (the caller commits), and return the payload to broadcast (built by `lms.live.payloads`).
+What they refuse, they refuse with `Refused`: the protocol's stable code (docs/live-protocol.md)
+and an English sentence marked for the catalogue, which the Socket.IO surface translates into the
+acting user's language. No room state is kept in process memory: a late joiner, a reconnect or a
+restarted server rebuild the room from `payloads.snapshot()`.
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, and_, bindparam, distinct, exists, func, insert, literal, select, update
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import Role, User
-from lms.cache import VersionedCache
 from lms.courses.access import may_manage
 from lms.courses.models import Enrolment, EnrolmentStatus, class_instructors
 from lms.extensions import db
@@ -33,8 +34,9 @@ from lms.live.models import (
     RoomQuestion,
     SessionState,
 )
+from lms.live.payloads import chat_line, chat_page, person, question_payload
+from lms.refusals import N_, refuse
 
-CHAT_PAGE = 100  # chat lines in a join's snapshot, and per request for earlier ones
 MAX_TEXT = 1000
 MAX_POLL_QUESTION = 500  # the column's length: PostgreSQL refuses longer text outright
 CHAT_BURST = 5  # chat lines, and separately questions, per CHAT_WINDOW per learner
@@ -47,15 +49,6 @@ CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SLIDE_RE = re.compile(r"^[A-Za-z0-9_-]{0,100}$")
 
 
-class RoomError(Exception):
-    """An event that is refused; `code` is stable for clients, `message` says why."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 @dataclass(frozen=True)
 class Person:
     """The acting account as a room event reads it (a `User` has the same attributes)."""
@@ -63,6 +56,7 @@ class Person:
     id: int
     full_name: str
     role: Role
+    locale: str | None = None  # the account's interface language, if chosen
 
 
 @dataclass(frozen=True)
@@ -100,7 +94,7 @@ def _core(statement, params: dict):
 def record_id(value, field: str) -> int:
     """A database id from a payload: a whole number the database can hold (true is not 1)."""
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
-        raise RoomError("bad_request", f"'{field}' must be a positive whole number")
+        refuse(N_("'%(name)s' must be a positive whole number"), code="bad_request", field=field, name=field)
     return value
 
 
@@ -132,14 +126,14 @@ def member(user: Person | User, session_id) -> Member:
         _MEMBERSHIP, {"session_id": record_id(session_id, "session_id"), "user_id": user.id}
     ).first()
     if row is None:
-        raise RoomError("not_found", "no such session")
+        refuse(N_("no such session"), code="not_found")
     *columns, listed_as_instructor, enrolled = row
     session = RoomSession(*columns)
     if may_manage(user, listed_as_instructor):
         return Member(user, session, True)
     if enrolled:
         return Member(user, session, False)
-    raise RoomError("forbidden", "you are not in this class")
+    refuse(N_("you are not in this class"), code="forbidden")
 
 
 def _live_session(who: Member) -> LiveSession:
@@ -148,31 +142,36 @@ def _live_session(who: Member) -> LiveSession:
 
 
 def require_instructor(who: Member) -> None:
+    """Refuse a learner an instructor's event."""
     if not who.instructor:
-        raise RoomError("instructor_only", "only the class's instructors may do this")
+        refuse(N_("only the class's instructors may do this"), code="instructor_only")
 
 
 def _text(value, field: str = "body", limit: int = MAX_TEXT) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise RoomError("bad_request", f"'{field}' must be non-empty text")
+        refuse(N_("'%(name)s' must be non-empty text"), code="bad_request", field=field, name=field)
     if any(unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROLS for c in value):
-        raise RoomError("bad_request", f"'{field}' contains control characters")
+        refuse(N_("'%(name)s' contains control characters"), code="bad_request", field=field, name=field)
     # NFC: Vietnamese typed on some keyboards arrives decomposed and would compare and print differently.
     value = unicodedata.normalize("NFC", value)
     text = " ".join(value.split()) if field != "body" else value.strip()
     if len(text) > limit:
-        raise RoomError("too_long", f"'{field}' is longer than {limit} characters")
+        refuse(
+            N_("'%(name)s' is longer than %(limit)s characters"), code="too_long", field=field, name=field, limit=limit
+        )
     return text
 
 
 def _client_id(value) -> str:
     if not isinstance(value, str) or not CLIENT_ID_RE.fullmatch(value):
-        raise RoomError("bad_request", "client_id must be 1-64 letters, digits, '-' or '_'")
+        refuse(N_("client_id must be 1-64 letters, digits, '-' or '_'"), code="bad_request", field="client_id")
     return value
 
 
-def _person(user: Person | User) -> dict:
-    return {"id": user.id, "name": user.full_name}
+def _true_or_false(value, field: str) -> bool:
+    if not isinstance(value, bool):
+        refuse(N_("'%(name)s' must be true or false"), code="bad_request", field=field, name=field)
+    return value
 
 
 # --- presence and attendance -------------------------------------------------------------------
@@ -264,6 +263,11 @@ _PRESENT = (
     )
     .limit(1)
 )
+_INSTRUCTOR_IDS = (
+    select(class_instructors.c.user_id)
+    .join(LiveSession, LiveSession.class_id == class_instructors.c.class_id)
+    .where(LiveSession.id == bindparam("session_id"))
+)
 
 
 def present(session_id: int, user_id: int) -> bool:
@@ -271,67 +275,12 @@ def present(session_id: int, user_id: int) -> bool:
     return _core(_PRESENT, {"session_id": session_id, "user_id": user_id}).first() is not None
 
 
-# Every instructor's join lists everyone present, each marked whether the class lists them as
-# its instructor: plain columns, not User objects, since a full room has hundreds of rows.
-_OPEN_STRETCH_OF_USER = and_(
-    AttendanceInterval.user_id == User.id,
-    AttendanceInterval.session_id == bindparam("session_id"),
-    AttendanceInterval.left_at.is_(None),
-    AttendanceInterval.source == PresenceSource.ONLINE,
-)
-_LISTED_INSTRUCTOR = and_(class_instructors.c.user_id == User.id, class_instructors.c.class_id == bindparam("class_id"))
-_PARTICIPANTS = (
-    select(User.id, User.full_name, User.role, class_instructors.c.user_id.is_not(None))
-    .join(AttendanceInterval, _OPEN_STRETCH_OF_USER)
-    .outerjoin(class_instructors, _LISTED_INSTRUCTOR)
-)
-# A learner's join lists only the class's instructors present: looked up from the class's few
-# instructors, not by scanning the room.
-_INSTRUCTORS_PRESENT = (
-    select(User.id, User.full_name, User.role, literal(True))
-    .join(class_instructors, _LISTED_INSTRUCTOR)
-    .join(AttendanceInterval, _OPEN_STRETCH_OF_USER)
-)
-_INSTRUCTOR_IDS = (
-    select(class_instructors.c.user_id)
-    .join(LiveSession, LiveSession.class_id == class_instructors.c.class_id)
-    .where(LiveSession.id == bindparam("session_id"))
-)
-_PRESENT_COUNT = select(func.count(distinct(AttendanceInterval.user_id))).where(
-    AttendanceInterval.session_id == bindparam("session_id"),
-    AttendanceInterval.left_at.is_(None),
-    AttendanceInterval.source == PresenceSource.ONLINE,
-)
-
-
 def instructor_ids(session_id: int) -> set[int]:
     """The ids of the people listed as the session's class's instructors."""
     return set(_core(_INSTRUCTOR_IDS, {"session_id": session_id}).scalars())
 
 
-def participants(session: RoomSession, instructors_only: bool = False) -> tuple[dict, ...]:
-    """Everyone connected now (an open online stretch), once each, by name; or only the instructors.
-
-    De-duplicated and sorted here rather than with DISTINCT … ORDER BY, which cost the database
-    more than Python for a few hundred rows (and sorts the same way on SQLite and PostgreSQL).
-    """
-    statement = _INSTRUCTORS_PRESENT if instructors_only else _PARTICIPANTS
-    rows = _core(statement, {"session_id": session.id, "class_id": session.class_id})
-    people = {user_id: (name, user_id, listed or role == Role.ADMIN) for user_id, name, role, listed in rows}
-    return tuple({"id": user_id, "name": name, "instructor": staff} for name, user_id, staff in sorted(people.values()))
-
-
-def present_count(session_id: int) -> int:
-    """How many people are connected to the session now (several tabs count once)."""
-    return _core(_PRESENT_COUNT, {"session_id": session_id}).scalar_one()
-
-
 # --- chat ---------------------------------------------------------------------------------------
-
-
-def _chat_line(message_id: int, client_id: str, user: dict, body: str, at: datetime) -> dict:
-    """A chat line as clients get it (broadcast, acknowledgement, snapshot and history alike)."""
-    return {"id": message_id, "client_id": client_id, "user": user, "body": body, "at": at.isoformat()}
 
 
 def _limit_posts(who: Member, model: type[ChatMessage] | type[RoomQuestion], now: datetime) -> None:
@@ -345,7 +294,7 @@ def _limit_posts(who: Member, model: type[ChatMessage] | type[RoomQuestion], now
         .where(model.session_id == who.session.id, model.user_id == who.user.id, model.created_at > now - CHAT_WINDOW)
     )
     if recent >= CHAT_BURST:
-        raise RoomError("rate_limited", "too many messages; wait a few seconds")
+        refuse(N_("too many messages; wait a few seconds"), code="rate_limited")
 
 
 # Chat is the busiest event: its statements are built once, read plain columns, and the line is
@@ -357,6 +306,16 @@ _CHAT_RESEND = select(ChatMessage.id, ChatMessage.body, ChatMessage.created_at).
     ChatMessage.client_id == bindparam("client_id"),
 )
 _INSERT_CHAT = insert(ChatMessage.__table__).returning(ChatMessage.__table__.c.id)
+_BUMP_CHAT_VERSION = (
+    update(LiveSession.__table__)
+    .where(LiveSession.__table__.c.id == bindparam("p_session"))
+    .values(chat_version=LiveSession.__table__.c.chat_version + 1)
+)
+
+
+def _chat_changed(session_id: int) -> None:
+    """Note in the session, in the same transaction, that its chat changed (see payloads.chat_tails)."""
+    _core(_BUMP_CHAT_VERSION, {"p_session": session_id})
 
 
 def chat(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
@@ -366,9 +325,9 @@ def chat(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
         _CHAT_RESEND, {"session_id": who.session.id, "user_id": who.user.id, "client_id": client_id}
     ).first()
     if existing is not None:
-        return _chat_line(existing.id, client_id, _person(who.user), existing.body, existing.created_at), False
+        return chat_line(existing.id, client_id, person(who.user), existing.body, existing.created_at), False
     if who.session.chat_muted and not who.instructor:
-        raise RoomError("chat_muted", "the instructor has paused the chat")
+        refuse(N_("the instructor has paused the chat"), code="chat_muted")
     _limit_posts(who, ChatMessage, now)
     try:
         with db.session.begin_nested():
@@ -385,7 +344,13 @@ def chat(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
     except IntegrityError:  # the same resend arriving twice at once
         return chat(who, client_id, body, now)
     _chat_changed(who.session.id)
-    return _chat_line(message_id, client_id, _person(who.user), body, now), True
+    return chat_line(message_id, client_id, person(who.user), body, now), True
+
+
+def earlier_chat(who: Member, before_id) -> dict:
+    """The page of chat lines before a line the client already has (anyone in the room)."""
+    lines, more = chat_page(who.session.id, record_id(before_id, "before_id"))
+    return {"chat": lines, "more": more}
 
 
 def delete_message(who: Member, message_id, now: datetime) -> dict:
@@ -393,7 +358,7 @@ def delete_message(who: Member, message_id, now: datetime) -> dict:
     require_instructor(who)
     message = db.session.get(ChatMessage, record_id(message_id, "message_id"))
     if message is None or message.session_id != who.session.id:
-        raise RoomError("not_found", "no such message in this session")
+        refuse(N_("no such message in this session"), code="not_found")
     if message.deleted_at is None:
         message.deleted_at = now
         _chat_changed(who.session.id)
@@ -403,23 +368,11 @@ def delete_message(who: Member, message_id, now: datetime) -> dict:
 def mute_chat(who: Member, muted) -> dict:
     """Pause or resume the chat for learners (instructors)."""
     require_instructor(who)
-    if not isinstance(muted, bool):
-        raise RoomError("bad_request", "'muted' must be true or false")
-    _live_session(who).chat_muted = muted
+    _live_session(who).chat_muted = _true_or_false(muted, "muted")
     return {"muted": muted}
 
 
 # --- questions and hands ------------------------------------------------------------------------
-
-
-def _question_payload(question: RoomQuestion) -> dict:
-    return {
-        "id": question.id,
-        "user": _person(question.user),
-        "body": question.body,
-        "votes": len(question.votes),
-        "answered": question.answered_at is not None,
-    }
 
 
 def ask(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
@@ -433,20 +386,20 @@ def ask(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
         )
     )
     if existing is not None:
-        return _question_payload(existing), False
+        return question_payload(existing), False
     _limit_posts(who, RoomQuestion, now)
     question = RoomQuestion(
         session_id=who.session.id, user_id=who.user.id, client_id=client_id, body=body, created_at=now
     )
     db.session.add(question)
     db.session.flush()
-    return _question_payload(question), True
+    return question_payload(question), True
 
 
 def _own_question(who: Member, question_id) -> RoomQuestion:
     question = db.session.get(RoomQuestion, record_id(question_id, "question_id"))
     if question is None or question.session_id != who.session.id:
-        raise RoomError("not_found", "no such question in this session")
+        refuse(N_("no such question in this session"), code="not_found")
     return question
 
 
@@ -457,7 +410,7 @@ def upvote(who: Member, question_id) -> dict:
         db.session.add(QuestionVote(question_id=question.id, user_id=who.user.id))
         db.session.flush()
         db.session.refresh(question)
-    return _question_payload(question)
+    return question_payload(question)
 
 
 def mark_answered(who: Member, question_id, now: datetime) -> dict:
@@ -465,13 +418,12 @@ def mark_answered(who: Member, question_id, now: datetime) -> dict:
     require_instructor(who)
     question = _own_question(who, question_id)
     question.answered_at = question.answered_at or now
-    return _question_payload(question)
+    return question_payload(question)
 
 
 def raise_hand(who: Member, raised, now: datetime) -> dict:
     """Raise or lower one's own hand."""
-    if not isinstance(raised, bool):
-        raise RoomError("bad_request", "'raised' must be true or false")
+    raised = _true_or_false(raised, "raised")
     current = db.session.scalar(
         select(HandRaise).where(
             HandRaise.session_id == who.session.id, HandRaise.user_id == who.user.id, HandRaise.lowered_at.is_(None)
@@ -481,7 +433,7 @@ def raise_hand(who: Member, raised, now: datetime) -> dict:
         db.session.add(HandRaise(session_id=who.session.id, user_id=who.user.id, raised_at=now))
     elif not raised and current is not None:
         current.lowered_at = now
-    return {"user": _person(who.user), "raised": raised}
+    return {"user": person(who.user), "raised": raised}
 
 
 def clear_hands(who: Member, now: datetime) -> dict:
@@ -497,33 +449,12 @@ def clear_hands(who: Member, now: datetime) -> dict:
 # --- polls --------------------------------------------------------------------------------------
 
 
-def _counts(poll) -> list[int]:
-    counts = [0] * len(poll.options)
-    for option, count in db.session.execute(
-        select(PollVote.option, func.count()).where(PollVote.poll_id == poll.id).group_by(PollVote.option)
-    ):
-        counts[option] += count
-    return counts
-
-
-def poll_payload(poll, with_counts: bool, user_id: int | None = None) -> dict:
-    """A poll (a Poll, or a row with its id, question, options and closed_at) as a client sees it:
-    counts for instructors, or for everyone once closed."""
-    payload = {"id": poll.id, "question": poll.question, "options": poll.options, "open": poll.closed_at is None}
-    if with_counts or poll.closed_at is not None:
-        payload["counts"] = _counts(poll)
-    if user_id is not None:
-        vote = db.session.get(PollVote, (poll.id, user_id))
-        payload["my_vote"] = vote.option if vote else None
-    return payload
-
-
 def open_poll(who: Member, client_id, question, options, now: datetime) -> tuple[Poll, bool]:
     """Open a poll with 2-10 options (instructors); a resend returns the same poll."""
     require_instructor(who)
     client_id, question = _client_id(client_id), _text(question, "question", MAX_POLL_QUESTION)
     if not isinstance(options, list) or not 2 <= len(options) <= 10:
-        raise RoomError("bad_request", "a poll has 2 to 10 options")
+        refuse(N_("a poll has 2 to 10 options"), code="bad_request", field="options")
     options = [_text(o, "option") for o in options]
     existing = db.session.scalar(select(Poll).where(Poll.session_id == who.session.id, Poll.client_id == client_id))
     if existing is not None:
@@ -537,7 +468,7 @@ def open_poll(who: Member, client_id, question, options, now: datetime) -> tuple
 def _poll(who: Member, poll_id) -> Poll:
     poll = db.session.get(Poll, record_id(poll_id, "poll_id"))
     if poll is None or poll.session_id != who.session.id:
-        raise RoomError("not_found", "no such poll in this session")
+        refuse(N_("no such poll in this session"), code="not_found")
     return poll
 
 
@@ -545,9 +476,9 @@ def vote(who: Member, poll_id, option, now: datetime) -> Poll:
     """Vote in an open poll, or change one's vote while it is open."""
     poll = _poll(who, poll_id)
     if poll.closed_at is not None:
-        raise RoomError("poll_closed", "the poll is closed")
+        refuse(N_("the poll is closed"), code="poll_closed")
     if not isinstance(option, int) or isinstance(option, bool) or not 0 <= option < len(poll.options):
-        raise RoomError("bad_request", "no such option")
+        refuse(N_("no such option"), code="bad_request", field="option")
     current = db.session.get(PollVote, (poll.id, who.user.id))
     if current is None:
         db.session.add(PollVote(poll_id=poll.id, user_id=who.user.id, option=option, voted_at=now))
@@ -572,11 +503,11 @@ def show_slide(who: Member, section) -> dict:
     """Show a section of the slides module to everyone (instructors)."""
     require_instructor(who)
     if not isinstance(section, str) or not SLIDE_RE.fullmatch(section):
-        raise RoomError("bad_request", "no such section")
+        refuse(N_("no such section"), code="bad_request", field="section")
     live = _live_session(who)
     toc = live.slides_module.toc if live.slides_module else []
     if section and section not in {entry["id"] for entry in toc}:
-        raise RoomError("not_found", "the slides have no such section")
+        refuse(N_("the slides have no such section"), code="not_found", field="section")
     live.current_slide = section
     return {"section": section}
 
@@ -585,7 +516,7 @@ def set_state(who: Member, state, now: datetime) -> dict:
     """Start or end the session (instructors)."""
     require_instructor(who)
     if state not in ("live", "ended"):
-        raise RoomError("bad_request", '\'state\' must be "live" or "ended"')
+        refuse(N_('\'state\' must be "live" or "ended"'), code="bad_request", field="state")
     live = _live_session(who)
     if state == "live" and live.state in (SessionState.SCHEDULED, SessionState.LIVE):
         live.state = SessionState.LIVE
@@ -594,138 +525,5 @@ def set_state(who: Member, state, now: datetime) -> dict:
         live.state = SessionState.ENDED
         live.ended_at = now
     else:
-        raise RoomError("bad_state", f"cannot go from {live.state} to {state}")
+        refuse(N_("cannot go from %(current)s to %(wanted)s"), code="bad_state", current=live.state, wanted=state)
     return {"state": live.state}
-
-
-# Every join sends the chat's last page, and a page asks for the lines before it: plain columns
-# with the author's name in one statement, not ChatMessage objects and their users (the same
-# fields as _chat_line). By id, which is the order the lines were written in: the session's
-# index (which SQLite keeps in id order) serves it without sorting the session's whole chat.
-_CHAT_PAGE = (
-    select(
-        ChatMessage.id,
-        ChatMessage.client_id,
-        ChatMessage.user_id,
-        User.full_name,
-        ChatMessage.body,
-        ChatMessage.created_at,
-    )
-    .join(User, User.id == ChatMessage.user_id)
-    .where(
-        ChatMessage.session_id == bindparam("session_id"),
-        ChatMessage.deleted_at.is_(None),
-        # 64-bit: "before everything" is one past the largest 32-bit id, which PostgreSQL's integer refuses.
-        ChatMessage.id < bindparam("before_id", type_=BigInteger()),
-    )
-    .order_by(ChatMessage.id.desc())
-    .limit(CHAT_PAGE + 1)
-)
-
-
-_BUMP_CHAT_VERSION = (
-    update(LiveSession.__table__)
-    .where(LiveSession.__table__.c.id == bindparam("p_session"))
-    .values(chat_version=LiveSession.__table__.c.chat_version + 1)
-)
-
-
-def _chat_changed(session_id: int) -> None:
-    """Note in the session, in the same transaction, that its chat changed (see chat_tails)."""
-    _core(_BUMP_CHAT_VERSION, {"p_session": session_id})
-
-
-# The last chat page of each session, as built for its chat version: hundreds of learners joining
-# together would otherwise each read and build the same page. `chat_version` is read with the
-# membership check and bumped in the same transaction as every chat line written or deleted.
-# A cache, not room state; sessions not joined for a while make way.
-chat_tails: VersionedCache[tuple[tuple[dict, ...], bool]] = VersionedCache(max_entries=200)
-
-
-def chat_page(session_id: int, before_id: int = MAX_ID + 1) -> tuple[tuple[dict, ...], bool]:
-    """Up to CHAT_PAGE visible lines before `before_id` (the latest by default), oldest first,
-    and whether there are earlier ones."""
-    rows = _core(_CHAT_PAGE, {"session_id": session_id, "before_id": before_id}).all()
-    lines = tuple(
-        _chat_line(row.id, row.client_id, {"id": row.user_id, "name": row.full_name}, row.body, row.created_at)
-        for row in reversed(rows[:CHAT_PAGE])
-    )
-    return lines, len(rows) > CHAT_PAGE
-
-
-def earlier_chat(who: Member, before_id) -> dict:
-    """The page of chat lines before a line the client already has (anyone in the room)."""
-    lines, more = chat_page(who.session.id, record_id(before_id, "before_id"))
-    return {"chat": lines, "more": more}
-
-
-# The questions with their authors' names and vote counts, and the raised hands with names: one
-# statement each (the same fields as _question_payload and _person), not an object per row plus
-# its lazy loads.
-_QUESTIONS = (
-    select(
-        RoomQuestion.id,
-        RoomQuestion.user_id,
-        User.full_name,
-        RoomQuestion.body,
-        RoomQuestion.answered_at,
-        select(func.count()).where(QuestionVote.question_id == RoomQuestion.id).scalar_subquery(),
-    )
-    .join(User, User.id == RoomQuestion.user_id)
-    .where(RoomQuestion.session_id == bindparam("session_id"))
-    .order_by(RoomQuestion.created_at, RoomQuestion.id)
-)
-_HANDS = (
-    select(User.id, User.full_name)
-    .join(HandRaise, HandRaise.user_id == User.id)
-    .where(HandRaise.session_id == bindparam("session_id"), HandRaise.lowered_at.is_(None))
-    .order_by(HandRaise.raised_at, HandRaise.id)
-)
-# The polls as plain rows: they have the attributes poll_payload reads (id, question, options,
-# closed_at), without a mapped Poll per row.
-_POLLS = (
-    select(Poll.id, Poll.question, Poll.options, Poll.closed_at)
-    .where(Poll.session_id == bindparam("session_id"))
-    .order_by(Poll.opened_at, Poll.id)
-)
-
-
-def snapshot(who: Member) -> dict:
-    """Everything a client needs to draw the room, rebuilt from the database.
-
-    The lists are tuples: python-socketio looks through every list and dict of an outgoing
-    payload for binary parts (thousands of calls for a full room's snapshot, more than building
-    it), but not through tuples, which hold no bytes here. The JSON sent is the same.
-    """
-    session = who.session
-    key = {"session_id": session.id}
-    chat, chat_more = chat_tails.get(session.id, session.chat_version, lambda: chat_page(session.id))
-    return {
-        "session": {
-            "id": session.id,
-            "title": session.title,
-            "state": session.state,
-            "chat_muted": session.chat_muted,
-            "slide": session.current_slide,
-        },
-        "you": {**_person(who.user), "instructor": who.instructor},
-        # Only the staff see who else is here: a class of hundreds is a lecture hall, and a
-        # learner's join would otherwise carry (and cost) the whole list. Learners see the
-        # instructors present and the count.
-        "participants": participants(session, instructors_only=not who.instructor),
-        "participant_count": present_count(session.id),
-        "chat": chat,
-        "chat_more": chat_more,
-        "questions": tuple(
-            {
-                "id": qid,
-                "user": {"id": uid, "name": name},
-                "body": body,
-                "votes": votes,
-                "answered": answered_at is not None,
-            }
-            for qid, uid, name, body, answered_at, votes in _core(_QUESTIONS, key)
-        ),
-        "hands": tuple({"id": uid, "name": name} for uid, name in _core(_HANDS, key)),
-        "polls": tuple(poll_payload(p, who.instructor, who.user.id) for p in _core(_POLLS, key)),
-    }

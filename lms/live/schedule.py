@@ -1,13 +1,18 @@
-"""Pure rules for scheduling: reading a form in Vietnam's time, and checking it."""
+"""Pure rules for scheduling: reading a form in Vietnam's time, and checking it.
+
+A meeting link is an https:// address: the page says so, and a plain http:// link would send
+officials to a meeting over an unencrypted connection.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+from lms.localtime import VIETNAM
+from lms.refusals import N_, Problem, Refused
+
 MAX_DURATION_MINUTES = 8 * 60
 
 
@@ -35,35 +40,37 @@ def utc_to_local_input(value: datetime) -> str:
     return value.astimezone(VIETNAM).strftime("%Y-%m-%dT%H:%M")
 
 
-def read_session_form(form: dict[str, str], module_ids: set[int], now: datetime) -> tuple[SessionForm | None, dict]:
-    """Check a scheduling form; return the values or, per field, the reason it was refused."""
-    errors: dict[str, str] = {}
+def read_session_form(form: dict[str, str], module_ids: set[int], now: datetime) -> SessionForm:
+    """Check a scheduling form and return its values; refuse it with one problem per bad field."""
+    problems: list[Problem] = []
+
+    def wrong(field: str, msgid: str) -> None:
+        problems.append(Problem(msgid, field=field))
+
     title = " ".join(form.get("title", "").split())
     if not title or len(title) > 300:
-        errors["title"] = "title"
+        wrong("title", N_("Give the session a title (at most 300 characters)."))
     starts_at = None
     try:
         starts_at = local_to_utc(form.get("starts_at", ""))
         if starts_at < now:
-            errors["starts_at"] = "past"
+            wrong("starts_at", N_("The start is in the past."))
     except ValueError:
-        errors["starts_at"] = "format"
+        wrong("starts_at", N_("Enter the start as a date and time."))
     duration = form.get("duration_minutes", "").strip()
     if not duration.isdigit() or not 5 <= int(duration) <= MAX_DURATION_MINUTES:
-        errors["duration_minutes"] = "duration"
+        wrong("duration_minutes", N_("The duration is in minutes, from 5 to 480."))
     video_url = form.get("video_url", "").strip()
-    if video_url:
-        parts = urlsplit(video_url)
-        if parts.scheme not in ("https", "http") or not parts.netloc or len(video_url) > 500:
-            errors["video_url"] = "url"
+    if video_url and not is_meeting_link(video_url):
+        wrong("video_url", N_("The meeting link must be a web address starting with https://."))
     threshold = form.get("attendance_threshold", "80").strip()
     if not threshold.isdigit() or not 1 <= int(threshold) <= 100:
-        errors["attendance_threshold"] = "threshold"
+        wrong("attendance_threshold", N_("The share of the session to attend is a percentage from 1 to 100."))
     slides = form.get("slides_module_id", "").strip()
     if slides and (not slides.isdigit() or int(slides) not in module_ids):
-        errors["slides_module_id"] = "module"
-    if errors:
-        return None, errors
+        wrong("slides_module_id", N_("Choose one of this course's modules for the slides."))
+    if problems:
+        raise Refused(*problems, code="invalid_session")
     return SessionForm(
         title=title,
         starts_at=starts_at,
@@ -72,4 +79,10 @@ def read_session_form(form: dict[str, str], module_ids: set[int], now: datetime)
         attendance_required=form.get("attendance_required") == "1",
         attendance_threshold=int(threshold) / 100,
         slides_module_id=int(slides) if slides else None,
-    ), {}
+    )
+
+
+def is_meeting_link(url: str) -> bool:
+    """An https:// address with a host, of at most 500 characters."""
+    parts = urlsplit(url)
+    return parts.scheme == "https" and bool(parts.netloc) and len(url) <= 500

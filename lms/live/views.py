@@ -1,46 +1,39 @@
-"""Scheduling sessions, the session page, and calendar files (per session and a per-user feed)."""
+"""Scheduling sessions, the session page, attendance, check-in, and calendar files (per session
+and a per-user feed). Thin: each view reads its input, calls `lms.live.service` inside
+`write_transaction()`, and shows a refusal on the form or as a flash."""
 
 from __future__ import annotations
-
-import secrets
-from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from lms.audit.models import record_audit
-from lms.auth.account import signed_in_user_record
-from lms.auth.models import User
-from lms.courses.access import load_class_for_viewer, may_manage_class
-from lms.courses.service import active_enrolment
+from lms.courses.access import load_class_for_staff, load_class_for_viewer, may_manage_class
 from lms.csvfiles import csv_for_excel
-from lms.database import begin_write, utcnow
+from lms.database import utcnow, write_transaction
 from lms.extensions import db, limiter
+from lms.live import service
 from lms.live.calendar import session_calendar
-from lms.live.checkin import checkin_code, code_is_valid, seconds_left
-from lms.live.models import AttendanceInterval, AttendanceOverride, LiveSession, PresenceSource
+from lms.live.checkin import checkin_code, seconds_left
+from lms.live.models import LiveSession
 from lms.live.report import attendance_rows
-from lms.live.schedule import read_session_form
-from lms.live.service import upcoming_sessions, visible_class_ids
+from lms.refusals import Refused, flash_refusal
+from lms.responses import download
 
 bp = Blueprint("live", __name__, template_folder="templates")
 
-FIELD_ERRORS = {
-    "title": lambda: _("Give the session a title (at most 300 characters)."),
-    "past": lambda: _("The start is in the past."),
-    "format": lambda: _("Enter the start as a date and time."),
-    "duration": lambda: _("The duration is in minutes, from 5 to 480."),
-    "url": lambda: _("The meeting link must be a web address starting with https://."),
-    "threshold": lambda: _("The share of the session to attend is a percentage from 1 to 100."),
-    "module": lambda: _("Choose one of this course's modules for the slides."),
-}
-
 
 def _session_for_viewer(session_id: int) -> LiveSession:
-    session = db.session.get(LiveSession, session_id) or abort(404)
-    load_class_for_viewer(session.class_id)  # 403 unless a member of the class
+    """The session, for a member of its class (404 if missing, 403 for anyone else)."""
+    session = db.get_or_404(LiveSession, session_id)
+    load_class_for_viewer(session.class_id)
+    return session
+
+
+def _session_for_staff(session_id: int) -> LiveSession:
+    """The session, for its class's instructors and admins (404 if missing, 403 for anyone else)."""
+    session = db.get_or_404(LiveSession, session_id)
+    load_class_for_staff(session.class_id)
     return session
 
 
@@ -52,38 +45,23 @@ def _session_url(session: LiveSession) -> str:
 @login_required
 def schedule(class_id: int):
     """Schedule a live session of a class (its instructors and admins)."""
-    course_class, _enrolment = load_class_for_viewer(class_id)
-    if not may_manage_class(current_user, course_class):
-        abort(403)
-    modules = course_class.course.active_modules
+    course_class = load_class_for_staff(class_id)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        form, errors = read_session_form(request.form.to_dict(), {m.id for m in modules}, utcnow())
-        if form is not None:
-            begin_write()
-            session = LiveSession(
-                class_id=class_id,
-                title=form.title,
-                starts_at=form.starts_at,
-                duration_minutes=form.duration_minutes,
-                video_url=form.video_url,
-                attendance_required=form.attendance_required,
-                attendance_threshold=form.attendance_threshold,
-                slides_module_id=form.slides_module_id,
-                created_by_id=current_user.id,
-            )
-            db.session.add(session)
-            db.session.flush()
-            record_audit(current_user.id, "session.schedule", f"session:{session.id}", class_id=class_id)
-            db.session.commit()
+        try:
+            with write_transaction():
+                session = service.schedule_session(course_class, request.form.to_dict(), current_user.id, utcnow())
+        except Refused as refusal:
+            errors = {field: " ".join(messages) for field, messages in refusal.by_field().items()}
+        else:
             flash(_("The session is scheduled."), "success")
             return redirect(url_for("live.session_page", session_id=session.id), 303)
     return render_template(
         "live/schedule.html",
         course_class=course_class,
-        modules=modules,
+        modules=course_class.course.active_modules,
         values=request.form,
-        errors={field: FIELD_ERRORS[code]() for field, code in errors.items()},
+        errors=errors,
     ), 400 if errors else 200
 
 
@@ -97,56 +75,44 @@ def session_page(session_id: int):
     )
 
 
+ATTENDANCE_CSV_COLUMNS = [
+    "username",
+    "full_name",
+    "unit",
+    "minutes_present",
+    "share_percent",
+    "sources",
+    "ruling",
+    "reason",
+]
+
+
 @bp.route("/sessions/<int:session_id>/attendance", methods=["GET", "POST"])
 @login_required
 def attendance(session_id: int):
     """Attendance of every learner (instructors): minutes, share, source; mark present or absent."""
-    session = _session_for_viewer(session_id)
-    if not may_manage_class(current_user, session.course_class):
-        abort(403)
+    session = _session_for_staff(session_id)
     error = None
     if request.method == "POST":
-        begin_write()
-        learner_id = request.form.get("user_id", "")
-        reason = " ".join(request.form.get("reason", "").split())[:500]
-        present = request.form.get("present")
-        enrolled = {r.enrolment.user_id for r in attendance_rows(session)}
-        if not learner_id.isdigit() or int(learner_id) not in enrolled or present not in ("1", "0"):
+        learner_id, present = request.form.get("user_id", ""), request.form.get("present")
+        if not learner_id.isdigit() or present not in ("1", "0"):
             abort(400)
-        if not reason:
-            error = _("Give a reason for marking someone present or absent.")
-            db.session.rollback()
-        else:
-            ruling = db.session.scalar(
-                select(AttendanceOverride).where(
-                    AttendanceOverride.session_id == session.id, AttendanceOverride.user_id == int(learner_id)
+        try:
+            with write_transaction():
+                service.mark_attendance(
+                    session, int(learner_id), present == "1", request.form.get("reason", ""), current_user.id, utcnow()
                 )
-            )
-            marker_id = current_user.id
-            if ruling is None:
-                ruling = AttendanceOverride(session_id=session.id, user_id=int(learner_id))
-            ruling.present, ruling.reason, ruling.marked_by_id, ruling.marked_at = (
-                present == "1",
-                reason,
-                marker_id,
-                utcnow(),
-            )
-            db.session.add(ruling)
-            record_audit(
-                current_user.id,
-                "attendance.mark",
-                f"session:{session.id}",
-                user_id=int(learner_id),
-                present=present == "1",
-                reason=reason,
-            )
-            db.session.commit()
+        except Refused as refusal:
+            if refusal.code == "not_listed":  # not a row the page offers: a malformed request, like a bad id
+                abort(400)
+            error = " ".join(refusal.messages())
+        else:
             flash(_("Attendance updated."), "success")
             return redirect(url_for("live.attendance", session_id=session.id), 303)
     rows = attendance_rows(session)
     if request.args.get("format") == "csv":
         body = csv_for_excel(
-            ["username", "full_name", "unit", "minutes_present", "share_percent", "sources", "ruling", "reason"],
+            ATTENDANCE_CSV_COLUMNS,
             (
                 [
                     r.enrolment.user.username,
@@ -161,27 +127,15 @@ def attendance(session_id: int):
                 for r in rows
             ),
         )
-        return (
-            body,
-            200,
-            {
-                "Content-Type": "text/csv; charset=utf-8",
-                "Content-Disposition": f'attachment; filename="attendance-{session.id}.csv"',
-            },
-        )
+        return download(body, f"attendance-{session.id}.csv", "text/csv")
     return render_template("live/attendance.html", session=session, rows=rows, error=error), 400 if error else 200
-
-
-CHECKIN_OPENS = timedelta(minutes=15)
 
 
 @bp.get("/sessions/<int:session_id>/checkin-code")
 @login_required
 def checkin_code_page(session_id: int):
     """The code to show on the room's screen (instructors); the page refreshes itself."""
-    session = _session_for_viewer(session_id)
-    if not may_manage_class(current_user, session.course_class):
-        abort(403)
+    session = _session_for_staff(session_id)
     now = utcnow()
     return render_template(
         "live/checkin_code.html",
@@ -196,37 +150,19 @@ def checkin_code_page(session_id: int):
 @limiter.limit("10 per minute")
 def checkin(session_id: int):
     """A learner in the room enters the code shown there; counted as present from now to the end."""
-    session = _session_for_viewer(session_id)
-    enrolment = active_enrolment(current_user, session.course_class)
-    now = utcnow()
+    session = db.get_or_404(LiveSession, session_id)
+    _course_class, enrolment = load_class_for_viewer(session.class_id)
     if enrolment is None:
         abort(403)
-    if not session.starts_at - CHECKIN_OPENS <= now <= session.ends_at:
-        flash(_("Check-in is open from 15 minutes before the session until its end."), "error")
-    elif not code_is_valid(current_app.config["SECRET_KEY"], session.id, request.form.get("code", ""), now):
-        flash(_("That code is not the one shown in the room now. Check it and try again."), "error")
+    try:
+        with write_transaction():
+            service.check_in(
+                session, current_user.id, request.form.get("code", ""), current_app.config["SECRET_KEY"], utcnow()
+            )
+    except Refused as refusal:
+        flash_refusal(refusal)
     else:
-        begin_write()
-        already = db.session.scalar(
-            select(AttendanceInterval).where(
-                AttendanceInterval.session_id == session.id,
-                AttendanceInterval.user_id == current_user.id,
-                AttendanceInterval.source == PresenceSource.IN_PERSON,
-            )
-        )
-        if already is None:
-            db.session.add(
-                AttendanceInterval(
-                    session_id=session.id,
-                    user_id=current_user.id,
-                    source=PresenceSource.IN_PERSON,
-                    joined_at=max(now, session.starts_at),
-                    left_at=session.ends_at,
-                )
-            )
-        db.session.commit()
         flash(_("You are checked in."), "success")
-        return redirect(url_for("live.session_page", session_id=session.id), 303)
     return redirect(url_for("live.session_page", session_id=session.id), 303)
 
 
@@ -246,26 +182,16 @@ def session_ics(session_id: int):
     """One session as a calendar file."""
     session = _session_for_viewer(session_id)
     body = session_calendar([session], _session_url, session.title, request.host)
-    return (
-        body,
-        200,
-        {
-            "Content-Type": "text/calendar; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="session-{session.id}.ics"',
-        },
-    )
+    return download(body, f"session-{session.id}.ics", "text/calendar")
 
 
 @bp.get("/calendar/<token>.ics")
 def calendar_feed(token: str):
     """Every session of the token owner's classes; the secret token stands in for a login."""
-    user = db.session.scalar(select(User).where(User.calendar_token == token)) if len(token) >= 32 else None
-    if user is None or not user.active:
+    user = service.calendar_owner(token)
+    if user is None:
         abort(404)
-    sessions = db.session.scalars(
-        select(LiveSession).where(LiveSession.class_id.in_(visible_class_ids(user))).order_by(LiveSession.starts_at)
-    ).all()
-    body = session_calendar(sessions, _session_url, _("Live sessions"), request.host)
+    body = session_calendar(service.feed_sessions(user), _session_url, _("Live sessions"), request.host)
     return body, 200, {"Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "private, max-age=900"}
 
 
@@ -274,11 +200,8 @@ def calendar_feed(token: str):
 def calendar_settings():
     """Show the user's calendar feed address; make a new one, which revokes the old."""
     if request.method == "POST":
-        begin_write()
-        signed_in_user_record().calendar_token = (
-            secrets.token_urlsafe(32) if request.form.get("action") != "revoke" else None
-        )
-        db.session.commit()
+        with write_transaction():
+            service.renew_calendar_token(current_user.id, revoke=request.form.get("action") == "revoke")
         flash(_("Your calendar address has changed; the old one no longer works."), "success")
         return redirect(url_for("live.calendar_settings"), 303)
     feed = (
@@ -286,4 +209,4 @@ def calendar_settings():
         if current_user.calendar_token
         else None
     )
-    return render_template("live/calendar.html", feed=feed, sessions=upcoming_sessions(current_user, 20))
+    return render_template("live/calendar.html", feed=feed, sessions=service.upcoming_sessions(current_user, 20))

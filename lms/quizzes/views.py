@@ -152,10 +152,10 @@ def save(attempt_id: int):
             service.save_answers(attempt, _form_answers(), _form_seq(), utcnow())
             seq = attempt.last_seq
     except Refused as refusal:
-        if refusal.status == 403:  # access is gone: the page says so (the attempt page would too)
-            raise
         if wants_json:
             return jsonify(error=refusal.code, message=refusal.messages()[0]), refusal.status
+        if refusal.status == 403:  # access is gone: the page says so (the attempt page would too)
+            raise
         flash_refusal(refusal)
         return redirect(url_for("quizzes.attempt_page", attempt_id=attempt_id), 303)
     if wants_json:

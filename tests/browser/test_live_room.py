@@ -179,7 +179,7 @@ def test_an_instructor_and_a_learner_run_a_session_together(browser, live_server
 def test_a_learner_arriving_late_reads_back_through_the_chat(browser, live_server, live_session, world):
     """The room opens on the chat's last page; "Earlier messages" adds the pages before it, on a phone."""
     from lms.database import utcnow
-    from lms.live.room import CHAT_PAGE
+    from lms.live.payloads import CHAT_PAGE
 
     db.session.add_all(
         ChatMessage(

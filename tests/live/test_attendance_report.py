@@ -40,7 +40,12 @@ def test_report_shows_minutes_share_and_source(world, held, auth, client):
 def test_marking_needs_a_reason_is_audited_and_counts(world, held, auth, client):
     auth.login("gv.an")
     path = f"/sessions/{held.id}/attendance"
-    assert auth.post(path, {"user_id": str(world.other_learner.id), "present": "1", "reason": " "}).status_code == 400
+    refused = auth.post(path, {"user_id": str(world.other_learner.id), "present": "1", "reason": " "})
+    assert refused.status_code == 400
+    assert (
+        '<p class="flash flash-error" role="alert">Hãy nêu lý do khi ghi nhận có mặt hoặc vắng mặt.</p>'
+        in refused.get_data(as_text=True)
+    )
     assert db.session.scalar(select(AttendanceOverride)) is None
     response = auth.post(path, {"user_id": str(world.other_learner.id), "present": "1", "reason": "Học trực tiếp"})
     assert response.status_code == 303
@@ -71,3 +76,4 @@ def test_marking_someone_outside_the_class_is_refused(world, held, auth):
         f"/sessions/{held.id}/attendance", {"user_id": str(world.teacher.id), "present": "1", "reason": "x"}
     )
     assert response.status_code == 400 and db.session.scalar(select(AttendanceOverride)) is None
+    assert '<p class="lead">Yêu cầu không hợp lệ.</p>' in response.get_data(as_text=True)

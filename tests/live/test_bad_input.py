@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 
 from lms.auth.models import User
 from lms.extensions import db
-from lms.live import events, room
-from lms.live.events import EVENT_BURST, INSTRUCTOR_BURST, MAX_PAYLOAD_CHARS
+from lms.live import payloads, room, throttle
+from lms.live.events import MAX_PAYLOAD_CHARS
 from lms.live.models import AttendanceInterval, ChatMessage, LiveSession, RoomQuestion
+from lms.live.throttle import EVENT_BURST, INSTRUCTOR_BURST
 from tests.live.conftest import NS, call, received, wait_presence
 
 HUGE = 10**30
@@ -55,7 +56,7 @@ def snapshot(session_id: int, username: str) -> dict:
     db.session.commit()
     db.session.expire_all()
     user = db.session.scalar(select(User).where(User.username == username))
-    return room.snapshot(room.member(user, session_id))
+    return payloads.snapshot(room.member(user, session_id))
 
 
 def assert_refused(ready, sender: str, code: str, event: str, *args) -> dict:
@@ -324,8 +325,8 @@ def test_a_connection_sending_too_many_events_is_throttled_whatever_they_are(rea
 
 def test_an_instructor_connection_has_a_larger_allowance_but_still_a_limit(live, connect, monkeypatch):
     # An instructor lecturing in the chat at 20 lines a second from one tab fits in the window.
-    assert INSTRUCTOR_BURST >= 20 * events.EVENT_WINDOW_SECONDS + EVENT_BURST
-    monkeypatch.setattr(events, "INSTRUCTOR_BURST", EVENT_BURST + 30)  # the same rule, fewer events to send
+    assert INSTRUCTOR_BURST >= 20 * throttle.EVENT_WINDOW_SECONDS + EVENT_BURST
+    monkeypatch.setattr(throttle, "INSTRUCTOR_BURST", EVENT_BURST + 30)  # the same rule, fewer events to send
     teacher, learner = connect("gv.an"), connect("hv.mai")
     for socket in (teacher, learner):
         assert call(socket, "join", session_id=live.id)["ok"]

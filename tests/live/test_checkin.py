@@ -55,7 +55,11 @@ def test_learner_checks_in_with_the_code_on_the_screen(now_session, auth, client
     auth.login("hv.mai")
     assert client.get(f"/sessions/{now_session.id}/checkin-code").status_code == 403
     wrong = "000000" if code != "000000" else "111111"
-    auth.post(f"/sessions/{now_session.id}/checkin", {"code": wrong})
+    page = auth.post(f"/sessions/{now_session.id}/checkin", {"code": wrong}, follow_redirects=True)
+    assert (
+        '<p class="flash flash-error" role="status">'
+        "Mã này không phải mã đang hiển thị trong phòng. Hãy kiểm tra lại và thử lần nữa.</p>"
+    ) in page.get_data(as_text=True)
     assert in_person_count() == 0
     for _ in range(2):  # twice is harmless
         assert auth.post(f"/sessions/{now_session.id}/checkin", {"code": code}).status_code == 303
@@ -70,7 +74,11 @@ def test_check_in_outside_the_session_or_class_is_refused(world, now_session, au
     code = shown_code(client, now_session)
     auth.logout()
     auth.login("hv.mai")
-    auth.post(f"/sessions/{now_session.id}/checkin", {"code": code})
+    page = auth.post(f"/sessions/{now_session.id}/checkin", {"code": code}, follow_redirects=True)
+    assert (
+        '<p class="flash flash-error" role="status">'
+        "Có thể điểm danh từ 15 phút trước giờ học đến khi buổi học kết thúc.</p>"
+    ) in page.get_data(as_text=True)
     assert in_person_count() == 0
     auth.logout()
     auth.login("gv.binh")

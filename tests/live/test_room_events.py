@@ -128,7 +128,7 @@ def test_outsiders_cannot_join(world, live, connect, username):
         db.session.commit()
     socket = connect(username)
     ack = call(socket, "join", session_id=live.id)
-    assert ack == {"ok": False, "error": "forbidden", "message": "you are not in this class"}
+    assert ack == {"ok": False, "error": "forbidden", "message": "bạn không thuộc lớp học này"}
     assert received(socket, "room_error")[0]["code"] == "forbidden"
     assert call(socket, "chat", session_id=live.id, client_id="a1", body="xin chào")["error"] == "forbidden"
     assert db.session.scalar(select(func.count()).select_from(ChatMessage)) == 0
@@ -150,7 +150,7 @@ def test_chat_is_written_then_broadcast_and_a_resend_is_not_doubled(live, connec
 
 def test_a_join_brings_the_last_page_of_chat_and_earlier_pages_on_request(world, live, connect):
     from lms.database import utcnow
-    from lms.live.room import CHAT_PAGE
+    from lms.live.payloads import CHAT_PAGE
 
     db.session.add_all(
         ChatMessage(

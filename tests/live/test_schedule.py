@@ -10,6 +10,7 @@ from lms.auth.models import User
 from lms.extensions import db
 from lms.live.models import LiveSession
 from lms.live.schedule import local_to_utc, read_session_form, utc_to_local_input
+from lms.refusals import Refused
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 
@@ -33,8 +34,7 @@ def test_times_are_typed_in_vietnam_and_stored_in_utc():
 
 
 def test_a_good_form_is_read():
-    session, errors = read_session_form(form(slides_module_id="7"), {7}, NOW)
-    assert errors == {}
+    session = read_session_form(form(slides_module_id="7"), {7}, NOW)
     assert (session.starts_at, session.duration_minutes, session.attendance_threshold, session.slides_module_id) == (
         datetime(2026, 12, 1, 1, 0, tzinfo=UTC),
         90,
@@ -44,21 +44,43 @@ def test_a_good_form_is_read():
 
 
 @pytest.mark.parametrize(
-    ("overrides", "field"),
+    ("overrides", "field", "message"),
     [
-        ({"title": "  "}, "title"),
-        ({"starts_at": "2026-11-27T08:00"}, "starts_at"),
-        ({"starts_at": "ngày mai"}, "starts_at"),
-        ({"duration_minutes": "2"}, "duration_minutes"),
-        ({"duration_minutes": "9999"}, "duration_minutes"),
-        ({"video_url": "javascript:alert(1)"}, "video_url"),
-        ({"attendance_threshold": "0"}, "attendance_threshold"),
-        ({"slides_module_id": "99"}, "slides_module_id"),
+        ({"title": "  "}, "title", "Give the session a title (at most 300 characters)."),
+        ({"starts_at": "2026-11-27T08:00"}, "starts_at", "The start is in the past."),
+        ({"starts_at": "ngày mai"}, "starts_at", "Enter the start as a date and time."),
+        ({"duration_minutes": "2"}, "duration_minutes", "The duration is in minutes, from 5 to 480."),
+        ({"duration_minutes": "9999"}, "duration_minutes", "The duration is in minutes, from 5 to 480."),
+        (
+            {"video_url": "javascript:alert(1)"},
+            "video_url",
+            "The meeting link must be a web address starting with https://.",
+        ),
+        (
+            {"video_url": "http://meet.example.gov.vn/cchc"},
+            "video_url",
+            "The meeting link must be a web address starting with https://.",
+        ),
+        (
+            {"attendance_threshold": "0"},
+            "attendance_threshold",
+            "The share of the session to attend is a percentage from 1 to 100.",
+        ),
+        ({"slides_module_id": "99"}, "slides_module_id", "Choose one of this course's modules for the slides."),
     ],
 )
-def test_bad_fields_are_named(overrides, field):
-    session, errors = read_session_form(form(**overrides), {7}, NOW)
-    assert session is None and list(errors) == [field]
+def test_bad_fields_are_named(overrides, field, message):
+    with pytest.raises(Refused) as refused:
+        read_session_form(form(**overrides), {7}, NOW)
+    assert [(p.field, str(p)) for p in refused.value.problems] == [(field, message)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://meet.example.gov.vn/cchc", "HTTPS://Meet.Example.gov.vn/phong?id=1", ""],
+)
+def test_https_meeting_links_and_none_are_accepted(url):
+    assert read_session_form(form(video_url=url), set(), NOW).video_url == url
 
 
 @pytest.fixture
@@ -90,6 +112,22 @@ def test_bad_schedule_form_changes_nothing(scheduled, auth):
     body = response.get_data(as_text=True)
     assert response.status_code == 400 and ("5 to 480" in body or "5 đến 480" in body)
     assert db.session.scalar(select(LiveSession)) is None
+
+
+def test_a_plain_http_meeting_link_is_refused_with_the_rule_the_page_states(scheduled, auth):
+    world, future = scheduled
+    path = f"/classes/{world.course_class.id}/sessions/new"
+    response = auth.post(path, form(starts_at=future, video_url="http://meet.example.gov.vn/cchc"))
+    assert response.status_code == 400
+    assert (
+        '<p class="flash flash-error" id="video_url-error">'
+        "Đường dẫn phòng họp phải là địa chỉ web bắt đầu bằng https://.</p>"
+    ) in response.get_data(as_text=True)
+    assert db.session.scalar(select(LiveSession)) is None
+
+    response = auth.post(path, form(starts_at=future, video_url="https://meet.example.gov.vn/cchc"))
+    assert response.status_code == 303
+    assert db.session.scalar(select(LiveSession.video_url)) == "https://meet.example.gov.vn/cchc"
 
 
 @pytest.mark.parametrize("username", ["hv.mai", "gv.binh"])
