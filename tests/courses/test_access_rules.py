@@ -132,3 +132,12 @@ def test_instructor_reads_a_module_page_without_an_enrolment(world, signed_in):
     page = load_module_page(world.course_class.id, "mo-dau")
     assert (page.enrolment_id, page.completed_at, page.content.title) == (None, None, "Mở đầu")
     assert db.session.scalar(select(Module.id).where(Module.slug == "mo-dau")) == page.module_id
+
+
+def test_module_page_follows_a_new_version_of_the_course(world, signed_in):
+    signed_in(world.learner)
+    assert load_module_page(world.course_class.id, "mo-dau").content.title == "Mở đầu"
+    world.modules[0].title = "Mở đầu (bản mới)"
+    world.course.content_hash = "a-new-version"
+    db.session.commit()
+    assert load_module_page(world.course_class.id, "mo-dau").content.title == "Mở đầu (bản mới)"

@@ -95,3 +95,24 @@ def test_numerical_with_two_catch_all_feedbacks_keeps_the_rest_in_the_first():
 def test_matching_answer_holding_an_arrow_splits_at_the_first():
     question = only("Ghép {=a -> b -> c =d -> e =f -> g}")
     assert [(p.prompt, p.answer) for p in question.pairs][0] == ("a", "b -&gt; c")
+
+
+def test_capital_x_is_ordinary_text_at_the_start_and_in_answers():
+    question = only("Xã nào? {=XYZ ~ABC}")
+    assert question.text == "Xã nào?"
+    assert [(c.text, c.weight) for c in question.choices] == [("XYZ", 1.0), ("ABC", 0.0)]
+
+
+def test_matching_without_any_marker_has_no_answers():
+    assert errors("Ghép {a -> b}") == [(1, "no answers found; answers start with = or ~")]
+
+
+def test_an_arrow_in_a_choice_question_stays_a_choice():
+    question = only("Chọn {=đi -> về ~ở lại}")
+    assert question.type == QuestionType.SINGLE
+    assert [(c.text, c.weight) for c in question.choices] == [("đi -&gt; về", 1.0), ("ở lại", 0.0)]
+
+
+def test_the_title_drawn_from_formatted_text_has_no_markup():
+    question = only("[markdown]Chữ **đậm** {=a ~b}")
+    assert (question.title, question.text) == ("Chữ đậm", "<p>Chữ <strong>đậm</strong></p>")

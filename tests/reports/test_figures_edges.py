@@ -167,3 +167,8 @@ def test_range_with_only_an_end_date():
     assert class_in_range(date(2025, 1, 1), date(2025, 2, 1), until_june)
     assert class_in_range(date(2025, 6, 30), None, until_june)
     assert not class_in_range(date(2025, 7, 1), None, until_june)
+
+
+def test_courses_with_the_same_title_but_for_case_follow_their_ids():
+    report = by_course([], {2: "cải cách", 3: "Cải cách"})
+    assert [(r.key, r.label) for r in report.rows] == [(2, "cải cách"), (3, "Cải cách")]
