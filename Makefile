@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run test bench lint translations extract-messages db-upgrade clean
+.PHONY: run test bench lint mutation translations extract-messages db-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -36,6 +36,15 @@ test: $(VENV)/.dev translations
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/http.py
 	$(BIN)/python bench/live_room.py
+
+# Mutation testing of the pure rule modules (see docs/testing.md): slow, for developers, not in `test`.
+# mutmut copies the project into mutants/; the tests run there, so they find the shared fixtures
+# through LMS_SHARED_DIR. Results are kept: a second run only tests what changed.
+LMS_SHARED_DIR ?= $(abspath ..)/shared
+mutation: $(VENV)/.dev translations
+	LMS_SHARED_DIR=$(LMS_SHARED_DIR) $(BIN)/mutmut run --max-children $$(nproc)
+	$(BIN)/mutmut results --all true > mutants/results.txt
+	$(BIN)/python tests/mutation_score.py < mutants/results.txt
 
 LINTED := lms tests bench config.py wsgi.py migrations/env.py
 
