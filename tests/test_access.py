@@ -399,9 +399,10 @@ MEMBER_EVENTS = [
     ("poll_vote", lambda w: {"poll_id": w.poll.id, "option": 0}),
 ]
 ANY_SIGNED_IN_EVENTS = {"heartbeat"}
+# In Vietnamese, the interface's default language (the accounts chose none).
 REFUSALS = {
-    "instructor_only": "only the class's instructors may do this",
-    "forbidden": "you are not in this class",
+    "instructor_only": "chỉ giảng viên của lớp mới được thực hiện thao tác này",
+    "forbidden": "bạn không thuộc lớp học này",
 }
 # The room's refusal for each visitor who is not LOP-1's instructor (the others act).
 NOT_INSTRUCTOR = {"learner": "instructor_only", "withdrawn": "forbidden", "outsider": "forbidden"} | {

@@ -52,7 +52,7 @@ def schedule(class_id: int):
             with write_transaction():
                 session = service.schedule_session(course_class, request.form.to_dict(), current_user.id, utcnow())
         except Refused as refusal:
-            errors = {field: " ".join(messages) for field, messages in refusal.by_field().items()}
+            errors = refusal.by_field()
         else:
             flash(_("The session is scheduled."), "success")
             return redirect(url_for("live.session_page", session_id=session.id), 303)
