@@ -292,6 +292,21 @@ def class_form(world, **overrides) -> dict:
     return {**form, **overrides}
 
 
+def class_created(world) -> dict:
+    """The audit details of LOP-3 as both the form and the command create it."""
+    return {
+        "code": "LOP-3",
+        "name": "Lớp ba",
+        "course_id": world.course.id,
+        "level": "Cấp xã",
+        "mode": "hybrid",
+        "self_enrol": True,
+        "starts_on": "2026-03-01",
+        "ends_on": "2026-03-31",
+        "instructors": ["gv.an"],
+    }
+
+
 def test_class_create(world, auth, audit):
     auth.login("admin")
     assert auth.post("/admin/classes/new", class_form(world, code="LOP-1")).status_code == 400  # code taken
@@ -304,17 +319,7 @@ def test_class_create(world, auth, audit):
             world.admin.id,
             "class.create",
             f"class:{created.id}",
-            {
-                "code": "LOP-3",
-                "name": "Lớp ba",
-                "course_id": world.course.id,
-                "level": "Cấp xã",
-                "mode": "hybrid",
-                "self_enrol": True,
-                "starts_on": "2026-03-01",
-                "ends_on": "2026-03-31",
-                "instructors": ["gv.an"],
-            },
+            class_created(world),
         )
     ]
 
@@ -584,16 +589,6 @@ def test_class_create_from_the_command_line(world, runner, audit):
             None,
             "class.create",
             f"class:{created.id}",
-            {
-                "code": "LOP-3",
-                "name": "Lớp ba",
-                "course_id": world.course.id,
-                "level": "Cấp xã",
-                "mode": "hybrid",
-                "self_enrol": True,
-                "starts_on": "2026-03-01",
-                "ends_on": "2026-03-31",
-                "instructors": ["gv.an"],
-            },
+            class_created(world),
         )
     ]
