@@ -14,7 +14,7 @@ from flask_login import login_user
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from lms.courses.access import ModuleLink, load_class_for_viewer, load_module, load_module_page
+from lms.courses.access import ModuleLink, load_class_for_staff, load_class_for_viewer, load_module, load_module_page
 from lms.courses.models import Enrolment, Module
 from lms.database import utcnow
 from lms.extensions import db
@@ -50,6 +50,23 @@ def test_learner_loads_their_class_with_their_enrolment(world, signed_in):
     course_class, enrolment = load_class_for_viewer(world.course_class.id)
     assert course_class.id == world.course_class.id
     assert (enrolment.user_id, enrolment.class_id) == (world.learner.id, world.course_class.id)
+
+
+@pytest.mark.parametrize("who", ["teacher", "admin"])
+def test_staff_load_the_class_they_manage(world, signed_in, who):
+    signed_in(getattr(world, who))
+    assert load_class_for_staff(world.course_class.id).id == world.course_class.id
+
+
+@pytest.mark.parametrize("who", ["learner", "other_teacher", "other_learner"])
+def test_anyone_else_is_refused_the_staff_view_of_a_class(world, signed_in, who):
+    signed_in(getattr(world, who))
+    assert status_of(load_class_for_staff, world.course_class.id) == 403
+
+
+def test_the_staff_view_of_a_missing_class_is_not_found(world, signed_in):
+    signed_in(world.admin)
+    assert status_of(load_class_for_staff, 10**6) == 404
 
 
 def test_instructor_loads_the_class_they_teach_without_an_enrolment(world, signed_in):
