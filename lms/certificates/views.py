@@ -36,6 +36,7 @@ from lms.database import utcnow, write_transaction
 from lms.extensions import db, limiter
 from lms.refusals import Refused, flash_refusal
 from lms.responses import download
+from lms.text import whole_number
 
 bp = Blueprint(
     "certificates",
@@ -136,9 +137,8 @@ def _requested_ids() -> list[int] | None:
     """The enrolments the form asks to certify: one row's button, else the ticked boxes."""
     only = request.form.get("only")
     values = [only] if only else request.form.getlist("enrolment")
-    if not all(v.isdigit() and len(v) < 12 for v in values):
-        return None
-    return [int(v) for v in values]
+    ids = [whole_number(v, minimum=1) for v in values]
+    return None if None in ids else ids
 
 
 @bp.post("/certificates/classes/<int:class_id>")

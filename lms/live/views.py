@@ -19,6 +19,7 @@ from lms.live.models import LiveSession
 from lms.live.report import attendance_rows
 from lms.refusals import Refused, flash_refusal
 from lms.responses import download
+from lms.text import whole_number
 
 bp = Blueprint("live", __name__, template_folder="templates")
 
@@ -94,13 +95,13 @@ def attendance(session_id: int):
     session = _session_for_staff(session_id)
     error = None
     if request.method == "POST":
-        learner_id, present = request.form.get("user_id", ""), request.form.get("present")
-        if not learner_id.isdigit() or present not in ("1", "0"):
+        learner_id, present = whole_number(request.form.get("user_id", ""), minimum=1), request.form.get("present")
+        if learner_id is None or present not in ("1", "0"):
             abort(400)
         try:
             with write_transaction():
                 service.mark_attendance(
-                    session, int(learner_id), present == "1", request.form.get("reason", ""), current_user.id, utcnow()
+                    session, learner_id, present == "1", request.form.get("reason", ""), current_user.id, utcnow()
                 )
         except Refused as refusal:
             if refusal.code == "not_listed":  # not a row the page offers: a malformed request, like a bad id

@@ -20,6 +20,7 @@ from lms.quizzes.results import quiz_results, results_csv
 from lms.quizzes.review import may_review, question_views
 from lms.refusals import Refused, flash_refusal, translate_problem
 from lms.responses import download
+from lms.text import whole_number
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
 
@@ -42,8 +43,8 @@ def _own_attempt(attempt_id: int, for_update: bool = False) -> QuizAttempt:
 
 
 def _form_seq() -> int:
-    value = request.form.get("seq", "0")
-    return int(value) if value.isdigit() and len(value) < 12 else 0
+    """The autosave's sequence number; 0 (older than any save) when missing or not a whole number."""
+    return whole_number(request.form.get("seq", "0")) or 0
 
 
 @bp.get("/classes/<int:class_id>/quizzes/<slug>")
