@@ -12,6 +12,7 @@ from lms.text import forbidden_character
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
+MAX_USERNAME_LENGTH = 64
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.courses.access import load_class_for_staff, load_class_for_viewer, may_manage_class
@@ -148,7 +149,11 @@ def checkin_code_page(session_id: int):
 
 @bp.post("/sessions/<int:session_id>/checkin")
 @login_required
-@limiter.limit("10 per minute")
+@limiter.limit(
+    lambda: current_app.config["CHECKIN_LIMIT_PER_LEARNER"],
+    key_func=lambda: f"learner:{current_user.id}",
+    error_message=_l("Too many check-in attempts. Please wait a minute and try again."),
+)
 def checkin(session_id: int):
     """A learner in the room enters the code shown there; counted as present from now to the end."""
     session = db.get_or_404(LiveSession, session_id)
