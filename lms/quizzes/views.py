@@ -168,7 +168,7 @@ def save(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int):
-    """Submit and grade; a second submit of the same attempt changes nothing."""
+    """Submit and grade; a second submit of the same attempt changes nothing and says so."""
     try:
         with write_transaction():
             attempt = _own_attempt(attempt_id, for_update=True)
@@ -183,6 +183,8 @@ def submit(attempt_id: int):
         return _render_attempt(_own_attempt(attempt_id), 400)
     if timed_out:
         flash(translate_problem(service.TIME_UP), "info")
+    elif not graded:  # a repeated submit (a double click, a resent form): the result page shows it
+        flash(_("This attempt has already been submitted."), "info")
     return redirect(url_for("quizzes.attempt_page", attempt_id=attempt_id), 303)
 
 
