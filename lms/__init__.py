@@ -208,6 +208,13 @@ def _bound_request_bodies(app: Flask) -> None:
             request.max_content_length = limit
             request.max_form_memory_size = limit
 
+    @app.teardown_request
+    def close_uploaded_files(_exc):
+        # An upload over 500 KB is spooled to a temporary file: close it now, not when collected.
+        if request.endpoint in UPLOAD_ENDPOINTS and "files" in request.__dict__:
+            for upload in request.files.values():
+                upload.close()
+
 
 def register_blueprints(app: Flask) -> None:
     from lms.admin.views import bp as admin_bp
