@@ -121,4 +121,5 @@ def test_limits_go_on_in_memory_when_the_storage_is_unreachable(world, database_
         assert sign_in(down, "hv.nam").status_code == 302
         assert down.test_client().get("/verify/" + "B" * 32).status_code == 404
         db.session.remove()
+        db.engine.dispose()  # this app's own connections, not the fixture's
     assert "Rate limit storage unreachable - falling back to in-memory storage" in caplog.text
