@@ -48,7 +48,25 @@ class Config:
     # Rate limits are kept in memory for one process; use Redis when there are several.
     RATELIMIT_STORAGE_URI = os.environ.get("LMS_RATELIMIT_STORAGE_URL", "memory://")
     RATELIMIT_ENABLED = True
-    LOGIN_RATE_LIMIT = os.environ.get("LMS_LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")
+    # When the storage (Redis) cannot be reached, limits are kept in this process's memory until it
+    # answers again, and the failure is logged: a sign-in never fails because Redis is down.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Only wrong passwords count; a successful sign-in never does. Per account and address: one
+    # person guessing; per account: guessing from many addresses; per address: a ceiling high enough
+    # for an office of 200 behind one address signing in within minutes, typing mistakes included.
+    LOGIN_LIMIT_PER_ACCOUNT_ADDRESS = os.environ.get("LMS_LOGIN_LIMIT_PER_ACCOUNT_ADDRESS", "10 per 15 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LMS_LOGIN_LIMIT_PER_ACCOUNT", "30 per 15 minutes; 100 per day")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LMS_LOGIN_LIMIT_PER_ADDRESS", "1000 per 10 minutes")
+    # Check-in codes typed by one learner (not one address: a classroom shares its Wi-Fi).
+    CHECKIN_LIMIT_PER_LEARNER = os.environ.get("LMS_CHECKIN_LIMIT_PER_LEARNER", "10 per minute")
+
+    # Request bodies: 1 MB at most (Werkzeug answers 413 before reading a larger declared body);
+    # CSV uploads (people import, class enrolment) get UPLOAD_MAX_CONTENT_LENGTH, the sign-in form
+    # LOGIN_MAX_CONTENT_LENGTH, so its username cannot carry megabytes to be echoed back.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    UPLOAD_MAX_CONTENT_LENGTH = 3 * 1024 * 1024
+    LOGIN_MAX_CONTENT_LENGTH = 8 * 1024
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -61,7 +79,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a long module read must not expire the "done" form
 
-    # Behind a reverse proxy, trust this many X-Forwarded-* hops (0: no proxy).
+    # Behind a reverse proxy, trust this many X-Forwarded-* hops (0: no proxy). Without it every
+    # request seems to come from the proxy, and all users share one per-address limit.
     PROXY_HOPS = int(os.environ.get("LMS_PROXY_HOPS", "0"))
     # Time credited for one module page heartbeat at most: a tab left open is not study time.
     MODULE_TIME_CAP_SECONDS = 90

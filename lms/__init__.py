@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, current_app, has_request_context, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -122,11 +123,16 @@ MODEL_MODULES = (
 )
 
 
+# Where people upload CSV files: these take bodies up to UPLOAD_MAX_CONTENT_LENGTH.
+UPLOAD_ENDPOINTS = ("admin.import_users", "admin.confirm_import", "admin.enrol_csv")
+
+
 def register_extensions(app: Flask) -> None:
     for module in MODEL_MODULES:
         importlib.import_module(module)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+    _bound_request_bodies(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     install_template_translations(app)
@@ -157,14 +163,22 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_account)
 
 
+# Blueprints whose limits count only some answers (`deduct_when`: a wrong password, an unknown
+# verification code): Flask-Limiter counts those after the response, in its after-request hook.
+BLUEPRINTS_COUNTING_ANSWERS = ("auth", "certificates")
+
+
 def _limit_decorated_views_only(app: Flask) -> None:
     """Drop Flask-Limiter's per-request hooks: this app has no default or application-wide limits.
 
     Only a few views are limited (the login form, check-in codes, ...) and their decorator checks
     the limit itself when the view runs. The extension's before/after/teardown hooks would
     otherwise resolve limits on every request, static files and health checks included, which
-    cost about a sixth of a bare request.
+    cost about a sixth of a bare request. The after-request hook, which counts the answers a
+    `deduct_when` limit asks for, is kept for the blueprints that have such limits.
     """
+    # A new app starts with storage believed to be reachable (the extension object outlives apps).
+    limiter._storage_dead = False
     if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
         return
 
@@ -173,9 +187,33 @@ def _limit_decorated_views_only(app: Flask) -> None:
         partial_of = getattr(function, "args", ())
         return bound_to is limiter or (bool(partial_of) and partial_of[0] is limiter)
 
+    counting = [function for function in app.after_request_funcs.get(None, []) if is_limiter_hook(function)]
     for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
         if None in hooks:
             hooks[None] = [function for function in hooks[None] if not is_limiter_hook(function)]
+    for blueprint in BLUEPRINTS_COUNTING_ANSWERS:
+        app.after_request_funcs.setdefault(blueprint, []).extend(counting)
+
+
+def _bound_request_bodies(app: Flask) -> None:
+    """Give CSV uploads a larger body limit, and the sign-in form a small one, before anything reads
+    the body (the CSRF check does, so this hook must come first)."""
+    upload = app.config["UPLOAD_MAX_CONTENT_LENGTH"]
+    limits = {endpoint: upload for endpoint in UPLOAD_ENDPOINTS}
+    limits["auth.login"] = app.config["LOGIN_MAX_CONTENT_LENGTH"]
+
+    @app.before_request
+    def bound_request_body():
+        if (limit := limits.get(request.endpoint)) is not None:
+            request.max_content_length = limit
+            request.max_form_memory_size = limit
+
+    @app.teardown_request
+    def close_uploaded_files(_exc):
+        # An upload over 500 KB is spooled to a temporary file: close it now, not when collected.
+        if request.endpoint in UPLOAD_ENDPOINTS and "files" in request.__dict__:
+            for upload in request.files.values():
+                upload.close()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -251,6 +289,7 @@ def register_error_pages(app: Flask) -> None:
         403: _l("You do not have access to this page."),
         404: _l("This page does not exist."),
         405: _l("This action is not allowed here."),
+        413: _l("What you sent is too large. Nothing was saved."),
         429: _l("Too many attempts. Please wait a minute and try again."),
         500: _l("Something went wrong on our side. Please try again later."),
     }
@@ -260,6 +299,11 @@ def register_error_pages(app: Flask) -> None:
 
     for code, message in messages.items():
         app.register_error_handler(code, lambda exc, code=code, message=message: render_error(code, message))
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(exc: RateLimitExceeded):
+        # A limit with its own message says which (this account, this network); others the general one.
+        return render_error(429, exc.description if exc.limit.error_message else messages[429])
 
     @app.errorhandler(Refused)
     def refused(refusal: Refused):

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.admin.blueprint import bp, paginate
+from lms.admin.blueprint import bp, listed_problems, paginate
 from lms.auth.decorators import roles_required
 from lms.auth.models import Role, User
 from lms.auth.service import UserFilter, find_users
@@ -27,6 +27,7 @@ from lms.extensions import db
 from lms.org.models import Unit
 from lms.org.service import unit_tree
 from lms.refusals import N_, Refused
+from lms.requestdata import optional_int
 
 MAX_ENROL_CSV_BYTES = 512 * 1024
 
@@ -137,7 +138,7 @@ def _enrol(class_id: int, find_learners):
             course_class = db.get_or_404(CourseClass, class_id)
             result = enrol_users(course_class, find_learners(), source="admin", actor_id=current_user.id)
     except Refused as refusal:
-        return _render_class(db.get_or_404(CourseClass, class_id), refusal.by_line(), 400)
+        return _render_class(db.get_or_404(CourseClass, class_id), listed_problems(refusal), 400)
     flash(
         _(
             "%(added)d enrolled, %(back)d re-enrolled, %(already)d already enrolled.",
@@ -156,8 +157,8 @@ def enrol_unit(class_id: int):
     """Enrol every active learner of a unit, optionally with its sub-units."""
 
     def find():
-        value = request.form.get("unit_id", "")
-        unit = db.session.get(Unit, int(value)) if value.isdigit() else None
+        unit_id = optional_int(request.form.get("unit_id"))
+        unit = db.session.get(Unit, unit_id) if unit_id is not None else None
         if unit is None:
             raise Refused(N_("Choose a unit from the list."))
         return learners_of_unit(unit, request.form.get("subunits") == "1")
@@ -188,8 +189,8 @@ def enrol_user(class_id: int):
     """Enrol one learner found by a search."""
 
     def find():
-        value = request.form.get("user_id", "")
-        user = db.session.get(User, int(value)) if value.isdigit() else None
+        user_id = optional_int(request.form.get("user_id"))
+        user = db.session.get(User, user_id) if user_id is not None else None
         if user is None:
             raise Refused(N_("Choose a learner from the search results."))
         return [user]

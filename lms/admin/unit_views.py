@@ -24,6 +24,7 @@ from lms.org.service import (
     unit_tree,
 )
 from lms.refusals import N_, Problem, Refused
+from lms.requestdata import optional_int
 
 BAD_PARENT = Problem(N_("choose a parent unit from the list"), field="parent_id")
 
@@ -33,9 +34,10 @@ def _parent_from_form(field: str = "parent_id") -> tuple[bool, Unit | None]:
     value = request.form.get(field, "").strip()
     if not value:
         return True, None
-    if not value.isdigit():
+    unit_id = optional_int(value)
+    if unit_id is None:
         return False, None
-    unit = db.session.get(Unit, int(value))
+    unit = db.session.get(Unit, unit_id)
     return unit is not None, unit
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from lms.admin.blueprint import bp, paginate
+from lms.admin.blueprint import bp, listed_problems, paginate
 from lms.auth.decorators import roles_required
 from lms.auth.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, plan_user_import
 from lms.auth.models import Role, User
@@ -23,6 +23,7 @@ from lms.auth.service import (
     apply_user_import,
     create_user,
     find_users,
+    import_admin_problems,
     reset_password,
     set_user_active,
     unit_codes,
@@ -34,6 +35,7 @@ from lms.extensions import db, socketio
 from lms.org.models import Unit
 from lms.org.service import subtree_ids, unit_tree
 from lms.refusals import N_, Problem, Refused, flash_refusal
+from lms.requestdata import optional_int
 from lms.text import clean_name
 
 MAX_IMPORT_BYTES = 1024 * 1024
@@ -41,10 +43,10 @@ IMPORT_TOKEN_MAX_AGE = 3600  # seconds between the preview and the confirmation
 
 
 def _unit_choice(value: str) -> tuple[bool, Unit | None]:
-    value = value.strip()
-    if not value.isdigit():
+    unit_id = optional_int(value)
+    if unit_id is None:
         return False, None
-    unit = db.session.get(Unit, int(value))
+    unit = db.session.get(Unit, unit_id)
     return unit is not None, unit
 
 
@@ -56,8 +58,8 @@ def users():
     role = args.get("role", "") if args.get("role", "") in {r.value for r in Role} else ""
     active = {"1": True, "0": False}.get(args.get("active", ""))
     unit = None
-    if args.get("unit_id", "").isdigit():
-        unit = db.session.get(Unit, int(args["unit_id"]))
+    if (unit_id := optional_int(args.get("unit_id"))) is not None:
+        unit = db.session.get(Unit, unit_id)
     criteria = UserFilter(text=args.get("q", "")[:200], role=role, active=active, subunits=args.get("subunits") == "1")
     unit_ids = None
     if unit is not None:
@@ -75,7 +77,7 @@ def _read_account_form(form, username_problem: Problem | None = None, password_p
     """Read the fields shared by the create and edit forms; refuse them with every problem found, in
     the form's order (the create form's username first and password last)."""
     values = {
-        "full_name": clean_name(form.get("full_name", "")),
+        "full_name": clean_name(form.get("full_name", ""), field="full_name"),
         "email": form.get("email", "").strip() or None,
         "role": form.get("role", ""),
     }
@@ -219,13 +221,14 @@ def _plan(data: bytes):
     if len(data) > MAX_IMPORT_BYTES:
         raise Refused(N_("The file is larger than 1 MB; split it into smaller files."))
     plan = plan_user_import(read_csv_rows(data, REQUIRED_COLUMNS, OPTIONAL_COLUMNS), *unit_codes())
+    plan.errors.extend(import_admin_problems(plan, current_user.id))
     if plan.errors:
         raise Refused(*(problem.about(line=line) for line, problem in plan.errors))
     return plan
 
 
 def _import_refused(refusal: Refused):
-    return render_template("admin/user_import.html", plan=None, errors=refusal.by_line()), 400
+    return render_template("admin/user_import.html", plan=None, errors=listed_problems(refusal)), 400
 
 
 def _existing_usernames(plan) -> set[str]:

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select
 from lms.auth.models import SignedInFlags, User
 from lms.extensions import db
 from lms.org.models import Unit
+from lms.text import whole_number
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,10 +61,11 @@ def _account_statement():
 
 def load_account(user_id: str) -> Account | None:
     """The account behind a session's user id, or None when it is unknown or disabled."""
-    if not user_id.isdigit():
+    number = whole_number(user_id, minimum=1)
+    if number is None:
         return None
     # The session's own connection: the request's later reads and writes share its transaction.
-    row = db.session.connection().execute(_account_statement(), {"user_id": int(user_id)}).one_or_none()
+    row = db.session.connection().execute(_account_statement(), {"user_id": number}).one_or_none()
     if row is None or not row.active:
         return None
     return Account(*row)

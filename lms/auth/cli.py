@@ -8,7 +8,14 @@ from flask.cli import AppGroup
 from lms.auth.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, plan_user_import
 from lms.auth.models import Role
 from lms.auth.policy import email_problem, normalise_username, password_problem, username_problem
-from lms.auth.service import apply_user_import, create_user, find_user, reset_password, unit_codes
+from lms.auth.service import (
+    apply_user_import,
+    create_user,
+    find_user,
+    import_admin_problems,
+    reset_password,
+    unit_codes,
+)
 from lms.cli import progressbar
 from lms.csvfiles import read_csv_rows
 from lms.database import write_transaction
@@ -81,6 +88,7 @@ def import_command(csv_file):
         rows = read_csv_rows(csv_file.read(), REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
     with write_transaction():
         plan = plan_user_import(rows, *unit_codes())
+        plan.errors.extend(import_admin_problems(plan, actor_id=None))
         if plan.errors:
             for line, message in plan.errors:
                 click.echo(f"{csv_file.name}:{line}: {message}", err=True)

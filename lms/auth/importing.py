@@ -8,10 +8,11 @@ from lms.auth.models import Role
 from lms.auth.policy import email_problem, normalise_username, password_problem, username_problem
 from lms.csvfiles import CsvRow
 from lms.refusals import N_, Problem
-from lms.text import clean_name
+from lms.text import clean_name, single_line_problem
 
 REQUIRED_COLUMNS = {"username", "full_name", "unit"}
 OPTIONAL_COLUMNS = {"email", "role", "password"}
+TEXT_COLUMNS = ("username", "full_name", "unit", "email", "role")  # a password may hold any character
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,16 @@ def plan_user_import(
     roles = {r.value for r in Role}
     for row in rows:
         v = row.values
+        # A control character in any text column refuses the row (PostgreSQL cannot store NUL).
+        problems = [
+            problem
+            for column in TEXT_COLUMNS
+            if (problem := single_line_problem(v.get(column) or "", column=column)) is not None
+        ]
+        if problems:
+            plan.errors.extend((row.line, p) for p in problems)
+            continue
         username = normalise_username(v.get("username", ""))
-        problems = []
         if problem := username_problem(username):
             problems.append(problem)
         elif username in seen:

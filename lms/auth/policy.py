@@ -7,10 +7,12 @@ import secrets
 from urllib.parse import urlsplit
 
 from lms.refusals import N_, Problem
+from lms.text import forbidden_character
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
+MAX_USERNAME_LENGTH = 64
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -46,13 +48,13 @@ def password_problem(password: str) -> str | None:
 
 def email_problem(email: str) -> str | None:
     """Return why an e-mail address is not acceptable, or None (empty is allowed)."""
-    if email and not EMAIL_RE.match(email):
+    if email and (not EMAIL_RE.match(email) or forbidden_character(email)):
         return Problem(N_("'%(email)s' is not an e-mail address"), email=email)
     return None
 
 
 def self_change_problem(
-    actor_id: int, target_id: int, *, role: str | None = None, active: bool | None = None
+    actor_id: int | None, target_id: int, *, role: str | None = None, active: bool | None = None
 ) -> str | None:
     """Return why an admin may not make this change to their own account (no self lock-out), or None."""
     if actor_id != target_id:
@@ -61,6 +63,31 @@ def self_change_problem(
         return Problem(N_("you cannot disable your own account"))
     if role is not None and role != "admin":
         return Problem(N_("you cannot take away your own admin role"))
+    return None
+
+
+def admin_change_problem(
+    actor_id: int | None,
+    target_id: int,
+    *,
+    active_admin_now: bool,
+    other_active_admins: int,
+    role: str | None = None,
+    active: bool | None = None,
+) -> str | None:
+    """Return why this change to an account may not be made, or None: the one rule of every path.
+
+    Nobody takes away their own admin role or disables themselves (`actor_id`: who asks, None for a
+    command run on the server), and the last active admin keeps both: without one, nobody could
+    manage accounts from the web any more.
+    """
+    if problem := self_change_problem(actor_id, target_id, role=role, active=active):
+        return problem
+    loses_admin = (role is not None and role != "admin") or active is False
+    if active_admin_now and loses_admin and other_active_admins == 0:
+        if active is False:
+            return Problem(N_("the last active admin cannot be disabled"))
+        return Problem(N_("the last active admin cannot lose the admin role"))
     return None
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from lms.audit.models import record_audit
 from lms.auth.importing import ImportPlan
 from lms.auth.models import Role, User
-from lms.auth.policy import email_problem, generate_password, password_problem, self_change_problem
+from lms.auth.policy import admin_change_problem, email_problem, generate_password, password_problem
 from lms.extensions import db
 from lms.org.models import Unit
 from lms.org.service import active_unit_or_error
@@ -72,10 +72,55 @@ class ImportResult:
     generated_passwords: list[tuple[str, str]] = field(default_factory=list)
 
 
+def _active_admins() -> dict[str, int]:
+    """Username to id of every active admin, their rows locked until the transaction ends (PostgreSQL),
+    so two admins demoting each other at once cannot both succeed."""
+    rows = db.session.execute(
+        select(User.username, User.id).where(User.role == Role.ADMIN.value, User.active.is_(True)).with_for_update()
+    )
+    return dict(rows.all())
+
+
+def _change_problem(user: User, actor_id: int | None, *, role: str | None = None, active: bool | None = None):
+    """Why this change to an account may not be made (`admin_change_problem`), or None."""
+    admins = _active_admins()
+    return admin_change_problem(
+        actor_id,
+        user.id,
+        active_admin_now=user.username in admins,
+        other_active_admins=len(admins.keys() - {user.username}),
+        role=role,
+        active=active,
+    )
+
+
+def import_admin_problems(plan: ImportPlan, actor_id: int | None) -> list[tuple[int, Problem]]:
+    """Each line of an import that would demote the importing admin or the last active admin."""
+    admins = _active_admins()
+    remaining = set(admins)
+    found = []
+    for record in plan.records:
+        if record.username not in admins or record.role == Role.ADMIN.value:
+            continue
+        remaining.discard(record.username)
+        problem = admin_change_problem(
+            actor_id,
+            admins[record.username],
+            active_admin_now=True,
+            other_active_admins=len(remaining),
+            role=record.role,
+        )
+        if problem:
+            found.append((record.line, problem))
+    return found
+
+
 def apply_user_import(plan: ImportPlan, actor_id: int | None = None, on_record=None) -> ImportResult:
     """Create or update the users of a checked plan; existing usernames are updated, not doubled."""
     if plan.errors:
         raise RuntimeError("the import plan has errors; nothing may be written")  # callers check first
+    if problems := import_admin_problems(plan, actor_id):
+        raise Refused(*(problem.about(line=line) for line, problem in problems))
     units = {u.code: u for u in db.session.scalars(select(Unit))}
     existing = {
         u.username: u
@@ -152,7 +197,7 @@ def account_problems(*, full_name: str, email: str | None, role: str) -> list[st
 
 def update_user(user: User, changes: UserChanges, actor_id: int) -> dict:
     """Apply an admin's edit to an account and audit what changed; return the changes."""
-    if problem := self_change_problem(actor_id, user.id, role=changes.role):
+    if problem := _change_problem(user, actor_id, role=changes.role):
         raise Refused(problem)
     if changes.unit is not None and changes.unit.id != user.unit_id:
         active_unit_or_error(changes.unit)
@@ -179,7 +224,7 @@ def update_user(user: User, changes: UserChanges, actor_id: int) -> dict:
 
 def set_user_active(user: User, active: bool, actor_id: int, now: datetime) -> bool:
     """Enable or disable an account; a disabled one's sessions end. Return False if unchanged."""
-    if problem := self_change_problem(actor_id, user.id, active=active):
+    if problem := _change_problem(user, actor_id, active=active):
         raise Refused(problem)
     if user.active == active:
         return False

@@ -14,6 +14,7 @@ from datetime import date
 from enum import StrEnum
 
 from lms.refusals import N_, Problem
+from lms.text import forbidden_character, whole_number
 
 SERIAL_DIGITS = 6
 REASON_MAX = 1000
@@ -30,7 +31,7 @@ def serial_number(serial: str, prefix: str, year: int) -> int | None:
     """The sequence number of a serial of that prefix and year, or None for another one."""
     head = f"{prefix}-{year}-"
     tail = serial[len(head) :] if serial.startswith(head) else ""
-    return int(tail) if tail.isdigit() else None
+    return whole_number(tail)
 
 
 def next_serial(prefix: str, year: int, existing: Iterable[str]) -> str:
@@ -95,6 +96,7 @@ class Ineligibility(StrEnum):
     ALREADY = "already"
     INCOMPLETE = "incomplete"
     REASON_LONG = "reason_long"
+    REASON_CONTROL = "reason_control"
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,11 @@ class Ineligible:
                     name=self.name,
                     min=REASON_MIN,
                 )
+        if self.why is Ineligibility.REASON_CONTROL:
+            return Problem(
+                N_("The reason for %(name)s contains a control character or a text-direction mark; remove it."),
+                name=self.name,
+            )
         return Problem(N_("The reason for %(name)s is longer than %(max)d characters."), name=self.name, max=REASON_MAX)
 
 
@@ -157,6 +164,8 @@ def check_request(
             refusals.append(Ineligible(enrolment_id, candidate.name, Ineligibility.WITHDRAWN))
         elif candidate.certified:
             refusals.append(Ineligible(enrolment_id, candidate.name, Ineligibility.ALREADY))
+        elif forbidden_character(reason):
+            refusals.append(Ineligible(enrolment_id, candidate.name, Ineligibility.REASON_CONTROL))
         elif len(reason) > REASON_MAX:
             refusals.append(Ineligible(enrolment_id, candidate.name, Ineligibility.REASON_LONG))
         elif not candidate.complete and reason_problem(reason):

@@ -36,7 +36,7 @@ from lms.progress.completion import CompletionStatus
 from lms.progress.service import EnrolmentOverview, class_overviews, completion_for, records_for
 from lms.quizzes.attempts import active_quizzes
 from lms.refusals import N_, Problem, Refused
-from lms.text import clean_name
+from lms.text import clean_name, single_line_problem
 
 SERIAL_ATTEMPTS = 5
 
@@ -223,6 +223,8 @@ def certify(
 
 def revoke(certificate: Certificate, actor: User, reason: str, now: datetime) -> None:
     """Revoke a certificate with a reason; its verification page says so from now on."""
+    if problem := single_line_problem(reason, field="reason"):
+        raise Refused(problem)
     match reason_problem(reason):
         case "short":
             raise Refused(

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from limits import parse_many
 from sqlalchemy import func, select
 
 from lms.auth.decorators import roles_required
@@ -36,6 +34,7 @@ from lms.database import utcnow, write_transaction
 from lms.extensions import db, limiter
 from lms.refusals import Refused, flash_refusal
 from lms.responses import download
+from lms.text import whole_number
 
 bp = Blueprint(
     "certificates",
@@ -48,30 +47,23 @@ bp = Blueprint(
 PUBLIC_CACHE = "no-cache"  # a revocation shows at once: every look-up asks the server again
 
 
-def _miss_limits():
-    return parse_many(current_app.config["VERIFY_RATE_LIMIT"])
+def _was_a_miss(_response) -> bool:
+    return g.get("verify_miss", False)
 
 
-def _guessing() -> bool:
-    """Tell whether this client looked up too many unknown codes lately (only misses count)."""
-    if not limiter.enabled:
-        return False
-    return not all(limiter.limiter.test(item, "verify-miss", get_remote_address()) for item in _miss_limits())
-
-
-def _count_miss() -> None:
-    if limiter.enabled:
-        for item in _miss_limits():
-            limiter.limiter.hit(item, "verify-miss", get_remote_address())
+# Look-ups of unknown codes, per client address and shared by the page and the badge assertion:
+# only misses count, and past the limit every look-up is refused (429), so guessing is slow and
+# real checks are not. Counted by Flask-Limiter, which falls back to memory if Redis is down.
+count_misses = limiter.shared_limit(
+    lambda: current_app.config["VERIFY_RATE_LIMIT"], scope="verify-miss", deduct_when=_was_a_miss
+)
 
 
 def _lookup(code: str) -> Certificate | None:
-    """The certificate of a code; a miss is counted and, past the limit, every look-up is refused (429)."""
-    if _guessing():
-        abort(429)
+    """The certificate of a code; a miss is noted for `count_misses`."""
     certificate = certificate_by_code(code) if looks_like_code(code) else None
     if certificate is None:
-        _count_miss()
+        g.verify_miss = True
     return certificate
 
 
@@ -136,9 +128,8 @@ def _requested_ids() -> list[int] | None:
     """The enrolments the form asks to certify: one row's button, else the ticked boxes."""
     only = request.form.get("only")
     values = [only] if only else request.form.getlist("enrolment")
-    if not all(v.isdigit() and len(v) < 12 for v in values):
-        return None
-    return [int(v) for v in values]
+    ids = [whole_number(v, minimum=1) for v in values]
+    return None if None in ids else ids
 
 
 @bp.post("/certificates/classes/<int:class_id>")
@@ -246,6 +237,7 @@ def _printed(certificate: Certificate) -> PrintedFacts:
 
 
 @bp.get("/verify/<code>")
+@count_misses
 def verify(code: str):
     """Public: whether a certificate is valid or revoked, with the least personal data."""
     certificate = _lookup(code) or abort(404)
@@ -336,6 +328,7 @@ def badge_image(slug: str):
 
 
 @bp.get("/badges/assertions/<code>")
+@count_misses
 def badge_assertion(code: str):
     """Open Badges hosted Assertion of one certificate; 410 once revoked."""
     certificate = _lookup(code)

@@ -19,7 +19,7 @@ from lms.extensions import db
 from lms.org.models import Unit
 from lms.org.service import subtree_ids
 from lms.refusals import N_, Problem, Refused
-from lms.text import clean_name
+from lms.text import clean_name, whole_number
 
 
 def active_enrolment(user: Actor, course_class: CourseClass) -> Enrolment | None:
@@ -165,13 +165,13 @@ def read_class_form(
     code = form.get("code", "").strip()
     if not CLASS_CODE_RE.match(code):
         errors["code"] = Problem(N_("the code must be 2-64 characters: letters, digits, '.', '_' or '-'"))
-    name = clean_name(form.get("name", ""))
+    name = clean_name(form.get("name", ""), field="name")
     if not name or len(name) > 300:
         errors["name"] = Problem(N_("the name must have 1-300 characters"))
-    course_id = form.get("course_id", "").strip()
-    if not course_id.isdigit() or int(course_id) not in course_ids:
+    course_id = whole_number(form.get("course_id", "").strip(), minimum=1)
+    if course_id is None or course_id not in course_ids:
         errors["course_id"] = Problem(N_("choose a course"))
-    level = clean_name(form.get("level", ""))
+    level = clean_name(form.get("level", ""), field="level")
     if len(level) > 100:
         errors["level"] = Problem(N_("the level must have at most 100 characters"))
     mode = form.get("mode", "")
@@ -190,11 +190,12 @@ def read_class_form(
         errors["ends_on"] = Problem(N_("the class cannot end before it starts"))
     chosen: list[int] = []
     for value in instructor_ids:
-        if not value.isdigit() or int(value) not in allowed_instructors:
+        instructor_id = whole_number(value, minimum=1)
+        if instructor_id is None or instructor_id not in allowed_instructors:
             errors["instructors"] = Problem(N_("choose instructors from the list"))
             break
-        if int(value) not in chosen:
-            chosen.append(int(value))
+        if instructor_id not in chosen:
+            chosen.append(instructor_id)
     if errors:
         raise Refused(*(problem.about(field=field) for field, problem in errors.items()))
     return ClassForm(

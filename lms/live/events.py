@@ -28,6 +28,7 @@ from lms.extensions import db, socketio
 from lms.live import payloads, presence, room
 from lms.live.throttle import allowance, stale_sweeps, throttle
 from lms.refusals import N_, Problem, Refused, refuse
+from lms.text import whole_number
 
 NAMESPACE = "/live"
 # (event name, handler): attached to each app's Socket.IO server by `register_events`, because
@@ -167,7 +168,7 @@ def _event_user():
     user_id = session.get("_user_id")
     if user_id is None:  # kept only by the remember-me cookie: Flask-Login restores it
         return _signed_in_user()
-    if not isinstance(user_id, str) or not user_id.isdigit():
+    if not isinstance(user_id, str) or whole_number(user_id, minimum=1) is None:
         return None
     account = load_account(user_id)
     if account is None or _logged_out_since(account.logged_out_at):

@@ -36,6 +36,7 @@ from lms.live.models import (
 )
 from lms.live.payloads import chat_line, chat_page, person, question_payload
 from lms.refusals import N_, refuse
+from lms.text import whole_number
 
 MAX_TEXT = 1000
 MAX_POLL_QUESTION = 500  # the column's length: PostgreSQL refuses longer text outright
@@ -93,9 +94,10 @@ def _core(statement, params: dict):
 
 def record_id(value, field: str) -> int:
     """A database id from a payload: a whole number the database can hold (true is not 1)."""
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
+    number = whole_number(value, minimum=1, maximum=MAX_ID) if isinstance(value, int) else None
+    if number is None:
         refuse(N_("'%(name)s' must be a positive whole number"), code="bad_request", field=field, name=field)
-    return value
+    return number
 
 
 # Every room event starts here: the session, and whether the user is listed among its class's

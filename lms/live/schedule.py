@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from lms.localtime import VIETNAM
 from lms.refusals import N_, Problem, Refused
+from lms.text import single_line_problem, whole_number
 
 MAX_DURATION_MINUTES = 8 * 60
 
@@ -48,7 +49,9 @@ def read_session_form(form: dict[str, str], module_ids: set[int], now: datetime)
         problems.append(Problem(msgid, field=field))
 
     title = " ".join(form.get("title", "").split())
-    if not title or len(title) > 300:
+    if problem := single_line_problem(title, field="title"):
+        problems.append(problem)
+    elif not title or len(title) > 300:
         wrong("title", N_("Give the session a title (at most 300 characters)."))
     starts_at = None
     try:
@@ -57,28 +60,29 @@ def read_session_form(form: dict[str, str], module_ids: set[int], now: datetime)
             wrong("starts_at", N_("The start is in the past."))
     except ValueError:
         wrong("starts_at", N_("Enter the start as a date and time."))
-    duration = form.get("duration_minutes", "").strip()
-    if not duration.isdigit() or not 5 <= int(duration) <= MAX_DURATION_MINUTES:
+    duration = whole_number(form.get("duration_minutes", "").strip(), minimum=5, maximum=MAX_DURATION_MINUTES)
+    if duration is None:
         wrong("duration_minutes", N_("The duration is in minutes, from 5 to 480."))
     video_url = form.get("video_url", "").strip()
     if video_url and not is_meeting_link(video_url):
         wrong("video_url", N_("The meeting link must be a web address starting with https://."))
-    threshold = form.get("attendance_threshold", "80").strip()
-    if not threshold.isdigit() or not 1 <= int(threshold) <= 100:
+    threshold = whole_number(form.get("attendance_threshold", "80").strip(), minimum=1, maximum=100)
+    if threshold is None:
         wrong("attendance_threshold", N_("The share of the session to attend is a percentage from 1 to 100."))
-    slides = form.get("slides_module_id", "").strip()
-    if slides and (not slides.isdigit() or int(slides) not in module_ids):
+    slides_text = form.get("slides_module_id", "").strip()
+    slides = whole_number(slides_text, minimum=1) if slides_text else None
+    if slides_text and slides not in module_ids:
         wrong("slides_module_id", N_("Choose one of this course's modules for the slides."))
     if problems:
         raise Refused(*problems, code="invalid_session")
     return SessionForm(
         title=title,
         starts_at=starts_at,
-        duration_minutes=int(duration),
+        duration_minutes=duration,
         video_url=video_url,
         attendance_required=form.get("attendance_required") == "1",
-        attendance_threshold=int(threshold) / 100,
-        slides_module_id=int(slides) if slides else None,
+        attendance_threshold=threshold / 100,
+        slides_module_id=slides,
     )
 
 

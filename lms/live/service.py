@@ -23,7 +23,8 @@ from lms.extensions import db
 from lms.live.checkin import check_checkin
 from lms.live.models import AttendanceInterval, AttendanceOverride, LiveSession, PresenceSource, SessionState
 from lms.live.schedule import read_session_form
-from lms.refusals import N_, refuse
+from lms.refusals import N_, Refused, refuse
+from lms.text import single_line_problem
 
 
 def visible_class_ids(
@@ -95,6 +96,8 @@ def mark_attendance(
 
     The ruling overrides the computed share; a second ruling replaces the first.
     """
+    if problem := single_line_problem(reason, field="reason"):
+        raise Refused(problem)
     reason = " ".join(reason.split())[:500]
     enrolled = db.session.scalar(
         select(Enrolment.id).where(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.courses.access import load_class_for_staff, load_class_for_viewer, may_manage_class
@@ -19,6 +20,7 @@ from lms.live.models import LiveSession
 from lms.live.report import attendance_rows
 from lms.refusals import Refused, flash_refusal
 from lms.responses import download
+from lms.text import whole_number
 
 bp = Blueprint("live", __name__, template_folder="templates")
 
@@ -94,13 +96,13 @@ def attendance(session_id: int):
     session = _session_for_staff(session_id)
     error = None
     if request.method == "POST":
-        learner_id, present = request.form.get("user_id", ""), request.form.get("present")
-        if not learner_id.isdigit() or present not in ("1", "0"):
+        learner_id, present = whole_number(request.form.get("user_id", ""), minimum=1), request.form.get("present")
+        if learner_id is None or present not in ("1", "0"):
             abort(400)
         try:
             with write_transaction():
                 service.mark_attendance(
-                    session, int(learner_id), present == "1", request.form.get("reason", ""), current_user.id, utcnow()
+                    session, learner_id, present == "1", request.form.get("reason", ""), current_user.id, utcnow()
                 )
         except Refused as refusal:
             if refusal.code == "not_listed":  # not a row the page offers: a malformed request, like a bad id
@@ -147,7 +149,11 @@ def checkin_code_page(session_id: int):
 
 @bp.post("/sessions/<int:session_id>/checkin")
 @login_required
-@limiter.limit("10 per minute")
+@limiter.limit(
+    lambda: current_app.config["CHECKIN_LIMIT_PER_LEARNER"],
+    key_func=lambda: f"learner:{current_user.id}",
+    error_message=_l("Too many check-in attempts. Please wait a minute and try again."),
+)
 def checkin(session_id: int):
     """A learner in the room enters the code shown there; counted as present from now to the end."""
     session = db.get_or_404(LiveSession, session_id)

@@ -23,6 +23,7 @@ from lms.quizzes.grading import MarkState, QuestionMark, grade_question, total_s
 from lms.quizzes.models import AttemptState, EssayMark, Quiz, QuizAttempt
 from lms.quizzes.questions import Question, QuestionType
 from lms.refusals import N_, Refused
+from lms.text import whole_number
 
 MAX_TEXT = {QuestionType.SHORT_ANSWER: 500, QuestionType.NUMERICAL: 100, QuestionType.ESSAY: 20000}
 CHOICE_TYPES = (QuestionType.SINGLE, QuestionType.MULTIPLE)
@@ -137,9 +138,10 @@ def start_attempt(enrolment: Enrolment, quiz: Quiz, now: datetime, rng: random.R
 
 
 def _index(value: str, size: int) -> int:
-    if not value.isdigit() or int(value) >= size:
+    position = whole_number(value, maximum=size - 1)
+    if position is None:
         raise ValueError("not an option of this question")
-    return int(value)
+    return position
 
 
 def parse_response(drawn: DrawnQuestion, values: list[str]):
@@ -189,17 +191,19 @@ def read_form_answers(attempt: QuizAttempt, form: dict[str, list[str]]) -> dict[
     for name, values in form.items():
         if not name.startswith("q"):
             continue  # csrf_token, seq, and anything else a client adds (a "score") carry no weight
-        number, _, slot = name[1:].partition("-")
-        if not number.isdigit() or int(number) >= len(drawn) or (slot and not slot.isdigit()):
+        number_text, dash, slot_text = name[1:].partition("-")
+        number = whole_number(number_text, maximum=len(drawn) - 1)
+        slot = whole_number(slot_text) if dash else None
+        if number is None or (dash and slot is None):
             raise Refused(
                 N_("The form contained an answer to a question that is not in this attempt."), code="unknown_question"
             )
-        if slot:
+        if slot is not None:
             if len(values) != 1:
                 raise Refused(BAD_ANSWER, code="bad_answer")
-            matching.setdefault(int(number), {})[int(slot)] = values[0]
+            matching.setdefault(number, {})[slot] = values[0]
         else:
-            plain[int(number)] = values
+            plain[number] = values
     answers: dict[str, object] = {}
     for index, entry in enumerate(drawn):
         try:

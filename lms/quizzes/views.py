@@ -20,6 +20,7 @@ from lms.quizzes.results import quiz_results, results_csv
 from lms.quizzes.review import may_review, question_views
 from lms.refusals import Refused, flash_refusal, translate_problem
 from lms.responses import download
+from lms.text import whole_number
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
 
@@ -42,8 +43,8 @@ def _own_attempt(attempt_id: int, for_update: bool = False) -> QuizAttempt:
 
 
 def _form_seq() -> int:
-    value = request.form.get("seq", "0")
-    return int(value) if value.isdigit() and len(value) < 12 else 0
+    """The autosave's sequence number; 0 (older than any save) when missing or not a whole number."""
+    return whole_number(request.form.get("seq", "0")) or 0
 
 
 @bp.get("/classes/<int:class_id>/quizzes/<slug>")
@@ -167,7 +168,7 @@ def save(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int):
-    """Submit and grade; a second submit of the same attempt changes nothing."""
+    """Submit and grade; a second submit of the same attempt changes nothing and says so."""
     try:
         with write_transaction():
             attempt = _own_attempt(attempt_id, for_update=True)
@@ -182,6 +183,8 @@ def submit(attempt_id: int):
         return _render_attempt(_own_attempt(attempt_id), 400)
     if timed_out:
         flash(translate_problem(service.TIME_UP), "info")
+    elif not graded:  # a repeated submit (a double click, a resent form): the result page shows it
+        flash(_("This attempt has already been submitted."), "info")
     return redirect(url_for("quizzes.attempt_page", attempt_id=attempt_id), 303)
 
 

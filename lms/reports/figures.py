@@ -14,6 +14,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from lms.courses.models import ClassMode
+from lms.text import whole_number
 
 
 @dataclass(frozen=True)
@@ -274,9 +275,8 @@ def parse_filters(args: Mapping[str, str]) -> ParsedFilters:
         mode = None
     course_id = None
     if raw["course"]:
-        if raw["course"].isdigit() and 0 < int(raw["course"]) < 2**31:
-            course_id = int(raw["course"])
-        else:
+        course_id = whole_number(raw["course"], minimum=1)
+        if course_id is None:
             errors.append(_l("Choose a course from the list."))
     return ParsedFilters(ReportFilters(date_from, date_to, mode, course_id), errors)
 

@@ -1,0 +1,97 @@
+"""One way to read numbers and text: Unicode digits, signs, exponents and huge values in numeric
+query and form parameters give 400 or the documented default, never 500; control characters and
+bidi overrides in names, titles and reasons are refused with a clear message (line-numbered in
+CSV imports) and nothing is written, on SQLite and PostgreSQL alike."""
+
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.auth.models import User
+from lms.extensions import db
+from lms.org.models import Unit
+from lms.text import forbidden_character, single_line_problem, whole_number
+
+BAD_NUMBERS = ["¹", "②", "٣", "-0", "1e9", "9" * 30, "9" * 5000, " 1", "+1", "0x10", ""]
+BAD_TEXT = ["\x00", "\x07", "\u202e"]
+
+
+@pytest.mark.parametrize("value", BAD_NUMBERS)
+def test_whole_number_takes_ascii_digits_only(value):
+    assert whole_number(value) is None
+
+
+def test_whole_number_bounds_and_types():
+    assert whole_number("0042") == 42 and whole_number(7) == 7
+    assert whole_number(True) is None and whole_number("5", maximum=4) is None and whole_number("0", minimum=1) is None
+
+
+@pytest.mark.parametrize("character", BAD_TEXT)
+def test_single_line_rule_names_the_character(character):
+    assert forbidden_character(f"Mai{character}") == f"U+{ord(character):04X}"
+    assert single_line_problem(f"Mai{character}", column="full_name") == (
+        f"full_name contains a control character or a text-direction mark (U+{ord(character):04X}); remove it"
+    )
+    assert single_line_problem("Nguyễn\tThị  Mai") is None  # whitespace folds, it is not refused
+
+
+@pytest.mark.parametrize("value", BAD_NUMBERS)
+def test_admin_filters_and_pages_fall_back_to_their_defaults(world, auth, client, value):
+    auth.login("admin")
+    for path in ("/admin/users?page=", "/admin/users?unit_id=", "/admin/audit?page=", "/reports/units?course="):
+        response = client.get(path + value)
+        assert response.status_code in (200, 400), path
+        assert response.status_code != 500
+
+
+def users_named(fragment: str) -> int:
+    db.session.commit()
+    return db.session.scalar(select(func.count()).select_from(User).where(User.full_name.contains(fragment)))
+
+
+@pytest.mark.parametrize("character", BAD_TEXT)
+def test_a_csv_import_refuses_control_characters_by_line(world, auth, character):
+    auth.login("admin")
+    text = f"username,full_name,unit\nhv01,Người Tốt,tp\nhv02,Người{character}Xấu,tp\n"
+    response = auth.post(
+        "/admin/users/import",
+        {"file": (io.BytesIO(text.encode()), "u.csv")},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.findall(r'data-test="import-error" data-line="(\d+)"', page) == ["3"]
+    code = f"U+{ord(character):04X}"
+    assert f"full_name chứa ký tự điều khiển hoặc ký tự đổi hướng văn bản ({code}); hãy xóa ký tự này" in page
+    assert users_named("Người") == 0
+
+
+@pytest.mark.parametrize("character", BAD_TEXT)
+def test_the_cli_import_refuses_control_characters_by_line(world, runner, tmp_path, character):
+    path = tmp_path / "u.csv"
+    path.write_text(f"username,full_name,unit\nhv01,Người{character}Xấu,tp\n", encoding="utf-8")
+    result = runner.invoke(args=["users", "import", str(path)])
+    assert result.exit_code != 0
+    code = f"U+{ord(character):04X}"
+    assert f"{path}:2: full_name contains a control character or a text-direction mark ({code}); remove it" in (
+        result.output
+    )
+    assert users_named("Người") == 0
+
+
+@pytest.mark.parametrize("character", BAD_TEXT)
+def test_forms_refuse_control_characters_in_names(world, auth, character):
+    auth.login("admin")
+    message = "Văn bản chứa ký tự điều khiển hoặc ký tự đổi hướng văn bản"
+    edited = auth.post(
+        f"/admin/users/{world.learner.id}",
+        {"full_name": f"Mai{character}", "role": "learner", "unit_id": str(world.ward.id)},
+    )
+    assert edited.status_code == 400 and message in edited.get_data(as_text=True)
+    unit = auth.post("/admin/units", {"code": "xa-moi", "name": f"Xã{character}", "level": "Phường/xã"})
+    assert unit.status_code == 400 and message in unit.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, world.learner.id).full_name == "Nguyễn Thị Mai"
+    assert db.session.scalar(select(Unit).where(Unit.code == "xa-moi")) is None
