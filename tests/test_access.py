@@ -152,8 +152,16 @@ ROWS = [
     Row("GET", "/login", (200, 302, 302, 302, 302, 302, 302)),
     Row("POST", "/login", (302, 302, 302, 302, 302, 302, 302),
         form=lambda w: {"username": "hv.mai", "password": PASSWORD},
-        writes_for={"anonymous": tables("users")} | {v: NO_WRITE for v in VISITOR_NAMES[1:]}, public=True),
-    Row("POST", "/logout", everyone(302), writes=tables("users"), writes_for={"anonymous": NO_WRITE}, public=True),
+        writes_for={"anonymous": tables("users", "login_sessions")} | {v: NO_WRITE for v in VISITOR_NAMES[1:]},
+        public=True),
+    Row("POST", "/logout", everyone(302), writes=tables("login_sessions"), writes_for={"anonymous": NO_WRITE},
+        public=True),
+    Row("GET", "/account", signed_in(200)),
+    Row("POST", "/account/password", signed_in(303),
+        form=lambda w: {"current_password": PASSWORD, "new_password": "mat-khau-moi-2026",
+                        "new_password_again": "mat-khau-moi-2026"},
+        writes=tables("users", "login_sessions", *AUDITED)),
+    Row("POST", "/account/sign-out-everywhere", signed_in(302), writes=tables("login_sessions")),
     Row("POST", "/language", everyone(303), form=lambda w: {"locale": "en"},
         writes=tables("users"), writes_for={"anonymous": NO_WRITE}),
     # --- dashboard, catalogue, classes, modules, assets --------------------------------------
@@ -420,6 +428,16 @@ def test_every_room_event_is_in_the_matrix():
     assert set(INSTRUCTOR_WRITES) == {e for e, _, _ in INSTRUCTOR_EVENTS}
 
 
+def _in_vietnamese(route_world, message: str) -> str:
+    """The room answers in the user's language; these visitors chose none, so the default, Vietnamese."""
+    from flask_babel import force_locale, gettext
+
+    with route_world.app.test_request_context(), force_locale("vi"):
+        translated = gettext(message)
+    assert translated != message
+    return translated
+
+
 def _socket(route_world, visitor: str):
     from tests.live.conftest import Socket
 
@@ -458,7 +476,7 @@ def test_instructor_events(route_world, event, aim, payload, visitor):
     joins = visitor in ("learner", "teacher", "admin")
     ack, errors, changed = _room_event(route_world, visitor, event, payload(route_world.w), joins)
     if refusal:
-        assert ack == {"ok": False, "error": refusal, "message": REFUSALS[refusal]}
+        assert ack == {"ok": False, "error": refusal, "message": _in_vietnamese(route_world, REFUSALS[refusal])}
         assert [e["code"] for e in errors] == [refusal]
         assert changed == {}
     else:
@@ -477,7 +495,7 @@ def _member_cases():
 @pytest.mark.parametrize(("event", "payload", "visitor"), list(_member_cases()))
 def test_room_events_are_for_the_class_only(route_world, event, payload, visitor):
     ack, errors, changed = _room_event(route_world, visitor, event, payload(route_world.w), join=False)
-    assert ack == {"ok": False, "error": "forbidden", "message": REFUSALS["forbidden"]}
+    assert ack == {"ok": False, "error": "forbidden", "message": _in_vietnamese(route_world, REFUSALS["forbidden"])}
     assert [e["code"] for e in errors] == ["forbidden"]
     assert changed == {}
 

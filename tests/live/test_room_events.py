@@ -317,9 +317,10 @@ def test_a_login_restored_from_the_remember_me_cookie_acts_in_the_room(live, app
     """A page restores the login from the remember-me cookie (rotating it); the room page's socket
     then uses that login. A socket never restores a login itself: its answer cannot carry the
     rotated cookie, so it is refused until a page has been opened."""
-    from tests.conftest import csrf_token
+    from tests.conftest import IsolatedClient, csrf_token
     from tests.factories import PASSWORD
 
+    app.test_client_class = IsolatedClient  # each request its own context, as on a server
     http = app.test_client()
     http.post(
         "/login",
