@@ -4,8 +4,8 @@ Flask-Login's `current_user` is an `Account`, not a mapped `User`: every logged-
 it, and a mapped `User` (with its unit, through the ORM session) cost several times more than one
 Core statement read as columns. The same statement joins the browser's sign-in (`LoginSession`,
 by the hash of the key in its cookie): a logout, "sign out everywhere", a password change or a
-disabled account ends it, and the next request finds no account. Views that change the account itself load the `User` record with
-`signed_in_user_record()`.
+disabled account ends it, and the next request finds no account. Views that change the account
+itself load the `User` record with `signed_in_user_record()`.
 """
 
 from __future__ import annotations

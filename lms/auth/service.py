@@ -13,11 +13,11 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.audit.models import record_audit
-from lms.database import utcnow
 from lms.auth.importing import ImportPlan
 from lms.auth.models import Role, User
 from lms.auth.policy import email_problem, generate_password, password_problem, self_change_problem
 from lms.auth.sessions import end_every_session
+from lms.database import utcnow
 from lms.extensions import db
 from lms.org.models import Unit
 from lms.org.service import active_unit_or_error

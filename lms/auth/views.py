@@ -195,7 +195,11 @@ def change_password():
         with write_transaction():
             user = signed_in_user_record()
             change_own_password(
-                user, form.get("current_password", ""), form.get("new_password", ""), form.get("new_password_again", ""), now
+                user,
+                form.get("current_password", ""),
+                form.get("new_password", ""),
+                form.get("new_password_again", ""),
+                now,
             )
             key = start_session(user.id, now, _user_agent())
     except Refused as refusal:
