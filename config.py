@@ -75,8 +75,16 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = env_bool("LMS_SECURE_COOKIES", False)
+    # Flask-Login's own remember cookie (a signed user id, valid for a year whatever happens to the
+    # account) is never set, and one a browser still holds is never read under this name.
+    REMEMBER_COOKIE_NAME = "flask_login_remember_unused"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # The app's remember-me cookie: a rotating selector:validator token that lasts 30 days from the
+    # sign-in (lms/auth/sessions.py, docs/security-sessions.md).
+    LMS_REMEMBER_COOKIE_NAME = "lms_remember"
+    # A sign-in's "last seen" is written at most this often, so most pages write nothing.
+    LOGIN_SESSION_TOUCH_SECONDS = int(os.environ.get("LMS_LOGIN_SESSION_TOUCH_SECONDS", "300"))
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a long module read must not expire the "done" form
 
     # Behind a reverse proxy, trust this many X-Forwarded-* hops (0: no proxy). Without it every
@@ -116,6 +124,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
     LIVE_PRESENCE_BATCH_SECONDS = 0.05  # tests that count batches set a longer window themselves
+    # The access matrix asserts that no GET writes; a test of "last seen" sets it to 0.
+    LOGIN_SESSION_TOUCH_SECONDS = 24 * 3600
 
 
 class ProductionConfig(Config):

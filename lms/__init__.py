@@ -159,8 +159,12 @@ def register_extensions(app: Flask) -> None:
     socketio_middleware_for_its_path_only(app)
 
     from lms.auth.account import load_account
+    from lms.auth.views import load_remembered_login
 
+    # The session's user id is checked against its server-side sign-in (lms/auth/sessions.py);
+    # remember-me is the app's own rotating token, never Flask-Login's cookie (REMEMBER_COOKIE_NAME).
     login_manager.user_loader(load_account)
+    login_manager.request_loader(load_remembered_login)
 
 
 # Blueprints whose limits count only some answers (`deduct_when`: a wrong password, an unknown

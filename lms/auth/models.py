@@ -79,3 +79,45 @@ class User(SignedInFlags, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+class LoginSession(db.Model):
+    """One sign-in of one browser: the cookie carries a random key, only its SHA-256 is kept.
+
+    The per-request account load joins this row: a missing or ended row signs the browser out,
+    whatever its cookie says (docs/security-sessions.md).
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Updated at most every few minutes (LOGIN_SESSION_TOUCH_SECONDS), so pages stay read-only.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    # The remember-me token family this sign-in was restored from, if any: a replayed token ends both.
+    remember_family: Mapped[str | None] = mapped_column(String(32), index=True)
+
+
+class RememberToken(db.Model):
+    """A remember-me token (selector:validator): looked up by its selector, the validator kept hashed.
+
+    Every use replaces it with a new token of the same family; a used token shown again means the
+    cookie was copied, and the whole family is revoked.
+    """
+
+    __tablename__ = "remember_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    family: Mapped[str] = mapped_column(String(32), index=True)
+    selector: Mapped[str] = mapped_column(String(32), unique=True)
+    validator_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The family's end: a rotation keeps it, so a stolen or forgotten cookie lasts 30 days at most.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
+import unicodedata
 from urllib.parse import urlsplit
+
+from zxcvbn import zxcvbn
 
 from lms.refusals import N_, Problem
 from lms.text import forbidden_character
@@ -13,6 +17,11 @@ USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
 MAX_USERNAME_LENGTH = 64
+# Long enough for any passphrase a person types; bounded so judging and hashing a password stay cheap
+# (the strength estimate grows faster than the length). docs/security-sessions.md.
+MAX_PASSWORD_LENGTH = 128
+# zxcvbn's score 3: an estimated 10^8 guesses or more, beyond what a throttled online attack tries.
+MIN_PASSWORD_SCORE = 3
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -39,11 +48,50 @@ def username_problem(username: str) -> str | None:
     return None
 
 
-def password_problem(password: str) -> str | None:
-    """Return why a password is not acceptable, or None."""
+def fold(text: str) -> str:
+    """Lower-case ASCII letters and digits of a text: Vietnamese without diacritics ("Nguyễn Đức" -> "nguyenduc")."""
+    text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in text.lower() if ch.isascii() and ch.isalnum())
+
+
+def personal_words(username: str, full_name: str) -> list[str]:
+    """What a password must not be built from: the username, the name, its words in any order, folded."""
+    words = [w for w in (fold(part) for part in re.split(r"[\s._-]+", f"{username} {full_name}")) if w]
+    name_words = [fold(part) for part in full_name.split() if fold(part)][:4]
+    joined = {"".join(p) for n in range(2, len(name_words) + 1) for p in itertools.permutations(name_words, n)}
+    return sorted({fold(username), *words, *joined} - {""})
+
+
+def _matched(result: dict, dictionary: str) -> bool:
+    """Whether zxcvbn's cheapest reading of the password uses a word of this dictionary."""
+    return any(match.get("dictionary_name") == dictionary for match in result["sequence"])
+
+
+def password_problem(password: str, *, username: str = "", full_name: str = "") -> str | None:
+    """Return why a password is not acceptable, or None (NIST SP 800-63B: length, and not guessable).
+
+    The strength is zxcvbn's estimate, with the person's username and name (and the name without
+    diacritics) as words an attacker would try first. The folded password (no accents, capitals or
+    separators) is judged too, for a name only: "Mai.Nguyễn-87" is "mainguyen87".
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         return Problem(N_("password must have at least %(n)d characters"), n=MIN_PASSWORD_LENGTH)
-    return None
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return Problem(N_("password must have at most %(n)d characters"), n=MAX_PASSWORD_LENGTH)
+    inputs = personal_words(username, full_name)
+    typed = zxcvbn(password, user_inputs=inputs, max_length=MAX_PASSWORD_LENGTH)
+    folded = fold(password)
+    if folded and folded != password:  # a name behind accents, capitals or separators
+        unfolded = zxcvbn(folded, user_inputs=inputs, max_length=MAX_PASSWORD_LENGTH)
+        if unfolded["score"] < MIN_PASSWORD_SCORE and _matched(unfolded, "user_inputs"):
+            return Problem(N_("this password is built from your name or username"))
+    if typed["score"] >= MIN_PASSWORD_SCORE:
+        return None
+    if _matched(typed, "user_inputs"):
+        return Problem(N_("this password is built from your name or username"))
+    if _matched(typed, "passwords"):
+        return Problem(N_("this password is among the most common ones"))
+    return Problem(N_("this password is too easy to guess"))
 
 
 def email_problem(email: str) -> str | None:

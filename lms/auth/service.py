@@ -6,14 +6,18 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.audit.models import record_audit
 from lms.auth.importing import ImportPlan
 from lms.auth.models import Role, User
 from lms.auth.policy import admin_change_problem, email_problem, generate_password, password_problem
+from lms.auth.sessions import end_every_session
+from lms.database import utcnow
 from lms.extensions import db
 from lms.org.models import Unit
 from lms.org.service import active_unit_or_error
@@ -26,6 +30,25 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username.strip().lower()))
 
 
+@cache
+def _dummy_password_hash() -> str:
+    """A hash of a random password, made like real ones: checked when there is no account to check."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def check_login(username: str, password: str) -> User | None:
+    """The active account these credentials open, or None.
+
+    An unknown username or a disabled account costs one password-hash check too (of a dummy hash),
+    so the answer's timing does not tell which usernames exist.
+    """
+    user = find_user(username) if username else None
+    if user is None or not user.active or not user.password_hash:
+        check_password_hash(_dummy_password_hash(), password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
 def record_login(user: User, now: datetime, chosen_locale: str | None) -> None:
     """Note a successful sign-in; a language chosen before it becomes the account's if it has none."""
     user.last_login_at = now
@@ -34,8 +57,25 @@ def record_login(user: User, now: datetime, chosen_locale: str | None) -> None:
 
 
 def record_logout(user: User, now: datetime) -> None:
-    """End the account's sign-ins made before now (pages and live-room sockets check it)."""
+    """End every sign-in of the account (pages, remember-me logins, live-room sockets)."""
     user.logged_out_at = now
+    end_every_session(user.id, now)
+
+
+def change_own_password(user: User, current: str, new: str, again: str, now: datetime) -> None:
+    """Set the signed-in person's new password; every sign-in of the account ends (the caller starts one)."""
+    if not user.check_password(current):
+        raise Refused(Problem(N_("the current password is not right"), field="current_password"))
+    if problem := password_problem(new, username=user.username, full_name=user.full_name):
+        raise Refused(problem, field="new_password")
+    if new != again:
+        raise Refused(Problem(N_("the two new passwords are not the same"), field="new_password_again"))
+    if new == current:
+        raise Refused(Problem(N_("the new password is the same as the current one"), field="new_password"))
+    user.set_password(new)
+    end_every_session(user.id, now)
+    db.session.flush()
+    record_audit(user.id, "user.password_change", f"user:{user.id}", username=user.username)
 
 
 def create_user(
@@ -217,6 +257,8 @@ def update_user(user: User, changes: UserChanges, actor_id: int) -> dict:
     if not changed:
         return {}
     user.full_name, user.email, user.role, user.unit = changes.full_name, changes.email, changes.role, changes.unit
+    if "role" in changed:  # what the account may do changed: every sign-in starts again
+        end_every_session(user.id, utcnow())
     db.session.flush()
     record_audit(actor_id, "user.update", f"user:{user.id}", username=user.username, **changed)
     return changed
@@ -230,9 +272,9 @@ def set_user_active(user: User, active: bool, actor_id: int, now: datetime) -> b
         return False
     user.active = active
     if not active:
-        # Pages stop at the next request (the user loader refuses inactive users); live-room
-        # sockets opened before this moment are cut too.
         user.logged_out_at = now
+    # Disabling ends every sign-in; so does enabling, so that no cookie from before comes back.
+    end_every_session(user.id, now)
     db.session.flush()
     record_audit(actor_id, "user.enable" if active else "user.disable", f"user:{user.id}", username=user.username)
     return True
@@ -241,9 +283,10 @@ def set_user_active(user: User, active: bool, actor_id: int, now: datetime) -> b
 def reset_password(user: User, password: str | None, actor_id: int | None) -> str:
     """Set a password chosen by an admin, or a generated one; return the password set."""
     password = password or generate_password()
-    if problem := password_problem(password):
+    if problem := password_problem(password, username=user.username, full_name=user.full_name):
         raise Refused(problem)
     user.set_password(password)
+    end_every_session(user.id, utcnow())
     db.session.flush()
     record_audit(actor_id, "user.password_reset", f"user:{user.id}", username=user.username)
     return password

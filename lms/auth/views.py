@@ -1,19 +1,38 @@
-"""Login, logout and the language switch."""
+"""Login, logout, the account page (own password, sign out everywhere) and the language switch."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from datetime import datetime
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import HTTPException
 
-from lms.auth.account import signed_in_user_record
-from lms.auth.policy import MAX_USERNAME_LENGTH, is_safe_next, normalise_username
-from lms.auth.service import find_user, record_login, record_logout
+from lms.auth.account import load_account, signed_in_user_record
+from lms.auth.policy import (
+    MAX_PASSWORD_LENGTH,
+    MAX_USERNAME_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    is_safe_next,
+    normalise_username,
+)
+from lms.auth.service import change_own_password, check_login, find_user, record_login
+from lms.auth.sessions import (
+    SESSION_KEY,
+    end_every_session,
+    end_session,
+    forget_remember_token,
+    issue_remember_token,
+    open_sessions,
+    start_session,
+    use_remember_token,
+)
 from lms.database import utcnow, write_transaction
-from lms.extensions import limiter, socketio
+from lms.extensions import limiter
+from lms.refusals import Refused
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -60,6 +79,86 @@ def _next_url(default_endpoint: str = "dashboard.home") -> str:
     return target if is_safe_next(target) else url_for(default_endpoint)
 
 
+def _begin_browser_session(user, key: str, now: datetime, *, fresh: bool = True) -> None:
+    """Give this browser a new session for a sign-in: nothing of the old one but its language.
+
+    Dropping the rest rotates Flask-WTF's CSRF secret (kept in the session) at every sign-in.
+    """
+    locale = session.get("locale")
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF's copy for this request
+    if locale is not None:
+        session["locale"] = locale
+    login_user(user, fresh=fresh)
+    session[SESSION_KEY] = key
+    session["login_at"] = now.timestamp()
+
+
+def _set_remember_cookie(value: str | None, expires_at: datetime | None = None) -> None:
+    """Have the response set (or, with None, delete) the remember-me cookie."""
+    g.remember_cookie = (value, expires_at)
+
+
+def _user_agent() -> str:
+    return request.headers.get("User-Agent", "")[:400]
+
+
+@bp.before_app_request
+def _restore_remembered_login_first():
+    """With a remember-me cookie, load the user before the view: the restore writes, and must not
+    happen first inside a view's own write transaction."""
+    if current_app.config["LMS_REMEMBER_COOKIE_NAME"] in request.cookies:
+        current_user._get_current_object()
+
+
+@bp.after_app_request
+def _write_remember_cookie(response):
+    if "remember_cookie" not in g:
+        return response
+    value, expires_at = g.pop("remember_cookie")
+    config = current_app.config
+    name = config["LMS_REMEMBER_COOKIE_NAME"]
+    if value is None:
+        response.delete_cookie(name, path="/", secure=config["SESSION_COOKIE_SECURE"], httponly=True, samesite="Lax")
+    else:
+        response.set_cookie(
+            name,
+            value,
+            expires=expires_at,
+            path="/",
+            secure=config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+def load_remembered_login(req):
+    """Flask-Login's request loader: sign a browser in again from its remember-me cookie, rotating it.
+
+    Not on Socket.IO's requests: their answer cannot carry the rotated cookie, and the room page
+    that opens a socket has already restored the sign-in.
+    """
+    cookie = req.cookies.get(current_app.config["LMS_REMEMBER_COOKIE_NAME"])
+    if not cookie or req.path.startswith("/socket.io"):
+        return None
+    now = utcnow()
+    with write_transaction():
+        restored = use_remember_token(cookie, now)
+        if restored is not None:
+            user_id, new_cookie, family, expires_at = restored
+            key = start_session(user_id, now, _user_agent(), remember_family=family)
+    if restored is None:
+        _set_remember_cookie(None)
+        return None
+    account = load_account(str(user_id), key)
+    if account is None:
+        return None
+    _begin_browser_session(account, key, now, fresh=False)
+    _set_remember_cookie(new_cookie, expires_at)
+    return account
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     _limit_setting("LOGIN_LIMIT_PER_ACCOUNT_ADDRESS"),
@@ -90,31 +189,96 @@ def login():
         return render_template("auth/login.html", next=next_target if is_safe_next(next_target) else "")
     username = request.form.get("username", "")
     password = request.form.get("password", "")
-    user = find_user(username) if username else None
-    if user is None or not user.active or not user.check_password(password):
+    if check_login(username, password) is None:
         flash(_("Wrong username or password."), "error")
         return render_template(
             "auth/login.html", next=next_target if is_safe_next(next_target) else "", username=username
         ), 401
+    now = utcnow()
     with write_transaction():
         user = find_user(username)
-        login_user(user, remember=bool(request.form.get("remember")))
+        key = start_session(user.id, now, _user_agent())
+        _begin_browser_session(user, key, now)
         chosen = session.get("locale")
-        record_login(user, utcnow(), chosen if chosen in current_app.config["LANGUAGES"] else None)
-        session["login_at"] = user.last_login_at.timestamp()
+        record_login(user, now, chosen if chosen in current_app.config["LANGUAGES"] else None)
+        if request.form.get("remember"):
+            _set_remember_cookie(*issue_remember_token(user.id, now))
     return redirect(_next_url())
+
+
+def _sign_out_browser() -> None:
+    """Forget the sign-in in this browser: the session's keys and the remember-me cookie."""
+    logout_user()
+    session.pop(SESSION_KEY, None)
+    session.pop("login_at", None)
+    _set_remember_cookie(None)
 
 
 @bp.post("/logout")
 def logout():
-    """End the session, and the live-room sockets it opened."""
+    """End this browser's sign-in on the server (its cookie no longer opens anything), and its remember-me."""
     if current_user.is_authenticated:
-        user_id = current_user.id
+        now = utcnow()
         with write_transaction():
-            record_logout(signed_in_user_record(), utcnow())
-        socketio.emit("logged_out", {}, to=f"user:{user_id}", namespace="/live")
-    logout_user()
+            end_session(session.get(SESSION_KEY), now)
+            forget_remember_token(request.cookies.get(current_app.config["LMS_REMEMBER_COOKIE_NAME"]), now)
+    _sign_out_browser()
     flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _account_page(errors: dict | None = None, status: int = 200):
+    return render_template(
+        "auth/account.html",
+        user=signed_in_user_record(),
+        sessions=open_sessions(current_user.id),
+        current_session_id=current_user.login_session_id,
+        errors=errors or {},
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+    ), status
+
+
+@bp.get("/account")
+@login_required
+def account():
+    """The signed-in person's account: change the password, see and end the sign-ins."""
+    return _account_page()
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    """Change one's own password (the current one required); every other sign-in ends."""
+    form = request.form
+    now = utcnow()
+    try:
+        with write_transaction():
+            user = signed_in_user_record()
+            change_own_password(
+                user,
+                form.get("current_password", ""),
+                form.get("new_password", ""),
+                form.get("new_password_again", ""),
+                now,
+            )
+            key = start_session(user.id, now, _user_agent())
+    except Refused as refusal:
+        return _account_page(refusal.by_field(), 400)
+    _set_remember_cookie(None)
+    _begin_browser_session(user, key, now)
+    flash(_("Your password has been changed. Every other device has been signed out."), "info")
+    return redirect(url_for("auth.account"), 303)
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    """End every sign-in of the account, this one included, and its live-room sockets."""
+    with write_transaction():
+        end_every_session(current_user.id, utcnow())
+    _sign_out_browser()
+    flash(_("You have been signed out on every device."), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -22,6 +22,7 @@ from flask_login import current_user
 from flask_socketio import disconnect, emit, join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError  # Socket.IO's, which refuses the handshake
 
+from lms.auth import sessions as login_sessions
 from lms.auth.account import load_account
 from lms.database import utcnow, write_transaction
 from lms.extensions import db, socketio
@@ -88,6 +89,34 @@ def audience_room(session_id: int, staff: bool) -> str:
 
 def user_room(user_id: int) -> str:
     return f"user:{user_id}"
+
+
+def login_room(login_session_id: int) -> str:
+    """The sockets opened by one sign-in (one browser): a logout cuts them."""
+    return f"login:{login_session_id}"
+
+
+def cut_account_sockets(user_id: int, sids: list[str]) -> None:
+    """Every sign-in of the account ended: tell its sockets, then disconnect them on every process.
+
+    The sids of sockets in a room are in the open attendance stretches (a sid held by another
+    process is disconnected there through the message queue); sockets in no room are in the
+    account's `user:<id>` room on this process. Elsewhere they get `logged_out` and are refused
+    at their next event.
+    """
+    server = socketio.server
+    server.emit("logged_out", {}, to=user_room(user_id), namespace=NAMESPACE)
+    local = {sid for sid, _ in server.manager.get_participants(NAMESPACE, user_room(user_id))}
+    for sid in sorted(local | set(sids)):
+        server.disconnect(sid, namespace=NAMESPACE)
+
+
+def cut_login_sockets(login_session_id: int) -> None:
+    """One sign-in ended (a logout): tell its sockets, and disconnect those on this process."""
+    server = socketio.server
+    server.emit("logged_out", {}, to=login_room(login_session_id), namespace=NAMESPACE)
+    for sid, _ in list(server.manager.get_participants(NAMESPACE, login_room(login_session_id))):
+        server.disconnect(sid, namespace=NAMESPACE)
 
 
 def answer_locale() -> str:
@@ -223,6 +252,7 @@ def on_connect(auth=None):
     account_locales[request.sid] = current_user.locale
     try:
         enter_room(user_room(current_user.id))
+        enter_room(login_room(current_user.login_session_id))
     except ConnectionGoneError:
         return False
 
@@ -437,3 +467,6 @@ def register_events() -> None:
     socketio.on_error(NAMESPACE)(on_error)
     for event, fn in EVENT_HANDLERS:
         socketio.on_event(event, fn, namespace=NAMESPACE)
+    if cut_account_sockets not in login_sessions.ACCOUNT_ENDED_LISTENERS:
+        login_sessions.ACCOUNT_ENDED_LISTENERS.append(cut_account_sockets)
+        login_sessions.SESSION_ENDED_LISTENERS.append(cut_login_sockets)

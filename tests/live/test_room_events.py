@@ -289,6 +289,7 @@ def test_a_logged_out_or_disabled_users_socket_is_cut_at_its_next_event(world, l
 
 
 def test_logout_cuts_the_sockets_of_that_login(live, app):
+    """The logout ends the login on the server: its socket is told, then disconnected at once."""
     from tests.conftest import AuthActions
 
     http = app.test_client()
@@ -297,8 +298,11 @@ def test_logout_cuts_the_sockets_of_that_login(live, app):
     socket = Socket(app, http)
     call(socket, "join", session_id=live.id)
     actions.logout()
-    assert received(socket, "logged_out") == [{}]
-    assert call(socket, "chat", session_id=live.id, client_id="c", body="x")["error"] == "unauthorized"
+    assert not socket.is_connected()
+    assert [m["args"] for m in socket.client.queue if m["name"] == "logged_out"] == [[{}]]
+    db.session.expire_all()
+    (stretch,) = db.session.scalars(select(AttendanceInterval)).all()
+    assert stretch.left_at is not None  # the disconnect closed its presence stretch
     assert db.session.scalar(select(func.count()).select_from(ChatMessage)) == 0
 
 
@@ -309,18 +313,24 @@ def test_identity_comes_from_the_login_not_the_payload(live, connect, world):
     assert ack["message"]["user"]["name"] == "Nguyễn Thị Mai"
 
 
-def test_a_login_kept_by_the_remember_me_cookie_alone_still_acts_in_the_room(live, app, world):
-    """Flask-Login restores such a login from the cookie on every event; the room follows it."""
-    from tests.conftest import csrf_token
+def test_a_login_restored_from_the_remember_me_cookie_acts_in_the_room(live, app, world):
+    """A page restores the login from the remember-me cookie (rotating it); the room page's socket
+    then uses that login. A socket never restores a login itself: its answer cannot carry the
+    rotated cookie, so it is refused until a page has been opened."""
+    from tests.conftest import IsolatedClient, csrf_token
     from tests.factories import PASSWORD
 
+    app.test_client_class = IsolatedClient  # each request its own context, as on a server
     http = app.test_client()
     http.post(
         "/login",
         data={"username": "hv.mai", "password": PASSWORD, "remember": "y", "csrf_token": csrf_token(http, "/login")},
     )
-    assert http.get_cookie("remember_token") is not None
+    first = http.get_cookie("lms_remember").value
     http.delete_cookie("session")
+    assert not Socket(app, http).is_connected()
+    assert http.get("/").status_code == 200
+    assert http.get_cookie("lms_remember").value != first
     socket = Socket(app, http)
     assert call(socket, "join", session_id=live.id)["snapshot"]["you"]["id"] == world.learner.id
     assert call(socket, "chat", session_id=live.id, client_id="r", body="vẫn ở đây")["ok"]
