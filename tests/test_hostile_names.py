@@ -295,6 +295,7 @@ HTML_PAGES = [
     ("hv.evil", "/sessions/{session}", (*FOOTER, CLASS)),
     ("hv.evil", "/sessions/{session}/room", (*FOOTER,)),
     ("hv.evil", "/calendar", (*FOOTER, "X-INJECTED")),
+    ("hv.evil", "/account", (*FOOTER,)),
     # the instructor
     ("gv.evil", "/", (INSTRUCTOR, UNIT, CLASS)),
     ("gv.evil", "/classes/{cls}/progress", (INSTRUCTOR, LEARNER, CLASS)),
