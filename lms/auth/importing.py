@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lms.auth.models import Role
-from lms.auth.policy import email_problem, normalise_username, password_problem, username_problem
+from lms.auth.policy import email_problem, normalise_username, username_problem
 from lms.csvfiles import CsvRow
 from lms.refusals import N_, Problem
 from lms.text import clean_name
 
 REQUIRED_COLUMNS = {"username", "full_name", "unit"}
-OPTIONAL_COLUMNS = {"email", "role", "password"}
+# No password column: new accounts get a one-time activation code, and the person chooses the password.
+OPTIONAL_COLUMNS = {"email", "role"}
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,6 @@ class UserRecord:
     email: str | None
     role: str
     unit_code: str
-    password: str | None
 
 
 @dataclass
@@ -74,12 +74,9 @@ def plan_user_import(
             problems.append(Problem(N_("unit '%(unit)s' is retired"), unit=unit_code))
         elif unit_code not in unit_codes:
             problems.append(Problem(N_("unknown unit '%(unit)s'"), unit=unit_code))
-        password = v.get("password") or None
-        if password and (problem := password_problem(password)):
-            problems.append(problem)
         if problems:
             plan.errors.extend((row.line, p) for p in problems)
             continue
         seen[username] = row.line
-        plan.records.append(UserRecord(row.line, username, full_name, email, role, unit_code, password))
+        plan.records.append(UserRecord(row.line, username, full_name, email, role, unit_code))
     return plan
