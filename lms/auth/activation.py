@@ -24,6 +24,10 @@ from lms.refusals import N_, Problem, Refused
 
 ACTIVATION_DAYS = 30  # LMS config ACTIVATION_CODE_DAYS overrides
 RESET_HOURS = 72  # LMS config RESET_CODE_HOURS overrides
+ALREADY_HANDED_OUT = N_(
+    "These codes have already been handed out in this form; they are not kept. "
+    "Reset the password of an account that lost its code."
+)
 
 
 def current_code_key() -> bytes:
@@ -42,7 +46,9 @@ def _end_open_codes(user_ids, now: datetime) -> None:
     """End every unused code of these accounts (a newer one replaces them, or one was used)."""
     db.session.execute(
         update(OneTimeCode)
-        .where(OneTimeCode.user_id.in_(list(user_ids)), OneTimeCode.used_at.is_(None), OneTimeCode.replaced_at.is_(None))
+        .where(
+            OneTimeCode.user_id.in_(list(user_ids)), OneTimeCode.used_at.is_(None), OneTimeCode.replaced_at.is_(None)
+        )
         .values(replaced_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -146,7 +152,9 @@ def handout_slips(handout_id: str, secret: bytes) -> list[Slip]:
     """The slips of a handout, by unit then name; a code that no longer matches its hash is left out."""
     key = current_code_key()
     rows = db.session.execute(
-        select(User.full_name, User.username, Unit.name, OneTimeCode.purpose, OneTimeCode.code_hash, OneTimeCode.expires_at)
+        select(
+            User.full_name, User.username, Unit.name, OneTimeCode.purpose, OneTimeCode.code_hash, OneTimeCode.expires_at
+        )
         .join(User, User.id == OneTimeCode.user_id)
         .outerjoin(Unit, Unit.id == User.unit_id)
         .where(OneTimeCode.handout_id == handout_id)
@@ -164,11 +172,13 @@ def take_handout(handout_id: str, secret: bytes, kind: str, actor_id: int, now: 
     """Give out an import's codes as `kind` ("csv" or "slips"), once; audit it; return the slips."""
     handout = db.session.scalar(select(CodeHandout).where(CodeHandout.id == handout_id).with_for_update())
     if handout is None:
-        raise Refused(N_("These codes are unknown. Import the file again or reset the accounts' passwords."), status=404)
+        raise Refused(
+            N_("These codes are unknown. Import the file again or reset the accounts' passwords."), status=404
+        )
     taken = handout.csv_taken_at if kind == "csv" else handout.slips_taken_at
     if taken is not None:
         raise Refused(
-            N_("These codes have already been handed out in this form; they are not kept. Reset the password of an account that lost its code."),
+            ALREADY_HANDED_OUT,
             code="taken",
             status=410,
         )

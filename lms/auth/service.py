@@ -86,7 +86,9 @@ def _in_chunks(items: list, size: int = IMPORT_CHUNK):
         yield items[start : start + size]
 
 
-def apply_user_import(plan: ImportPlan, actor_id: int | None = None, on_record=None, now: datetime | None = None) -> ImportResult:
+def apply_user_import(
+    plan: ImportPlan, actor_id: int | None = None, on_record=None, now: datetime | None = None
+) -> ImportResult:
     """Create or update the users of a checked plan; existing usernames are updated, not doubled.
 
     New accounts get no password and an activation code each (a fast keyed hash; the slow password
@@ -115,7 +117,9 @@ def apply_user_import(plan: ImportPlan, actor_id: int | None = None, on_record=N
         values = {"full_name": record.full_name, "email": record.email, "role": record.role, "unit_id": unit_id}
         user = existing.get(record.username)
         if user is None:
-            new_rows.append({"username": record.username, "password_hash": "", "active": True, "created_at": now, **values})
+            new_rows.append(
+                {"username": record.username, "password_hash": "", "active": True, "created_at": now, **values}
+            )
             created.append(record.username)
         elif (user.full_name, user.email, user.role, user.unit_id) == tuple(values.values()):
             result.unchanged += 1
