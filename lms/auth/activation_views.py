@@ -58,7 +58,7 @@ def activate():
             record_login(user, utcnow(), chosen if chosen in current_app.config["LANGUAGES"] else None)
             session["login_at"] = user.last_login_at.timestamp()
     except Refused as refusal:
-        if refusal.code == "wrong_code":
+        if refusal.code == "wrong_code" and username:
             _count_miss(username)
         return render_template(
             "auth/activate.html", username=username, problems=refusal.messages(), fields=refusal.by_field()
