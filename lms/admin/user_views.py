@@ -41,6 +41,7 @@ from lms.responses import download
 from lms.text import clean_name
 
 MAX_IMPORT_BYTES = 1024 * 1024
+PREVIEW_ROWS = 200  # a preview lists this many rows; the counts cover the whole file
 IMPORT_TOKEN_MAX_AGE = 3600  # seconds between the preview and the confirmation
 
 
@@ -254,6 +255,7 @@ def import_users():
         token=_import_token(data),
         existing=existing,
         new_count=len(plan.records) - len(existing),
+        preview_rows=PREVIEW_ROWS,
     )
 
 

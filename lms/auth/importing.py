@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from lms.auth.models import Role
@@ -10,6 +11,7 @@ from lms.csvfiles import CsvRow
 from lms.refusals import N_, Problem
 from lms.text import clean_name
 
+YIELD_EVERY = 500
 REQUIRED_COLUMNS = {"username", "full_name", "unit"}
 # No password column: new accounts get a one-time activation code, and the person chooses the password.
 OPTIONAL_COLUMNS = {"email", "role"}
@@ -42,7 +44,9 @@ def plan_user_import(
     plan = ImportPlan()
     seen: dict[str, int] = {}
     roles = {r.value for r in Role}
-    for row in rows:
+    for count, row in enumerate(rows, 1):
+        if count % YIELD_EVERY == 0:
+            time.sleep(0)  # under gevent, let other requests run while a large file is checked
         v = row.values
         username = normalise_username(v.get("username", ""))
         problems = []
