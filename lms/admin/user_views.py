@@ -279,6 +279,7 @@ def confirm_import():
 # from (the database keeps only their hashes); each form (CSV, slips) is given out once.
 
 HANDOUT_MAX_AGE = 24 * 3600
+HANDOUT_GONE = N_("These codes are no longer available (the page expired or was changed).")
 
 
 def _handout_serializer() -> URLSafeTimedSerializer:
@@ -295,13 +296,11 @@ def _take_handout(kind: str):
     """The slips of the posted handout token, given out once in this form; refused otherwise."""
     try:
         payload = _handout_serializer().loads(request.form.get("token", ""), max_age=HANDOUT_MAX_AGE)
-        if payload.get("admin") != current_user.id:
-            raise BadSignature("another admin's handout")
         handout_id, secret = str(payload["handout"]), urlsafe_b64decode(payload["secret"].encode("ascii"))
     except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
-        raise Refused(
-            N_("These codes are no longer available (the page expired or was changed)."), status=410
-        ) from None
+        raise Refused(HANDOUT_GONE, status=410) from None
+    if payload.get("admin") != current_user.id:
+        raise Refused(HANDOUT_GONE, status=410)
     with write_transaction():
         return take_handout(handout_id, secret, kind, current_user.id, utcnow())
 
