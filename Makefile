@@ -36,6 +36,7 @@ test: $(VENV)/.dev translations
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/http.py
 	$(BIN)/python bench/live_room.py
+	$(BIN)/python bench/import_load.py
 
 # Mutation testing of the pure rule modules (see docs/testing.md): slow, for developers, not in `test`.
 # mutmut copies the project into mutants/; the tests run there, so they find the shared fixtures

@@ -222,6 +222,7 @@ def _bound_request_bodies(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lms.admin.views import bp as admin_bp
+    from lms.auth.activation_views import bp as activation_bp
     from lms.auth.views import bp as auth_bp
     from lms.certificates.views import bp as certificates_bp
     from lms.courses.views import bp as courses_bp
@@ -233,6 +234,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         auth_bp,
+        activation_bp,
         dashboard_bp,
         courses_bp,
         progress_bp,

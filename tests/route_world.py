@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import select
 
-from lms.auth.models import Role
+from lms.auth.activation import current_code_key
+from lms.auth.codes import code_hash
+from lms.auth.models import OneTimeCode, Role
 from lms.certificates.service import certify
 from lms.courses.models import Enrolment
 from lms.courses.service import withdraw
@@ -31,6 +33,7 @@ from tests.conftest import CSRF_RE, AuthActions
 from tests.quizzes.conftest import QUIZ
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+RESET_CODE = "7K4M-Q2XA-9BCD-EFGH-JKMN-PQRS-TV01"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
 
 
@@ -132,6 +135,15 @@ def build_world(tmp_path: Path) -> SimpleNamespace:
     lop2 = factories.make_class(course, "LOP-2", instructors=[other_teacher], self_enrol=True)
     quiz = db.session.scalar(select(Quiz))
     now = utcnow()
+    # A reset code the outsider may use on /activate (the code is known; only its hash is stored).
+    db.session.add(
+        OneTimeCode(
+            user_id=outsider.id,
+            purpose="reset",
+            code_hash=code_hash(current_code_key(), RESET_CODE),
+            expires_at=now + timedelta(days=1),
+        )
+    )
 
     mine, theirs, gone = (_enrolment(u, lop1) for u in (learner, other_learner, withdrawn_learner))
     for enrolment in (mine, theirs):

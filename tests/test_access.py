@@ -32,7 +32,7 @@ from lms.live.checkin import checkin_code
 from lms.live.schedule import utc_to_local_input
 from tests import snapshots
 from tests.factories import PASSWORD
-from tests.route_world import VISITOR_NAMES
+from tests.route_world import RESET_CODE, VISITOR_NAMES
 
 L = 302  # anonymous visitors are sent to the login page
 REFUSED = {400, 403, 404, 405, 410}
@@ -104,6 +104,7 @@ def _import_token(w) -> str:
     return serializer.dumps({"admin": w.admin.id, "csv": packed})
 
 
+NEW_PASSWORD = "ba-con-meo-tren-mai-nha"
 IMPORT_CSV = "username,full_name,unit\nhv.moi,Người Mới,phuong-1\n".encode()
 CLASS_FORM = {"name": "Lớp mới", "level": "Phường/xã", "mode": "online", "starts_on": "", "ends_on": ""}
 REASON = "Hoàn thành bài tình huống tại đơn vị, có xác nhận."
@@ -162,6 +163,10 @@ ROWS = [
                         "new_password_again": "mat-khau-moi-2026"},
         writes=tables("users", "login_sessions", *AUDITED)),
     Row("POST", "/account/sign-out-everywhere", signed_in(302), writes=tables("login_sessions")),
+    Row("GET", "/activate", everyone(200)),
+    Row("POST", "/activate", everyone(303),  # the outsider's reset code: a new password, signed in as them
+        form=lambda w: {"username": "hv.ngoai", "code": RESET_CODE, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        writes=tables("users", "one_time_codes", "login_sessions", *AUDITED), public=True),
     Row("POST", "/language", everyone(303), form=lambda w: {"locale": "en"},
         writes=tables("users"), writes_for={"anonymous": NO_WRITE}),
     # --- dashboard, catalogue, classes, modules, assets --------------------------------------
@@ -310,14 +315,16 @@ ROWS = [
         writes=tables("users", *AUDITED)),
     Row("POST", "/admin/users/<int:user_id>/active", (L, 403, 403, 403, 403, 403, 303),
         lambda w: {"user_id": w.other_learner.id}, form=lambda w: {"active": "0"}, writes=tables("users", *AUDITED)),
-    Row("POST", "/admin/users/<int:user_id>/password", (L, 403, 403, 403, 403, 403, 303),
-        lambda w: {"user_id": w.other_learner.id}, form=lambda w: {"password": "mat-khau-moi-2026"},
-        writes=tables("users", *AUDITED)),
+    Row("POST", "/admin/users/<int:user_id>/password", (L, 403, 403, 403, 403, 403, 200),  # a reset code, shown once
+        lambda w: {"user_id": w.other_learner.id}, writes=tables("one_time_codes", *AUDITED)),
     Row("GET", "/admin/users/import", ADMIN_ONLY),
     Row("POST", "/admin/users/import", ADMIN_ONLY,  # a preview: nothing written yet
         form=lambda w: {"file": (io.BytesIO(IMPORT_CSV), "users.csv")}, writes=NO_WRITE),
     Row("POST", "/admin/users/import/confirm", ADMIN_ONLY, form=lambda w: {"token": _import_token(w)},
-        writes=tables("users", *AUDITED)),
+        writes=tables("users", "one_time_codes", "code_handouts", *AUDITED)),
+    # the new accounts' codes, once: a token that is not the done page's is refused (flash and redirect)
+    Row("POST", "/admin/users/import/codes.csv", (L, 403, 403, 403, 403, 403, 303), form=lambda w: {"token": "x"}),
+    Row("POST", "/admin/users/import/slips", (L, 403, 403, 403, 403, 403, 303), form=lambda w: {"token": "x"}),
 ]
 # fmt: on
 

@@ -469,6 +469,7 @@ NO_NAMES = {
     "favicon": "file",
     "healthz": "status",
     "auth.login": "a form",
+    "activation.activate": "a form (the username typed is echoed, escaped, at most 64 characters)",
     "courses.asset": "course files, served as uploaded",
     "reports.index": "a redirect to /reports/units",
 }

@@ -1,4 +1,5 @@
-"""Admin screens for people: find, create, edit, disable/enable, reset a password, import from CSV."""
+"""Admin screens for people: find, create, edit, disable/enable, issue a reset code, import from CSV
+(with the new accounts' activation codes, handed out once as CSV and as printable slips)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import zlib
 from base64 import urlsafe_b64decode, urlsafe_b64encode
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from lms.admin.blueprint import bp, listed_problems, paginate
+from lms.auth.activation import issue_code, take_handout
+from lms.auth.codes import Purpose, format_code
 from lms.auth.decorators import roles_required
 from lms.auth.importing import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, plan_user_import
 from lms.auth.models import Role, User
@@ -24,21 +28,22 @@ from lms.auth.service import (
     create_user,
     find_users,
     import_admin_problems,
-    reset_password,
     set_user_active,
     unit_codes,
     update_user,
 )
-from lms.csvfiles import read_csv_rows
+from lms.csvfiles import csv_for_excel, read_csv_rows
 from lms.database import utcnow, write_transaction
 from lms.extensions import db, socketio
 from lms.org.models import Unit
 from lms.org.service import subtree_ids, unit_tree
 from lms.refusals import N_, Problem, Refused, flash_refusal
 from lms.requestdata import optional_int
+from lms.responses import download
 from lms.text import clean_name
 
 MAX_IMPORT_BYTES = 1024 * 1024
+PREVIEW_ROWS = 200  # a preview lists this many rows; the counts cover the whole file
 IMPORT_TOKEN_MAX_AGE = 3600  # seconds between the preview and the confirmation
 
 
@@ -171,24 +176,21 @@ def set_active(user_id: int):
 @bp.post("/users/<int:user_id>/password")
 @roles_required(Role.ADMIN)
 def set_password(user_id: int):
-    """Set a password typed by the admin, or generate one and show it once."""
-    typed = request.form.get("password", "")
-    try:
-        with write_transaction():
-            user = db.get_or_404(User, user_id)
-            password = reset_password(user, typed or None, current_user.id)
-    except Refused as refusal:
-        return render_template(
-            "admin/user_form.html",
-            user=db.get_or_404(User, user_id),
-            values={},
-            units=unit_tree(include_retired=False),
-            problems=refusal.messages(),
-        ), 400
-    if typed:
-        flash(_("Password changed."), "success")
-        return redirect(url_for("admin.user_page", user_id=user_id), 303)
-    return render_template("admin/password_shown.html", user=user, password=password)
+    """Issue a one-time reset code (or, for an account never activated, an activation code), shown once.
+
+    Nobody but the person learns the new password; the old one keeps working until the code is used.
+    """
+    with write_transaction():
+        user = db.get_or_404(User, user_id)
+        issued = issue_code(user, Purpose.RESET, current_user.id, utcnow())
+    return render_template(
+        "admin/code_issued.html",
+        user=user,
+        unit_name=user.unit_name,
+        code=format_code(issued.code),
+        issued=issued,
+        link=url_for("activation.activate", username=user.username, _external=True),
+    )
 
 
 # Import: the preview keeps the uploaded file in a signed, compressed hidden field, so the
@@ -256,6 +258,7 @@ def import_users():
         token=_import_token(data),
         existing=existing,
         new_count=len(plan.records) - len(existing),
+        preview_rows=PREVIEW_ROWS,
     )
 
 
@@ -271,4 +274,69 @@ def confirm_import():
             result = apply_user_import(_plan(data), actor_id=current_user.id)
     except Refused as refusal:
         return _import_refused(refusal)
-    return render_template("admin/user_import_done.html", result=result)
+    handout = _handout_token(result.handout_id, result.secret) if result.handout_id else None
+    return render_template("admin/user_import_done.html", result=result, handout=handout)
+
+
+# The new accounts' codes: the done page holds a signed token with the secret they are derived
+# from (the database keeps only their hashes); each form (CSV, slips) is given out once.
+
+HANDOUT_MAX_AGE = 24 * 3600
+HANDOUT_GONE = N_("These codes are no longer available (the page expired or was changed).")
+
+
+def _handout_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="admin.code-handout")
+
+
+def _handout_token(handout_id: str, secret: bytes) -> str:
+    return _handout_serializer().dumps(
+        {"admin": current_user.id, "handout": handout_id, "secret": urlsafe_b64encode(secret).decode("ascii")}
+    )
+
+
+def _take_handout(kind: str):
+    """The slips of the posted handout token, given out once in this form; refused otherwise."""
+    try:
+        payload = _handout_serializer().loads(request.form.get("token", ""), max_age=HANDOUT_MAX_AGE)
+        handout_id, secret = str(payload["handout"]), urlsafe_b64decode(payload["secret"].encode("ascii"))
+    except (BadSignature, KeyError, TypeError, ValueError, AttributeError):
+        raise Refused(HANDOUT_GONE, status=410) from None
+    if payload.get("admin") != current_user.id:
+        raise Refused(HANDOUT_GONE, status=410)
+    with write_transaction():
+        return take_handout(handout_id, secret, kind, current_user.id, utcnow())
+
+
+def _codes_refused(refusal: Refused):
+    flash_refusal(refusal)
+    return redirect(url_for("admin.users"), 303)
+
+
+@bp.post("/users/import/codes.csv")
+@roles_required(Role.ADMIN)
+def import_codes_csv():
+    """The new accounts' activation codes as CSV for Excel, once."""
+    try:
+        slips = _take_handout("csv")
+    except Refused as refusal:
+        return _codes_refused(refusal)
+    link = url_for("activation.activate", _external=True)
+    header = [_("Unit"), _("Full name"), _("Username"), _("Activation code"), _("Valid until"), _("Where to go")]
+    rows = [
+        (s.unit_name, s.full_name, s.username, format_code(s.code), format_datetime(s.expires_at, "short"), link)
+        for s in slips
+    ]
+    return download(csv_for_excel(header, rows), "ma-kich-hoat.csv", "text/csv")
+
+
+@bp.post("/users/import/slips")
+@roles_required(Role.ADMIN)
+def import_codes_slips():
+    """The new accounts' activation codes as printable slips, grouped by unit, once."""
+    try:
+        slips = _take_handout("slips")
+    except Refused as refusal:
+        return _codes_refused(refusal)
+    link = url_for("activation.activate", _external=True)
+    return render_template("admin/code_slips.html", slips=slips, link=link, format_code=format_code)

@@ -121,3 +121,41 @@ class RememberToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OneTimeCode(db.Model):
+    """A code that lets a person set their password once: to activate an account or after a reset.
+
+    Only a keyed hash of the code is stored (lms.auth.codes.code_hash); the code itself is shown
+    once, to the admin who issued it. `handout` names the import whose codes were handed out
+    together (see `CodeHandout`).
+    """
+
+    __tablename__ = "one_time_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A newer code for the same account, or the use of another, ends this one.
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    handout_id: Mapped[str | None] = mapped_column(ForeignKey("code_handouts.id"), index=True)
+
+
+class CodeHandout(db.Model):
+    """The activation codes of one import, handed out once as CSV and once as printable slips.
+
+    The codes are derived from a secret that only the admin's page holds, never the database.
+    """
+
+    __tablename__ = "code_handouts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    csv_taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    slips_taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -104,12 +105,14 @@ def create_user(
 
 @dataclass
 class ImportResult:
-    """What an import did, and the passwords it generated for new accounts."""
+    """What an import did; new accounts' activation codes come from `secret` (see lms.auth.activation)."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    generated_passwords: list[tuple[str, str]] = field(default_factory=list)
+    handout_id: str | None = None
+    secret: bytes | None = field(default=None, repr=False)
+    expires_at: datetime | None = None
 
 
 def _active_admins() -> dict[str, int]:
@@ -155,51 +158,92 @@ def import_admin_problems(plan: ImportPlan, actor_id: int | None) -> list[tuple[
     return found
 
 
-def apply_user_import(plan: ImportPlan, actor_id: int | None = None, on_record=None) -> ImportResult:
-    """Create or update the users of a checked plan; existing usernames are updated, not doubled."""
+IMPORT_CHUNK = 500  # rows per statement; between chunks other requests get their turn
+
+
+def _in_chunks(items: list, size: int = IMPORT_CHUNK):
+    """Yield slices of `items`, letting other greenlets run between them (gevent patches sleep)."""
+    for start in range(0, len(items), size):
+        if start:
+            time.sleep(0)
+        yield items[start : start + size]
+
+
+def apply_user_import(
+    plan: ImportPlan, actor_id: int | None = None, on_record=None, now: datetime | None = None
+) -> ImportResult:
+    """Create or update the users of a checked plan; existing usernames are updated, not doubled.
+
+    New accounts get no password and an activation code each (a fast keyed hash; the slow password
+    hash runs when the person chooses one). Rows are written in bulk, a chunk per statement.
+    """
+    from lms.auth.activation import code_lifetime, current_code_key, new_handout
+    from lms.auth.codes import Purpose, code_hash, derive_code
+    from lms.auth.models import OneTimeCode
+
     if plan.errors:
         raise RuntimeError("the import plan has errors; nothing may be written")  # callers check first
     if problems := import_admin_problems(plan, actor_id):
         raise Refused(*(problem.about(line=line) for line, problem in problems))
-    units = {u.code: u for u in db.session.scalars(select(Unit))}
-    existing = {
-        u.username: u
-        for u in db.session.scalars(select(User).where(User.username.in_([r.username for r in plan.records])))
-    }
-    result = ImportResult()
-    created, updated = [], []
-    for record in plan.records:
-        user = existing.get(record.username)
-        unit = units[record.unit_code]
-        if user is None:
-            user = User(username=record.username)
-            db.session.add(user)
-            password = record.password
-            if password is None:
-                password = secrets.token_urlsafe(9)
-                result.generated_passwords.append((record.username, password))
-            user.set_password(password)
-            result.created += 1
-            created.append(record.username)
-        else:
-            same = (user.full_name, user.email, user.role, user.unit_id) == (
-                record.full_name,
-                record.email,
-                record.role,
-                unit.id,
+    now = now or utcnow()
+    units = dict(db.session.execute(select(Unit.code, Unit.id)).all())
+    existing = {}
+    for chunk in _in_chunks([r.username for r in plan.records]):
+        for row in db.session.execute(
+            select(User.id, User.username, User.full_name, User.email, User.role, User.unit_id).where(
+                User.username.in_(chunk)
             )
-            if same and record.password is None:
-                result.unchanged += 1
-                if on_record:
-                    on_record()
-                continue
-            if record.password is not None:
-                user.set_password(record.password)
-            result.updated += 1
+        ):
+            existing[row.username] = row
+    result = ImportResult()
+    new_rows, changes, created, updated, demoted_or_promoted = [], [], [], [], []
+    for record in plan.records:
+        unit_id = units[record.unit_code]
+        values = {"full_name": record.full_name, "email": record.email, "role": record.role, "unit_id": unit_id}
+        user = existing.get(record.username)
+        if user is None:
+            new_rows.append(
+                {"username": record.username, "password_hash": "", "active": True, "created_at": now, **values}
+            )
+            created.append(record.username)
+        elif (user.full_name, user.email, user.role, user.unit_id) == tuple(values.values()):
+            result.unchanged += 1
+        else:
+            changes.append({"id": user.id, **values})
             updated.append(record.username)
-        user.full_name, user.email, user.role, user.unit = record.full_name, record.email, record.role, unit
+            if user.role != record.role:
+                demoted_or_promoted.append(user.id)
         if on_record:
             on_record()
+    for chunk in _in_chunks(new_rows):
+        db.session.execute(insert(User), chunk)
+    for chunk in _in_chunks(changes):
+        db.session.execute(update(User), chunk)
+    for user_id in demoted_or_promoted:  # a role change ends the account's sign-ins, as on the edit screen
+        end_every_session(user_id, now)
+    result.created, result.updated = len(created), len(updated)
+    if created:
+        handout, secret = new_handout(actor_id, now)
+        key, expires_at = current_code_key(), now + code_lifetime(Purpose.ACTIVATE)
+        purpose = str(Purpose.ACTIVATE)
+        for chunk in _in_chunks(created):
+            ids = db.session.execute(select(User.username, User.id).where(User.username.in_(chunk))).all()
+            db.session.execute(
+                insert(OneTimeCode),
+                [
+                    {
+                        "user_id": user_id,
+                        "purpose": purpose,
+                        "code_hash": code_hash(key, derive_code(secret, purpose, username)),
+                        "created_at": now,
+                        "expires_at": expires_at,
+                        "created_by": actor_id,
+                        "handout_id": handout.id,
+                    }
+                    for username, user_id in ids
+                ],
+            )
+        result.handout_id, result.secret, result.expires_at = handout.id, secret, expires_at
     db.session.flush()
     record_audit(
         actor_id,
@@ -209,6 +253,8 @@ def apply_user_import(plan: ImportPlan, actor_id: int | None = None, on_record=N
         updated=result.updated,
         created_users=created,
         updated_users=updated,
+        activation_codes=result.created,
+        handout=result.handout_id,
     )
     return result
 

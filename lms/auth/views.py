@@ -197,13 +197,19 @@ def login():
     now = utcnow()
     with write_transaction():
         user = find_user(username)
-        key = start_session(user.id, now, _user_agent())
-        _begin_browser_session(user, key, now)
-        chosen = session.get("locale")
-        record_login(user, now, chosen if chosen in current_app.config["LANGUAGES"] else None)
+        sign_in(user, now)
         if request.form.get("remember"):
             _set_remember_cookie(*issue_remember_token(user.id, now))
     return redirect(_next_url())
+
+
+def sign_in(user, now: datetime) -> None:
+    """Sign this browser in as `user` (inside the caller's write transaction): a new server-side
+    sign-in, a fresh browser session, and the sign-in noted on the account."""
+    key = start_session(user.id, now, _user_agent())
+    _begin_browser_session(user, key, now)
+    chosen = session.get("locale")
+    record_login(user, now, chosen if chosen in current_app.config["LANGUAGES"] else None)
 
 
 def _sign_out_browser() -> None:

@@ -299,23 +299,6 @@ def test_own_role_refusal_in_english(world, auth):
     assert account_errors(response) == ["you cannot take away your own admin role"]
 
 
-def test_a_short_password_is_refused_on_reset(world, auth):
-    auth.login("admin")
-    with nothing_written():
-        response = auth.post(f"/admin/users/{world.learner.id}/password", {"password": "1234567"})
-    assert response.status_code == 400
-    assert account_errors(response) == [PASSWORD_RULE]
-
-
-def test_password_refusal_in_english(world, auth):
-    speak_english(world.admin)
-    auth.login("admin")
-    with nothing_written():
-        response = auth.post(f"/admin/users/{world.learner.id}/password", {"password": "short"})
-    assert response.status_code == 400
-    assert account_errors(response) == ["password must have at least 8 characters"]
-
-
 def test_disabling_ones_own_account_is_refused_with_a_flashed_reason(world, auth, client):
     auth.login("admin")
     with nothing_written():
@@ -345,7 +328,7 @@ def test_an_access_change_that_is_neither_enable_nor_disable_is_refused(world, a
 
 # --- People: CSV import ------------------------------------------------------------------------
 
-HEADER = "username,full_name,unit,email,role,password\n"
+HEADER = "username,full_name,unit,email,role\n"
 
 
 def upload(auth, data: bytes | None, path: str = "/admin/users/import"):
@@ -380,7 +363,7 @@ def import_errors(response, heading: str = NOTHING_WRITTEN) -> list[tuple[str, s
         (b"", [("0", "Hãy chọn một tệp CSV để tải lên.")]),
         (HEADER.encode() + b"x" * (1024 * 1024), [("0", "Tệp lớn hơn 1 MB; hãy chia thành các tệp nhỏ hơn.")]),
         (
-            HEADER.encode() + b"hv.moi,L\xea V\xe3n,phuong-1,,,\n",
+            HEADER.encode() + b"hv.moi,L\xea V\xe3n,phuong-1,,\n",
             [("2", "Dòng 2: tệp không phải văn bản UTF-8; hãy lưu tệp dưới dạng 'CSV UTF-8'")],
         ),
         (b"\n", [("1", "Dòng 1: tệp trống")]),
@@ -390,7 +373,7 @@ def import_errors(response, heading: str = NOTHING_WRITTEN) -> list[tuple[str, s
             [("1", "Dòng 1: cột không xác định: phone, zalo")],
         ),
         (
-            (HEADER + "hv.moi,Mới,phuong-1,,,,thừa\n").encode(),
+            (HEADER + "hv.moi,Mới,phuong-1,,,thừa\n").encode(),
             [("2", "Dòng 2: số giá trị nhiều hơn số cột")],
         ),
     ],
@@ -407,7 +390,7 @@ def test_an_unreadable_import_file_is_refused_with_its_line(world, auth, data, e
 def test_a_malformed_csv_line_is_reported_with_its_own_number(world, auth):
     auth.login("admin")
     with nothing_written():
-        response = upload(auth, (HEADER + "hv.moi," + "A" * 140_000 + ",phuong-1,,,\n").encode())
+        response = upload(auth, (HEADER + "hv.moi," + "A" * 140_000 + ",phuong-1,,\n").encode())
     assert response.status_code == 400
     assert import_errors(response) == [("2", "Dòng 2: CSV sai định dạng: field larger than field limit (131072)")]
 
@@ -415,16 +398,16 @@ def test_a_malformed_csv_line_is_reported_with_its_own_number(world, auth):
 def test_every_bad_import_row_is_reported_by_line(world, auth):
     retired_unit()
     rows = [
-        "a,Tên,phuong-1,,,",
-        "hv.mot,,phuong-1,,,",
-        "hv.hai," + "H" * 201 + ",phuong-1,,,",
-        "hv.ba,Ba,phuong-1,khong-phai-thu,,",
-        "hv.bon,Bốn,phuong-1,,Boss,",
-        "hv.nam2,Năm,cu,,,",
-        "hv.sau,Sáu,xa,,,",
-        "hv.bay,Bảy,phuong-1,,,ngan",
-        "hv.tam,Tám,phuong-1,,,",
-        "HV.TAM,Tám,phuong-1,,,",
+        "a,Tên,phuong-1,,",
+        "hv.mot,,phuong-1,,",
+        "hv.hai," + "H" * 201 + ",phuong-1,,",
+        "hv.ba,Ba,phuong-1,khong-phai-thu,",
+        "hv.bon,Bốn,phuong-1,,Boss",
+        "hv.nam2,Năm,cu,,",
+        "hv.sau,Sáu,xa,,",
+        "hv.bay,Bảy,phuong-1,,",
+        "hv.tam,Tám,phuong-1,,",
+        "HV.TAM,Tám,phuong-1,,",
     ]
     auth.login("admin")
     with nothing_written():
@@ -438,7 +421,6 @@ def test_every_bad_import_row_is_reported_by_line(world, auth):
         ("6", "Dòng 6: role (vai trò) phải là một trong admin, instructor, learner, không phải 'boss'"),
         ("7", "Dòng 7: đơn vị 'cu' đã ngừng hoạt động"),
         ("8", "Dòng 8: không có đơn vị 'xa'"),
-        ("9", "Dòng 9: mật khẩu phải có ít nhất 8 ký tự"),
         ("11", "Dòng 11: tên đăng nhập 'hv.tam' đã có ở dòng 10"),
     ]
 
@@ -447,7 +429,7 @@ def test_import_refusal_in_english(world, auth):
     speak_english(world.admin)
     auth.login("admin")
     with nothing_written():
-        response = upload(auth, (HEADER + "hv.moi,Mới,xa,,,\n").encode())
+        response = upload(auth, (HEADER + "hv.moi,Mới,xa,,\n").encode())
     assert response.status_code == 400
     heading = "Nothing was written. Correct these problems and upload the file again:"
     assert import_errors(response, heading) == [("2", "Line 2: unknown unit 'xa'")]

@@ -11,7 +11,7 @@ from lms.extensions import db
 from tests import factories
 
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
-HEADER = "username,full_name,email,role,unit,password\n"
+HEADER = "username,full_name,email,role,unit\n"
 
 
 def users_count() -> int:
@@ -153,17 +153,17 @@ def test_disabling_ends_the_users_session_and_enabling_restores_login(world, app
     assert auth.post(f"/admin/users/{world.learner.id}/active", {"active": "maybe"}).status_code == 400
 
 
-def test_password_reset_typed_or_generated(world, auth):
+def test_password_reset_issues_a_code_and_never_shows_a_password(world, auth):
     auth.login("admin")
-    assert auth.post(f"/admin/users/{world.learner.id}/password", {"password": "short"}).status_code == 400
-    assert auth.post(f"/admin/users/{world.learner.id}/password", {"password": "mot-mat-khau-moi"}).status_code == 303
+    response = auth.post(f"/admin/users/{world.learner.id}/password", {"password": "mot-mat-khau-moi"})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'data-test="issued-code"' in page and "mot-mat-khau-moi" not in page
     db.session.commit()
-    assert db.session.get(User, world.learner.id).check_password("mot-mat-khau-moi")
-    response = auth.post(f"/admin/users/{world.learner.id}/password", {"password": ""})
-    password = re.search(r'data-test="generated-password">([^<]+)<', response.get_data(as_text=True)).group(1)
-    db.session.commit()
-    assert db.session.get(User, world.learner.id).check_password(password)
-    assert len(events("user.password_reset")) == 2
+    learner = db.session.get(User, world.learner.id)
+    assert learner.check_password("correct-horse-42") and not learner.check_password("mot-mat-khau-moi")
+    assert [e.details["purpose"] for e in events("user.code_issue")] == ["reset"]
+    assert events("user.password_reset") == []
 
 
 def test_import_preview_lists_every_bad_line_and_writes_nothing(world, auth):
@@ -171,16 +171,16 @@ def test_import_preview_lists_every_bad_line_and_writes_nothing(world, auth):
     response = upload(
         auth,
         HEADER
-        + "hv01,Nguyễn Văn An,,,phuong-1,mat-khau-dai\n"
-        + "hv02,Lê B,,chief,tp,\n"
-        + ",Không tên,,,tp,\n"
-        + "hv01,Trùng Tên,,,tp,\n"
-        + "hv05,Phạm E,not-an-email,,khong-co,ngan\n",
+        + "hv01,Nguyễn Văn An,,,phuong-1\n"
+        + "hv02,Lê B,,chief,tp\n"
+        + ",Không tên,,,tp\n"
+        + "hv01,Trùng Tên,,,tp\n"
+        + "hv05,Phạm E,not-an-email,,khong-co\n",
     )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     lines = re.findall(r'data-test="import-error" data-line="(\d+)"', page)
-    assert sorted(set(lines)) == ["3", "4", "5", "6"] and lines.count("6") == 3
+    assert sorted(set(lines)) == ["3", "4", "5", "6"] and lines.count("6") == 2
     assert 'data-test="import-confirm"' not in page
     assert users_count() == 5
 
@@ -189,9 +189,9 @@ def test_import_preview_lists_every_bad_line_and_writes_nothing(world, auth):
     ("text", "encoding"),
     [
         ("username,name,unit\nhv01,A,tp\n", "utf-8"),
-        (HEADER + "hv01,Lê Hà,,,tp,\n", "latin-1"),
+        (HEADER + "hv01,Lê Hà,,,tp\n", "latin-1"),
         ("", "utf-8"),
-        (HEADER + "hv01,A,,,tp,mat-khau-dai,extra\n", "utf-8"),
+        (HEADER + "hv01,A,,,tp,extra\n", "utf-8"),
     ],
 )
 def test_import_refuses_malformed_files(world, auth, text, encoding):
@@ -203,7 +203,7 @@ def test_import_refuses_malformed_files(world, auth, text, encoding):
 
 def test_import_preview_then_confirm_writes_all_and_reimport_creates_no_duplicates(world, auth):
     auth.login("admin")
-    csv = "\ufeff" + HEADER + "hv01,Nguyễn Văn An,,,phuong-1,mat-khau-dai\nhv02,Lê Thị Bình,,,phuong-2,\n"
+    csv = "\ufeff" + HEADER + "hv01,Nguyễn Văn An,,,phuong-1\nhv02,Lê Thị Bình,,,phuong-2\n"
     preview = upload(auth, csv)
     assert preview.status_code == 200
     page = preview.get_data(as_text=True)
@@ -212,17 +212,17 @@ def test_import_preview_then_confirm_writes_all_and_reimport_creates_no_duplicat
     done = auth.post("/admin/users/import/confirm", {"token": token})
     assert done.status_code == 200
     result = done.get_data(as_text=True)
-    assert 'data-created="2"' in result and result.count('data-test="generated-password-row"') == 1
+    assert 'data-created="2"' in result and 'data-test="open-slips"' in result
     assert users_count() == 7
     again = auth.post("/admin/users/import/confirm", {"token": token})
-    assert 'data-created="0"' in again.get_data(as_text=True) and 'data-unchanged="1"' in again.get_data(as_text=True)
+    assert 'data-created="0"' in again.get_data(as_text=True) and 'data-unchanged="2"' in again.get_data(as_text=True)
     assert users_count() == 7
     assert events("user.import")[0].details["created_users"] == ["hv01", "hv02"]
 
 
 def test_confirm_refuses_a_changed_or_foreign_token(world, auth, app):
     auth.login("admin")
-    token = TOKEN_RE.search(upload(auth, HEADER + "hv01,An,,,tp,\n").get_data(as_text=True)).group(1)
+    token = TOKEN_RE.search(upload(auth, HEADER + "hv01,An,,,tp\n").get_data(as_text=True)).group(1)
     for bad in (token[:-3] + "abc", "", "x.y.z"):
         assert auth.post("/admin/users/import/confirm", {"token": bad}).status_code == 400
     assert users_count() == 5
@@ -238,7 +238,7 @@ def test_confirm_rechecks_units_retired_since_the_preview(world, auth):
     from lms.database import utcnow
 
     auth.login("admin")
-    token = TOKEN_RE.search(upload(auth, HEADER + "hv01,An,,,phuong-2,\n").get_data(as_text=True)).group(1)
+    token = TOKEN_RE.search(upload(auth, HEADER + "hv01,An,,,phuong-2\n").get_data(as_text=True)).group(1)
     world.other_ward.retired_at = utcnow()
     db.session.commit()
     response = auth.post("/admin/users/import/confirm", {"token": token})
