@@ -81,7 +81,7 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # The app's remember-me cookie: a rotating selector:validator token that lasts 30 days from the
-    # sign-in (lms/auth/sessions.py, docs/security-sessions.md).
+    # sign-in (lms/auth/sessions.py, docs/security.md).
     LMS_REMEMBER_COOKIE_NAME = "lms_remember"
     # A sign-in's "last seen" is written at most this often, so most pages write nothing.
     LOGIN_SESSION_TOUCH_SECONDS = int(os.environ.get("LMS_LOGIN_SESSION_TOUCH_SECONDS", "300"))

@@ -85,7 +85,7 @@ class LoginSession(db.Model):
     """One sign-in of one browser: the cookie carries a random key, only its SHA-256 is kept.
 
     The per-request account load joins this row: a missing or ended row signs the browser out,
-    whatever its cookie says (docs/security-sessions.md).
+    whatever its cookie says (docs/security.md).
     """
 
     __tablename__ = "login_sessions"

@@ -18,7 +18,7 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
 MAX_USERNAME_LENGTH = 64
 # Long enough for any passphrase a person types; bounded so judging and hashing a password stay cheap
-# (the strength estimate grows faster than the length). docs/security-sessions.md.
+# (the strength estimate grows faster than the length). docs/security.md.
 MAX_PASSWORD_LENGTH = 128
 # zxcvbn's score 3: an estimated 10^8 guesses or more, beyond what a throttled online attack tries.
 MIN_PASSWORD_SCORE = 3

@@ -3,7 +3,7 @@
 A browser's cookie carries a random session key; only its SHA-256 is stored, in `LoginSession`.
 Remember-me is a selector:validator token (`RememberToken`, the validator hashed), rotated on every
 use. `end_every_session()` is the one way an account's access ends everywhere: pages, remember-me
-logins and, once the transaction commits, live-room sockets (docs/security-sessions.md).
+logins and, once the transaction commits, live-room sockets (docs/security.md).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 
 
 # Sign-in limits count wrong passwords only (the view answers 401); a successful sign-in never
-# counts, so an office of 200 behind one address signs in freely. See docs/security-limits.md.
+# counts, so an office of 200 behind one address signs in freely. See docs/security.md.
 
 
 def _wrong_password(response) -> bool:

@@ -2,7 +2,7 @@
 
 Sign-ins kept on the server (a hash of the key in the browser's cookie) and the rotating
 remember-me tokens (selector and hashed validator), so a logout, a password change or a disabled
-account ends them (docs/security-sessions.md).
+account ends them (docs/security.md).
 
 Revision ID: 4f1d0c122a1e
 Revises: 9352b657a4e6
