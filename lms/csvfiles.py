@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from lms.refusals import N_, Problem, Refused
 
-
 YIELD_EVERY = 500  # rows read between two chances for other requests to run
 
 
