@@ -68,20 +68,24 @@ def import_csv(rows: int) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def csrf_of(base: str, path: str, cookie: str) -> str:
+def csrf_of(base: str, path: str, cookie: str) -> tuple[str, str]:
+    """The form's CSRF token and the cookie to send with it: a sign-in starts a fresh session, so
+    the first form after it stores its CSRF secret in a new session cookie."""
     page = requests.get(base + path, headers={"Cookie": cookie}, timeout=30, allow_redirects=False)
     match = CSRF_RE.search(page.text)
     if page.status_code != 200 or not match:
         raise bench_http.BenchError(f"GET {path} answered {page.status_code} without a form")
-    return html.unescape(match.group(1))
+    renewed = bench_http.session_cookie(page)
+    return html.unescape(match.group(1)), f"session={renewed}" if renewed else cookie
 
 
 def web_import(base: str, cookie: str, data: bytes, timeout: float) -> dict:
     """Preview then confirm the import as the admin; return the timings and the result counts."""
     started = time.monotonic()
+    csrf_token, cookie = csrf_of(base, "/admin/users/import", cookie)
     preview = requests.post(
         base + "/admin/users/import",
-        data={"csrf_token": csrf_of(base, "/admin/users/import", cookie)},
+        data={"csrf_token": csrf_token},
         files={"file": ("officials.csv", data, "text/csv")},
         headers={"Cookie": cookie},
         timeout=timeout,

@@ -11,7 +11,6 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
 
 from lms.admin.blueprint import bp, listed_problems, paginate
 from lms.auth.activation import issue_code, take_handout
@@ -26,6 +25,7 @@ from lms.auth.service import (
     account_problems,
     apply_user_import,
     create_user,
+    existing_usernames,
     find_users,
     import_admin_problems,
     set_user_active,
@@ -234,8 +234,7 @@ def _import_refused(refusal: Refused):
 
 
 def _existing_usernames(plan) -> set[str]:
-    names = [r.username for r in plan.records]
-    return set(db.session.scalars(select(User.username).where(User.username.in_(names)))) if names else set()
+    return existing_usernames([r.username for r in plan.records])
 
 
 @bp.route("/users/import", methods=["GET", "POST"])
