@@ -94,8 +94,14 @@ def mark_attendance(
 ) -> AttendanceOverride:
     """Rule a learner of the class present or absent for the session, with a reason; audited.
 
-    The ruling overrides the computed share; a second ruling replaces the first.
+    The ruling overrides the computed share; a second ruling replaces the first. A session that
+    has not started yet cannot be ruled on: nobody can have attended it.
     """
+    if session.starts_at > now:
+        refuse(
+            N_("This session has not started yet; attendance can be marked once it has begun."),
+            code="not_started",
+        )
     if problem := single_line_problem(reason, field="reason"):
         raise Refused(problem)
     reason = " ".join(reason.split())[:500]

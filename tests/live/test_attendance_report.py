@@ -77,3 +77,47 @@ def test_marking_someone_outside_the_class_is_refused(world, held, auth):
     )
     assert response.status_code == 400 and db.session.scalar(select(AttendanceOverride)) is None
     assert '<p class="lead">Yêu cầu không hợp lệ.</p>' in response.get_data(as_text=True)
+
+
+def test_a_session_that_has_not_started_cannot_be_marked(world, auth, client):
+    tomorrow = LiveSession(
+        class_id=world.course_class.id,
+        title="Buổi 2",
+        starts_at=datetime.now(UTC) + timedelta(days=1),
+        duration_minutes=60,
+        attendance_required=True,
+    )
+    db.session.add(tomorrow)
+    db.session.commit()
+    auth.login("gv.an")
+    refused = auth.post(
+        f"/sessions/{tomorrow.id}/attendance", {"user_id": str(world.learner.id), "present": "1", "reason": "Có mặt"}
+    )
+    assert refused.status_code == 400
+    assert (
+        '<p class="flash flash-error" role="alert">'
+        "Buổi học chưa bắt đầu; chỉ ghi nhận điểm danh được khi buổi học đã bắt đầu.</p>"
+    ) in refused.get_data(as_text=True)
+    assert db.session.scalar(select(AttendanceOverride)) is None
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "attendance.mark")) is None
+    mai = next(e for e in world.course_class.enrolments if e.user_id == world.learner.id)
+    assert {r.key: r.met for r in completion_for(mai).requirements}["attendance"] is False
+
+
+def test_the_service_refuses_a_future_session_with_its_code(world):
+    from lms.live.service import mark_attendance
+    from lms.refusals import Refused
+
+    now = datetime.now(UTC)
+    later = LiveSession(
+        class_id=world.course_class.id, title="Buổi 3", starts_at=now + timedelta(seconds=1), duration_minutes=60
+    )
+    db.session.add(later)
+    db.session.flush()
+    with pytest.raises(Refused) as refused:
+        mark_attendance(later, world.learner.id, True, "Có mặt", world.teacher.id, now)
+    assert refused.value.code == "not_started"
+    assert [p.msgid for p in refused.value.problems] == [
+        "This session has not started yet; attendance can be marked once it has begun."
+    ]
+    assert mark_attendance(later, world.learner.id, True, "Có mặt", world.teacher.id, later.starts_at).present is True
