@@ -7,9 +7,8 @@ from sqlalchemy import select
 
 from lms.audit.models import AuditEvent
 from lms.extensions import db
-from lms.live.models import PresenceSource
+from lms.live.models import AttendanceInterval, AttendanceOverride, LiveSession, PresenceSource
 from lms.localtime import VIETNAM
-from lms.live.models import AttendanceInterval, AttendanceOverride, LiveSession
 from lms.progress.service import completion_for
 
 
