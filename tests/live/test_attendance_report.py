@@ -1,4 +1,5 @@
-"""The per-session attendance report, CSV, and instructors' present/absent rulings."""
+"""The per-session attendance report, CSV (with each presence stretch), and instructors' present/absent
+rulings, refused for a session that has not started."""
 
 from datetime import UTC, datetime, timedelta
 
