@@ -4,6 +4,8 @@ search patterns.
 One rule for single-line text (names, titles, reasons): control characters (NUL, BEL, ...) and
 the bidirectional overrides that make text read in another order than it is stored are refused,
 the same way on every database (PostgreSQL cannot store NUL at all; SQLite would keep it).
+Multi-line text (chat lines, questions, polls) follows the same rule with tabs and line breaks
+allowed, and text made only of whitespace and zero-width characters counts as empty.
 One rule for whole numbers from forms, query strings and socket payloads: ASCII digits only,
 within bounds (`str.isdigit()` accepts '¹', '②' and '٣', which `int()` then refuses or reads).
 """
@@ -19,18 +21,21 @@ from lms.refusals import N_, Problem, Refused
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Whitespace that folds into one space in a single line: allowed, and `clean_name` folds it.
 FOLDED_WHITESPACE = frozenset("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85")
+# Multi-line text keeps these as they are.
+MULTI_LINE_WHITESPACE = frozenset("\t\n\r")
+# Characters that take no room on screen: text of only these (and whitespace) shows nothing.
+ZERO_WIDTH = frozenset("\u200b\u200c\u200d\u2060\ufeff")
 
 # The largest id or count a request may name: PostgreSQL's integer column.
 MAX_ID = 2**31 - 1
 _ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
-def forbidden_character(value: str) -> str | None:
-    """The first control character or bidirectional override in `value`, as U+XXXX, or None."""
+def forbidden_character(value: str, allowed: frozenset[str] = FOLDED_WHITESPACE) -> str | None:
+    """The first control character (other than the `allowed` whitespace) or bidirectional
+    override in `value`, as U+XXXX, or None."""
     for character in value:
-        if character in BIDI_CONTROLS or (
-            character not in FOLDED_WHITESPACE and unicodedata.category(character) == "Cc"
-        ):
+        if character in BIDI_CONTROLS or (character not in allowed and unicodedata.category(character) == "Cc"):
             return f"U+{ord(character):04X}"
     return None
 
@@ -51,6 +56,27 @@ def single_line_problem(value: str, *, field: str | None = None, column: str | N
             column=column,
             code=found,
         )
+    return Problem(
+        N_("The text contains a control character or a text-direction mark (%(code)s); remove it."),
+        field=field,
+        code=found,
+    )
+
+
+def blank(value: str) -> bool:
+    """Whether `value` shows nothing: only whitespace and zero-width characters (or nothing at all)."""
+    return all(character.isspace() or character in ZERO_WIDTH for character in value)
+
+
+def multi_line_problem(value: str, *, field: str | None = None) -> Problem | None:
+    """Return why `value` cannot be a chat line, question or poll text, or None.
+
+    The rule of `single_line_problem` for text that may span lines: control characters and
+    bidirectional overrides are refused; tabs and line breaks (CR, LF) are allowed and kept.
+    """
+    found = forbidden_character(value, MULTI_LINE_WHITESPACE)
+    if found is None:
+        return None
     return Problem(
         N_("The text contains a control character or a text-direction mark (%(code)s); remove it."),
         field=field,

@@ -165,7 +165,7 @@ def build_world(tmp_path: Path) -> SimpleNamespace:
         class_id=lop1.id,
         title="Buổi 1",
         duration_minutes=60,
-        starts_at=datetime.now(UTC) + timedelta(minutes=5),
+        starts_at=datetime.now(UTC) - timedelta(seconds=1),  # begun: its attendance can be marked
         slides_module_id=course.active_modules[1].id,
         created_by_id=teacher.id,
     )

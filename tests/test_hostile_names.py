@@ -232,13 +232,14 @@ def hostile(app, tmp_path, monkeypatch):
     )
     assert valid.recipient_name == LEARNER and valid.unit_name == UNIT
 
-    # A live session tomorrow (its title has a line break: the calendar must not turn it into a property).
+    # A live session that has just begun, so its attendance can be marked (its title has a line
+    # break: the calendar must not turn it into a property).
     session = LiveSession(
         class_id=class_id,
         title=SESSION,
         duration_minutes=60,
         created_by_id=instructor.id,
-        starts_at=datetime.now(UTC).replace(microsecond=0) + timedelta(days=1),
+        starts_at=datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1),
     )
     db.session.add(session)
     learner.calendar_token = secrets.token_urlsafe(32)

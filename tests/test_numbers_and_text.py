@@ -1,7 +1,9 @@
 """One way to read numbers and text: Unicode digits, signs, exponents and huge values in numeric
 query and form parameters give 400 or the documented default, never 500; control characters and
 bidi overrides in names, titles and reasons are refused with a clear message (line-numbered in
-CSV imports) and nothing is written, on SQLite and PostgreSQL alike."""
+CSV imports) and nothing is written, on SQLite and PostgreSQL alike. Multi-line text (chat,
+questions, polls) follows the same rule with tabs and line breaks allowed, and counts text of only
+whitespace and zero-width characters as blank."""
 
 import io
 import re
@@ -12,7 +14,7 @@ from sqlalchemy import func, select
 from lms.auth.models import User
 from lms.extensions import db
 from lms.org.models import Unit
-from lms.text import forbidden_character, single_line_problem, whole_number
+from lms.text import blank, forbidden_character, multi_line_problem, single_line_problem, whole_number
 
 BAD_NUMBERS = ["¹", "②", "٣", "-0", "1e9", "9" * 30, "9" * 5000, " 1", "+1", "0x10", ""]
 BAD_TEXT = ["\x00", "\x07", "\u202e"]
@@ -35,6 +37,30 @@ def test_single_line_rule_names_the_character(character):
         f"full_name contains a control character or a text-direction mark (U+{ord(character):04X}); remove it"
     )
     assert single_line_problem("Nguyễn\tThị  Mai") is None  # whitespace folds, it is not refused
+
+
+@pytest.mark.parametrize(
+    "character", [*BAD_TEXT, "\x1b", "\x0b", "\x85", *"\u202a\u202b\u202c\u202d\u2066\u2067\u2068\u2069"]
+)
+def test_multi_line_rule_names_the_character(character):
+    assert multi_line_problem(f"Câu hỏi\n{character}", field="body") == (
+        f"The text contains a control character or a text-direction mark (U+{ord(character):04X}); remove it."
+    )
+    assert multi_line_problem(f"x{character}", field="body").field == "body"
+
+
+def test_multi_line_rule_keeps_tabs_line_breaks_and_joiners():
+    assert multi_line_problem("Dòng 1\r\n\tDòng 2\n👩\u200d💻 \u200b") is None
+
+
+@pytest.mark.parametrize("value", ["", " ", "\u200b", "\u200c\u200d", "\t\u2060\n", "\ufeff \u200b"])
+def test_zero_width_characters_and_whitespace_alone_are_blank(value):
+    assert blank(value)
+
+
+@pytest.mark.parametrize("value", ["a", "\u200ba", ".", "👩\u200d💻"])
+def test_anything_visible_is_not_blank(value):
+    assert not blank(value)
 
 
 @pytest.mark.parametrize("value", BAD_NUMBERS)

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from lms.localtime import VIETNAM
+
 RECONNECT_GAP = timedelta(minutes=2)
 
 
@@ -28,6 +30,33 @@ class Presence:
         if self.end is not None:
             return self.end
         return self.last_heartbeat or self.start
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """One stretch as a report lists it: when it was joined and left (None: still open), and how."""
+
+    joined: datetime
+    left: datetime | None
+    source: str
+
+
+def stretches_text(stretches: Iterable[Stretch], session_start: datetime) -> str:
+    """Each stretch as "08:30–09:15 (online)", in join order, joined by "; ", in Vietnam's time.
+
+    A stretch still open (connected now, or left open by a crash) ends in "…". A time on another
+    day than the session's start (a session past midnight) carries its date: "01/01 00:10".
+    """
+    day = session_start.astimezone(VIETNAM).date()
+
+    def clock(moment: datetime) -> str:
+        local = moment.astimezone(VIETNAM)
+        return local.strftime("%H:%M") if local.date() == day else local.strftime("%d/%m %H:%M")
+
+    return "; ".join(
+        f"{clock(s.joined)}–{'…' if s.left is None else clock(s.left)} ({s.source})"
+        for s in sorted(stretches, key=lambda s: (s.joined, s.left is None, s.left or s.joined, s.source))
+    )
 
 
 def merge_presence(stretches: Iterable[Presence], gap: timedelta = RECONNECT_GAP) -> list[tuple[datetime, datetime]]:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from lms.courses.models import Enrolment, EnrolmentStatus
 from lms.extensions import db
-from lms.live.attendance import Presence, attendance_share, attended_seconds
+from lms.live.attendance import Presence, Stretch, attendance_share, attended_seconds
 from lms.live.models import AttendanceInterval, AttendanceOverride, LiveSession
 
 
@@ -20,6 +20,7 @@ class AttendanceRow:
     seconds: int = 0
     share: float = 0.0
     sources: list[str] = field(default_factory=list)
+    stretches: list[Stretch] = field(default_factory=list)  # each join and leave, as recorded
     override: AttendanceOverride | None = None
 
     @property
@@ -49,11 +50,17 @@ def attendance_rows(session: LiveSession) -> list[AttendanceRow]:
     ).all()
     rows = {e.user_id: AttendanceRow(e) for e in enrolments}
     stretches: dict[int, list[Presence]] = {}
-    for interval in db.session.scalars(select(AttendanceInterval).where(AttendanceInterval.session_id == session.id)):
+    in_join_order = (
+        select(AttendanceInterval)
+        .where(AttendanceInterval.session_id == session.id)
+        .order_by(AttendanceInterval.joined_at, AttendanceInterval.id)
+    )
+    for interval in db.session.scalars(in_join_order):  # sources listed as first used
         if interval.user_id in rows:
             stretches.setdefault(interval.user_id, []).append(
                 Presence(interval.joined_at, interval.left_at, interval.last_heartbeat_at)
             )
+            rows[interval.user_id].stretches.append(Stretch(interval.joined_at, interval.left_at, interval.source))
             if interval.source not in rows[interval.user_id].sources:
                 rows[interval.user_id].sources.append(interval.source)
     for user_id, row in rows.items():

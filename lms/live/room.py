@@ -35,17 +35,14 @@ from lms.live.models import (
     SessionState,
 )
 from lms.live.payloads import chat_line, chat_page, person, question_payload
-from lms.refusals import N_, refuse
-from lms.text import whole_number
+from lms.refusals import N_, Refused, refuse
+from lms.text import blank, multi_line_problem, whole_number
 
 MAX_TEXT = 1000
 MAX_POLL_QUESTION = 500  # the column's length: PostgreSQL refuses longer text outright
 CHAT_BURST = 5  # chat lines, and separately questions, per CHAT_WINDOW per learner
 CHAT_WINDOW = timedelta(seconds=10)
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL; a larger number would fail in the driver
-# Control characters other than tab and line breaks have no place in room text, and PostgreSQL
-# refuses NUL in text columns.
-ALLOWED_CONTROLS = {"\t", "\n", "\r"}
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SLIDE_RE = re.compile(r"^[A-Za-z0-9_-]{0,100}$")
 
@@ -150,10 +147,12 @@ def require_instructor(who: Member) -> None:
 
 
 def _text(value, field: str = "body", limit: int = MAX_TEXT) -> str:
-    if not isinstance(value, str) or not value.strip():
+    """Chat, question and poll text: not blank (zero-width characters count as nothing), no control
+    character but tab and line breaks, no text-direction override (`lms.text.multi_line_problem`)."""
+    if not isinstance(value, str) or blank(value):
         refuse(N_("'%(name)s' must be non-empty text"), code="bad_request", field=field, name=field)
-    if any(unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROLS for c in value):
-        refuse(N_("'%(name)s' contains control characters"), code="bad_request", field=field, name=field)
+    if problem := multi_line_problem(value, field=field):
+        raise Refused(problem, code="bad_request")
     # NFC: Vietnamese typed on some keyboards arrives decomposed and would compare and print differently.
     value = unicodedata.normalize("NFC", value)
     text = " ".join(value.split()) if field != "body" else value.strip()

@@ -94,7 +94,8 @@ def mark_attendance(
 ) -> AttendanceOverride:
     """Rule a learner of the class present or absent for the session, with a reason; audited.
 
-    The ruling overrides the computed share; a second ruling replaces the first.
+    The ruling overrides the computed share; a second ruling replaces the first. A session that
+    has not started yet cannot be ruled on: nobody can have attended it.
     """
     if problem := single_line_problem(reason, field="reason"):
         raise Refused(problem)
@@ -110,6 +111,11 @@ def mark_attendance(
         refuse(N_("Only a learner of this class can be marked present or absent."), code="not_listed", field="user_id")
     if not reason:
         refuse(N_("Give a reason for marking someone present or absent."), field="reason")
+    if session.starts_at > now:
+        refuse(
+            N_("This session has not started yet; attendance can be marked once it has begun."),
+            code="not_started",
+        )
     ruling = db.session.scalar(
         select(AttendanceOverride).where(
             AttendanceOverride.session_id == session.id, AttendanceOverride.user_id == learner_id

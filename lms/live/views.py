@@ -14,6 +14,7 @@ from lms.csvfiles import csv_for_excel
 from lms.database import utcnow, write_transaction
 from lms.extensions import db, limiter
 from lms.live import service
+from lms.live.attendance import stretches_text
 from lms.live.calendar import session_calendar
 from lms.live.checkin import checkin_code, seconds_left
 from lms.live.models import LiveSession
@@ -86,6 +87,7 @@ ATTENDANCE_CSV_COLUMNS = [
     "sources",
     "ruling",
     "reason",
+    "stretches",  # each presence stretch, "08:30–09:15 (online); …" in Vietnam's time
 ]
 
 
@@ -125,6 +127,7 @@ def attendance(session_id: int):
                     " ".join(r.sources),
                     "" if r.override is None else ("present" if r.override.present else "absent"),
                     r.override.reason if r.override else "",
+                    stretches_text(r.stretches, session.starts_at),
                 ]
                 for r in rows
             ),

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from lms.live.attendance import Presence, attendance_share, attended_seconds, merge_presence
+from lms.live.attendance import Presence, Stretch, attendance_share, attended_seconds, merge_presence, stretches_text
 
 T0 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 
@@ -39,3 +39,20 @@ def test_only_time_inside_the_session_counts_and_the_share():
     assert attended_seconds(stretches, at(0), at(60)) == 40 * 60
     assert round(attendance_share(stretches, at(0), at(60)), 4) == round(40 / 60, 4)
     assert attendance_share([], at(0), at(60)) == 0.0
+
+
+def test_stretches_are_listed_in_join_order_in_vietnam_time():
+    start = datetime(2025, 3, 4, 1, 30, tzinfo=UTC)  # 08:30 in Vietnam
+    listed = [
+        Stretch(start + timedelta(minutes=50), start + timedelta(minutes=90), "in_person"),
+        Stretch(start, start + timedelta(minutes=45), "online"),
+        Stretch(start + timedelta(minutes=95), None, "online"),
+    ]
+    assert stretches_text(listed, start) == "08:30–09:15 (online); 09:20–10:00 (in_person); 10:05–… (online)"
+    assert stretches_text([], start) == ""
+
+
+def test_a_stretch_past_midnight_carries_its_date():
+    start = datetime(2025, 3, 4, 16, 30, tzinfo=UTC)  # 23:30 on 4 March in Vietnam
+    listed = [Stretch(start, start + timedelta(minutes=40), "online")]
+    assert stretches_text(listed, start) == "23:30–05/03 00:10 (online)"

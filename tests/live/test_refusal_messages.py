@@ -143,6 +143,17 @@ def test_attendance_refusal_in_english(world, live, auth):
     assert attendance_error(response) == "Give a reason for marking someone present or absent."
 
 
+def test_marking_a_session_that_has_not_started_is_refused_in_english(world, live, auth):
+    speak_english(world.teacher)
+    auth.login("gv.an")
+    with nothing_written():
+        response = auth.post(
+            f"/sessions/{live.id}/attendance", {"user_id": str(world.learner.id), "present": "1", "reason": "Có mặt"}
+        )
+    assert response.status_code == 400
+    assert attendance_error(response) == "This session has not started yet; attendance can be marked once it has begun."
+
+
 @pytest.mark.parametrize(
     "data",
     [{"user_id": "abc", "present": "1"}, {"user_id": "99999", "present": "1"}, {"user_id": "LEARNER", "present": "2"}],

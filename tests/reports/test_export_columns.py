@@ -233,6 +233,7 @@ def test_attendance_csv_pairs_each_header_with_its_value(world, auth, client):
         "sources",
         "ruling",
         "reason",
+        "stretches",
     ]
     assert row_named(table, "hv.mai") == {
         "username": "hv.mai",
@@ -243,6 +244,7 @@ def test_attendance_csv_pairs_each_header_with_its_value(world, auth, client):
         "sources": "online",
         "ruling": "",
         "reason": "",
+        "stretches": "08:30–09:10 (online)",  # 01:30 UTC is 08:30 in Vietnam
     }
     assert row_named(table, "hv.nam") == {
         "username": "hv.nam",
@@ -253,4 +255,5 @@ def test_attendance_csv_pairs_each_header_with_its_value(world, auth, client):
         "sources": "in_person",
         "ruling": "present",
         "reason": "Đi công tác, có giấy",
+        "stretches": "09:30–09:50 (in_person)",
     }
