@@ -103,7 +103,7 @@ def _describe(session: LiveSession) -> str:
 def create_command(class_code, title, starts, start_now, duration, link, attendance, threshold, slides):
     """Schedule a live session of a class, or open one now."""
     if bool(starts) == start_now:
-        refuse(N_("Give either a start (--starts) or --now."), field="starts_at")
+        refuse(N_("Give either a start (--starts) or --now."))
     with write_transaction():
         course_class = _class(class_code)
         form = {
