@@ -21,7 +21,7 @@ from lms.live.checkin import checkin_code, seconds_left
 from lms.live.events import announce_cancelled
 from lms.live.models import LiveSession, SessionState
 from lms.live.report import attendance_rows
-from lms.live.schedule import form_values
+from lms.live.schedule import TIME_FIELDS, form_values
 from lms.refusals import Refused, flash_refusal
 from lms.responses import download
 from lms.text import whole_number
@@ -95,7 +95,7 @@ def edit(session_id: int):
         else:
             if not changed:
                 flash(_("Nothing was changed."), "info")
-            elif {"starts_at", "duration_minutes"} & set(changed):
+            elif set(TIME_FIELDS) & set(changed):
                 flash(_("The session is rescheduled; calendars that subscribe will show the new time."), "success")
             else:
                 flash(_("The session is changed."), "success")
