@@ -269,9 +269,10 @@ def register_cli(app: Flask) -> None:
     from lms.content.cli import content_cli
     from lms.courses.cli import classes_cli
     from lms.demo import demo_cli, serve_command
+    from lms.live.cli import sessions_cli
     from lms.org.cli import units_cli
 
-    for group in (users_cli, units_cli, content_cli, classes_cli, demo_cli):
+    for group in (users_cli, units_cli, content_cli, classes_cli, sessions_cli, demo_cli):
         app.cli.add_command(group)
     app.cli.add_command(serve_command)
 

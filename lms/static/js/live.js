@@ -58,6 +58,21 @@
     var stateText = root.getAttribute("data-state-" + session.state) || session.state;
     status(session.title + " · " + stateText + (session.chat_muted ? " · " + root.dataset.textMuted : ""));
     root.dataset.state = session.state;
+    drawClosed();
+  }
+  // After the end or a cancellation the room is read-only: the server refuses every write, so the
+  // page takes away what writes and says why; the history stays on the page.
+  var closingReason = "";
+  function closed() { return !!session && (session.state === "ended" || session.state === "cancelled"); }
+  function drawClosed() {
+    if (!closed()) { return; }
+    root.querySelectorAll("[data-writes]").forEach(function (node) { node.hidden = true; });
+    root.querySelectorAll("#questions button, #polls button").forEach(function (b) { b.disabled = true; });
+    var note = $("room-closed");
+    var text = root.getAttribute("data-closed-" + session.state);
+    if (closingReason) { text += " " + fill(root.dataset.textReason, { reason: closingReason }); }
+    if (text && (note.hidden || closingReason)) { note.textContent = text; }
+    note.hidden = false;
   }
   function chatLine(m) {  // the line's node, or null when it is already drawn
     if (document.querySelector('#chat [data-id="' + m.id + '"]')) { return null; }
@@ -190,7 +205,7 @@
   function goToSlide(index) {  // the user moved: instructors move everyone, learners only look
     index = Math.max(0, Math.min(slides.length - 1, index));
     viewIndex = index;
-    if (instructor) {
+    if (instructor && !closed()) {
       // Moved at once, not when the broadcast comes back: two quick "next" clicks must move two slides.
       liveIndex = index;
       slideMovesInFlight += 1;
@@ -287,6 +302,10 @@
   socket.on("hands_cleared", follow(function () { hands = []; drawHands(); }));
   socket.on("chat_muted", follow(function (m) { applySession({ chat_muted: m.muted }); }));
   socket.on("session_state", follow(function (s) { applySession({ state: s.state }); }));
+  socket.on("session_cancelled", follow(function (c) {  // the last event of a cancelled room
+    closingReason = c.reason || "";
+    applySession({ state: "cancelled" });
+  }));
   socket.on("poll", drawPoll);
   socket.on("poll_counts", drawPoll);
   socket.on("slide", function (s) { showSlide(s.section); });
