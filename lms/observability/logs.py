@@ -26,6 +26,9 @@ FORMATS = ("json", "text")
 # Loggers of libraries that add a stream handler of their own when they start (Engine.IO and
 # Socket.IO do): their lines would be printed twice, once without the format.
 OWN_HANDLER_LOGGERS = ("engineio.server", "socketio.server")
+# Flask-Limiter says "ratelimit ... exceeded" at INFO for every 429, which the `rate_limited`
+# security event already says; its warnings (storage unreachable) stay.
+QUIETER = {"flask-limiter": logging.WARNING}
 
 
 def _with_request_id(factory):
@@ -103,6 +106,13 @@ class StderrHandler(logging.StreamHandler):
         pass
 
 
+class WithoutOriginRefusals(logging.Filter):
+    """Drop Engine.IO's own line for a refused origin: the `socket_refused` security event says it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "is not an accepted origin." not in record.getMessage()
+
+
 def configure_logging(app: Flask) -> None:
     """Send every logger's records to standard error in the configured format and level."""
     log_format = app.config["LOG_FORMAT"]
@@ -117,10 +127,15 @@ def configure_logging(app: Flask) -> None:
     root.addHandler(handler)
     root.setLevel(app.config["LOG_LEVEL"].upper())
     app.logger.removeHandler(default_handler)  # the app's records reach the root handler
+    for name, level in QUIETER.items():
+        logging.getLogger(name).setLevel(level)
     for name in OWN_HANDLER_LOGGERS:
         library_logger = logging.getLogger(name)
         for own in [h for h in library_logger.handlers if type(h) is logging.StreamHandler]:
             library_logger.removeHandler(own)
+    engineio_logger = logging.getLogger("engineio.server")
+    if not any(isinstance(f, WithoutOriginRefusals) for f in engineio_logger.filters):
+        engineio_logger.addFilter(WithoutOriginRefusals())
 
 
 def security_event(event: str, **fields) -> None:
