@@ -314,7 +314,7 @@ def register_error_pages(app: Flask) -> None:
             return database_unavailable(outage)
 
     for code, message in messages.items():
-        if code != 500:
+        if code not in (429, 500):
             app.register_error_handler(code, lambda exc, code=code, message=message: render_error(code, message))
 
     @app.errorhandler(500)
@@ -325,11 +325,15 @@ def register_error_pages(app: Flask) -> None:
             return standalone_error_page(503, UNAVAILABLE)
         return standalone_error_page(500, messages[500])
 
-    @app.errorhandler(RateLimitExceeded)
-    def rate_limited(exc: RateLimitExceeded):
-        security_event("rate_limited", limit=str(exc.limit.limit))
-        # A limit with its own message says which (this account, this network); others the general one.
-        return render_error(429, exc.description if exc.limit.error_message else messages[429])
+    @app.errorhandler(429)
+    def rate_limited(exc):
+        # Flask-Limiter's limits and the views' own (activation codes) alike: one security event.
+        if isinstance(exc, RateLimitExceeded):
+            security_event("rate_limited", limit=str(exc.limit.limit))
+            # A limit with its own message says which (this account, this network); others the general one.
+            return render_error(429, exc.description if exc.limit.error_message else messages[429])
+        security_event("rate_limited")
+        return render_error(429, messages[429])
 
     @app.errorhandler(Refused)
     def refused(refusal: Refused):

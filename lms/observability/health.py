@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
+from lms.extensions import db
+
 log = logging.getLogger("lms.health")
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -23,30 +25,30 @@ def healthz():
 
 
 def readiness_engine(app: Flask) -> Engine:
-    """A connection of its own per check (no pool), with the readiness timeout on connect and
-    statement: a dead server costs the check a few seconds, never a page's pool connection."""
+    """A connection of its own per check (no pool), with the readiness timeout on connect: a dead
+    server costs the check a few seconds, never a page's pooled connection."""
     engine = app.extensions.get("lms_readiness_engine")
     if engine is None:
-        url = app.config["SQLALCHEMY_DATABASE_URI"]
+        url = db.engine.url  # as the app resolved it (a relative SQLite path lives in instance/)
         seconds = app.config["READY_TIMEOUT_SECONDS"]
-        if url.startswith("postgresql"):
-            # libpq counts the connect timeout in whole seconds, at least 2.
-            connect_args = {
-                "connect_timeout": max(2, round(seconds)),
-                "options": f"-c statement_timeout={seconds * 1000:.0f}",
-            }
-        elif url.startswith("sqlite"):
+        if url.get_backend_name() == "postgresql":
+            connect_args = {"connect_timeout": max(2, round(seconds))}  # libpq: whole seconds, at least 2
+        elif url.get_backend_name() == "sqlite":
             connect_args = {"timeout": seconds}
         else:
             connect_args = {}
-        engine = app.extensions["lms_readiness_engine"] = create_engine(
-            url, poolclass=NullPool, connect_args=connect_args
-        )
+        engine = create_engine(url, poolclass=NullPool, connect_args=connect_args)
+        app.extensions["lms_readiness_engine"] = engine
     return engine
 
 
 def check_database() -> None:
-    with readiness_engine(current_app).connect() as connection:
+    engine = readiness_engine(current_app)
+    with engine.connect() as connection:
+        if engine.url.get_backend_name() == "postgresql":
+            # LOCAL: ends with this transaction, so a pooler in front (PgBouncer) passes nothing on.
+            milliseconds = round(current_app.config["READY_TIMEOUT_SECONDS"] * 1000)
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
         connection.execute(text("SELECT 1"))
 
 

@@ -95,10 +95,6 @@ class Server:
         return found
 
 
-def browser(server: Server) -> requests.Session:
-    return requests.Session()
-
-
 def csrf_of(http: requests.Session, url: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', http.get(url, timeout=15).text).group(1)
 

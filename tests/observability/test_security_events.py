@@ -7,6 +7,7 @@ import logging
 
 from lms.observability.logs import JsonFormatter, TextFormatter
 from tests.auth.test_login_limits import sign_in
+from tests.conftest import csrf_token
 from tests.live.conftest import Socket
 
 PASSWORD = "my-Secret-pass-phrase-42"
@@ -97,3 +98,23 @@ def test_a_socket_without_a_login_is_refused_with_its_reason(app, world, caplog)
     (line,) = security_lines(caplog)
     assert line.getMessage() == "socket_refused"
     assert line.fields["reason"] == "unauthorized" and line.fields["remote_addr"] == "127.0.0.1"
+
+
+def test_too_many_wrong_activation_codes_is_one_line_without_the_code(app, world, client, caplog):
+    app.config["ACTIVATION_RATE_LIMIT"] = "1 per 15 minutes"
+    code = "7K4M-Q2XA-ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ"
+    form = {"username": "hv.mai", "code": code, "password": PASSWORD, "confirm": PASSWORD}
+    assert client.post("/activate", data={**form, "csrf_token": csrf_token(client, "/activate")}).status_code == 400
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        response = client.post("/activate", data={**form, "csrf_token": csrf_token(client, "/activate")})
+    assert response.status_code == 429
+    (line,) = security_lines(caplog)
+    assert line.fields == {
+        "event": "rate_limited",
+        "remote_addr": "127.0.0.1",
+        "endpoint": "activation.activate",
+        "method": "POST",
+    }
+    logged = everything_logged(caplog)
+    assert code not in logged and PASSWORD not in logged
