@@ -85,27 +85,23 @@ class RequestObserver:
             # Engine.IO refuses a page of another site before any handler runs; other 400s there
             # (an unknown session after a restart) are ordinary and stay in the access line.
             security_event("socket_refused", reason=reason, remote_addr=environ.get("REMOTE_ADDR"))
+        level = logging.DEBUG if endpoint in PROBES else logging.INFO
+        if not access_log.isEnabledFor(level):  # tests, or a quieter production: build nothing
+            return
+        logged_path = environ.get(PATH_KEY, path)[:MAX_LOGGED_PATH]
         length = next((value for name, value in answered.get("headers", ()) if name.lower() == "content-length"), None)
-        access_log.log(
-            logging.DEBUG if endpoint in PROBES else logging.INFO,
-            "%s %s %s",
-            method,
-            environ.get(PATH_KEY, path)[:MAX_LOGGED_PATH],
-            status,
-            extra={
-                "fields": {
-                    "event": "access",
-                    "method": method,
-                    "path": environ.get(PATH_KEY, path)[:MAX_LOGGED_PATH],
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 1),
-                    "bytes": int(length) if length and length.isdigit() else None,
-                    "endpoint": endpoint,
-                    "remote_addr": environ.get("REMOTE_ADDR"),
-                    "user_agent": (environ.get("HTTP_USER_AGENT") or "")[:200],
-                }
-            },
-        )
+        fields = {
+            "event": "access",
+            "method": method,
+            "path": logged_path,
+            "status": status,
+            "duration_ms": round(seconds * 1000, 1),
+            "bytes": int(length) if length and length.isdigit() else None,
+            "endpoint": endpoint,
+            "remote_addr": environ.get("REMOTE_ADDR"),
+            "user_agent": (environ.get("HTTP_USER_AGENT") or "")[:200],
+        }
+        access_log.log(level, "%s %s %s", method, logged_path, status, extra={"fields": fields})
 
 
 def _short_body(body) -> str:
