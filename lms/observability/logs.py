@@ -113,6 +113,17 @@ class WithoutOriginRefusals(logging.Filter):
         return "is not an accepted origin." not in record.getMessage()
 
 
+class WithoutDevServerAccessLines(logging.Filter):
+    """Drop the development server's own line per request: the app's access line says it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.endswith('"%s" %s %s'))
+
+
+# Library loggers and the filter that keeps each from repeating what the app logs.
+FILTERS = {"engineio.server": WithoutOriginRefusals, "werkzeug": WithoutDevServerAccessLines}
+
+
 def configure_logging(app: Flask) -> None:
     """Send every logger's records to standard error in the configured format and level."""
     log_format = app.config["LOG_FORMAT"]
@@ -133,9 +144,10 @@ def configure_logging(app: Flask) -> None:
         library_logger = logging.getLogger(name)
         for own in [h for h in library_logger.handlers if type(h) is logging.StreamHandler]:
             library_logger.removeHandler(own)
-    engineio_logger = logging.getLogger("engineio.server")
-    if not any(isinstance(f, WithoutOriginRefusals) for f in engineio_logger.filters):
-        engineio_logger.addFilter(WithoutOriginRefusals())
+    for name, kind in FILTERS.items():
+        library_logger = logging.getLogger(name)
+        if not any(isinstance(f, kind) for f in library_logger.filters):
+            library_logger.addFilter(kind())
 
 
 def security_event(event: str, **fields) -> None:

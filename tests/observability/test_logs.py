@@ -169,3 +169,18 @@ def test_production_writes_json_and_a_bad_format_stops_the_start(database_url, c
     ]
     with pytest.raises(RuntimeError, match="LMS_LOG_FORMAT must be one of json, text, not 'xml'"):
         create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "LOG_FORMAT": "xml"})
+
+
+def test_libraries_do_not_repeat_what_the_app_logs(client, caplog):
+    """The development server's request line and Engine.IO's origin line are left out; their other lines stay."""
+    with caplog.at_level(logging.INFO):
+        werkzeug = logging.getLogger("werkzeug")
+        werkzeug.info('127.0.0.1 - - [03/Dec/2026 14:10:41] "%s" %s %s', "GET /login HTTP/1.1", "200", "-")
+        werkzeug.info(" * Running on %s", "http://127.0.0.1:5000")
+        engineio = logging.getLogger("engineio.server")
+        engineio.error("http://evil.example is not an accepted origin. (further occurrences ...)")
+        engineio.error("Invalid websocket upgrade")
+    assert [r.getMessage() for r in caplog.records] == [
+        " * Running on http://127.0.0.1:5000",
+        "Invalid websocket upgrade",
+    ]
