@@ -152,6 +152,8 @@ ROWS = [
     # Columns: anonymous, learner, withdrawn, outsider, teacher, other_teacher, admin.
     # --- public and static -------------------------------------------------------------------
     Row("GET", "/healthz", everyone(200)),
+    Row("GET", "/readyz", everyone(200)),
+    Row("GET", "/metrics", everyone(200)),  # the test client's address is loopback, allowed by default
     Row("GET", "/favicon.ico", everyone(200)),
     Row("GET", "/static/<path:filename>", everyone(200), lambda w: {"filename": "css/app.css"}),
     Row("GET", "/certificates/static/<path:filename>", everyone(200), lambda w: {"filename": "certificates.css"}),

@@ -28,6 +28,7 @@ from lms.database import utcnow, write_transaction
 from lms.extensions import db, socketio
 from lms.live import payloads, presence, room
 from lms.live.throttle import allowance, stale_sweeps, throttle
+from lms.observability import live_room as observed
 from lms.refusals import N_, Problem, Refused, refuse
 from lms.text import whole_number
 
@@ -216,6 +217,7 @@ def handler(event: str, in_room: bool = True, reads_only: bool = False) -> Calla
     def decorate(fn: Callable[..., Outcome]) -> Callable:
         @wraps(fn)
         def wrapped(*args):
+            observed.event(event)
             try:
                 payload = check_event(args)
                 # The write transaction starts before the login check, so the account is read inside it.
@@ -251,6 +253,7 @@ def on_connect(auth=None):
     if _from_client():
         return on_unknown("connect")
     if _signed_in_user() is None:
+        observed.refused("unauthorized")
         raise ConnectionRefusedError("unauthorized")
     account_locales[request.sid] = current_user.locale
     try:
@@ -258,12 +261,14 @@ def on_connect(auth=None):
         enter_room(login_room(current_user.login_session_id))
     except ConnectionGoneError:
         return False
+    observed.connected()
 
 
 def on_disconnect(*_reason):
     """Connection gone: close its presence stretches and tell the rooms."""
     if _from_client():  # an event named "disconnect" must not close a live connection's attendance
         return on_unknown("disconnect")
+    observed.disconnected()
     throttle.forget(request.sid)
     account_locales.pop(request.sid, None)
     with write_transaction():
