@@ -153,35 +153,45 @@ class ProcessOwners:
 
     def __init__(self):
         self.records: dict[object, ProcessRecord] = {}
+        self.starting: set[tuple[object, int]] = set()  # (server, pid) whose start is under way
+        # Held for dictionary work only, never across database work: under gevent another
+        # greenlet of this process may be waiting for it.
         self.lock = threading.Lock()
 
     def owner_id(self) -> str | None:
-        """The id the stretches opened now are recorded under (None before `start`)."""
+        """The id the stretches opened now are recorded under (None until `start` has committed it)."""
         record = self.records.get(socketio.server)
         return record.id if record is not None and record.pid == os.getpid() else None
 
     def start(self, app: Flask, departures: Departures) -> None:
         """Record this process, close the stretches of processes that are gone, and keep it up.
 
-        Done once per process (again after a fork), before its first connection is accepted. The
-        stretches closed are handed to `departures` once committed, for the `presence` broadcast.
-        If the database fails meanwhile the connection is still accepted (its stretches then have
-        no owner and end by the heartbeat rule), and the next connection tries again.
+        Done once per process (again after a fork), by its first connection before that one is
+        accepted. Connections accepted meanwhile by other greenlets or threads open stretches
+        without an owner (left to the heartbeat rule) rather than under an id not yet committed,
+        which another process's sweep could take for a gone one. The stretches closed are handed
+        to `departures` once committed, for the `presence` broadcast. If the database fails the
+        connection is still accepted, and the next connection tries again.
         """
-        if self.owner_id() is not None:
-            return
+        server, pid = socketio.server, os.getpid()
         with self.lock:
-            if self.owner_id() is not None:
+            if self.owner_id() is not None or (server, pid) in self.starting:
                 return
-            record = this_process()
-            try:
-                gone = self._sweep(app, record)
-            except Exception:  # a connection is never refused for this: log it, retry with the next
-                log.exception("recording the live room's server process failed")
-                return
-            self.records[socketio.server] = record
+            self.starting.add((server, pid))
+        record: ProcessRecord | None = this_process()
+        try:
+            gone = self._sweep(app, record)
+        except Exception:  # a connection is never refused for this: log it, retry with the next
+            log.exception("recording the live room's server process failed")
+            record = None
+        with self.lock:
+            self.starting.discard((server, pid))
+            if record is not None:
+                self.records[server] = record
+        if record is None:
+            return
         departures(gone)
-        socketio.start_background_task(self._keep_up, app, socketio.server, record, departures)
+        socketio.start_background_task(self._keep_up, app, server, record, departures)
 
     def stop(self, server: object) -> None:
         """Forget the record of a server whose app is shutting down; its heartbeat ends at its next wake."""

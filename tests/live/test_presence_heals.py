@@ -345,3 +345,26 @@ def test_a_second_process_keeps_the_first_ones_stretches_and_closes_them_once_it
             client.disconnect()
         first.stop()
         second.stop()
+
+
+def test_a_failed_start_still_accepts_the_connection_and_the_next_one_tries_again(live, world, connect, monkeypatch):
+    from lms.live import room
+
+    def broken(*args):
+        raise RuntimeError("database gone for a moment")
+
+    real = room.close_orphaned
+    monkeypatch.setattr(room, "close_orphaned", broken)
+    teacher = connect("gv.an")
+    assert teacher.is_connected() and call(teacher, "join", session_id=live.id)["ok"]
+    (stretch,) = db.session.scalars(select(AttendanceInterval)).all()
+    assert stretch.owner_id is None  # no owner recorded: the heartbeat rule ends it if need be
+    assert db.session.scalars(select(RoomProcess)).all() == []
+
+    monkeypatch.setattr(room, "close_orphaned", real)
+    mai = connect("hv.mai")
+    assert call(mai, "join", session_id=live.id)["ok"]
+    db.session.commit()
+    (process,) = db.session.scalars(select(RoomProcess)).all()
+    owners = {s.user_id: s.owner_id for s in db.session.scalars(select(AttendanceInterval))}
+    assert owners == {world.teacher.id: None, world.learner.id: process.id}
