@@ -12,11 +12,15 @@ rolls the post back with the rest of the event.
   send at the same instant. On SQLite the write transaction (`BEGIN IMMEDIATE`) already lets one
   writer in at a time, and the lock is not rendered. Other learners, and instructors (who have
   no limit), never wait for this lock.
-- **In Redis** when the rate-limit storage is Redis (`LMS_RATELIMIT_STORAGE_URL=redis://...`): a
-  moving window kept by the `limits` library (Flask-Limiter's own), checked and counted in one
-  Lua script; the database then takes no lock. A post whose transaction fails after it was
-  counted still counts there. When Redis cannot be reached the database counts instead, for
-  FALLBACK_SECONDS before Redis is tried again: a lost Redis costs no post.
+- **In Redis** when the rate-limit storage is Redis (`LMS_RATELIMIT_STORAGE_URL=redis://...`) and
+  the database is not SQLite: a moving window kept by the `limits` library (Flask-Limiter's own),
+  checked and counted in one Lua script; the database then takes no lock. A post whose
+  transaction fails after it was counted still counts there. When Redis cannot be reached the
+  database counts instead, for FALLBACK_SECONDS before Redis is tried again: a lost Redis costs
+  no post. SQLite always counts in the database: its write transaction already holds the only
+  write lock, so the count is exact and takes no lock of its own, and a call to Redis while
+  holding that lock would make every other writer wait for the network (under gevent, the whole
+  process: SQLite's busy wait does not yield).
 """
 
 from __future__ import annotations
@@ -141,7 +145,7 @@ def count_post(who: Member, kind: PostKind, now: datetime) -> None:
     """
     if who.instructor:
         return
-    window = _redis_window()
+    window = _redis_window() if db.session.connection().dialect.name != "sqlite" else None
     allowed = _allowed_by_redis(window, who, kind) if window is not None else None
     if allowed is None:
         allowed = _allowed_by_database(who, kind, now)
