@@ -47,6 +47,9 @@ class Config:
 
     # Rate limits are kept in memory for one process; use Redis when there are several.
     RATELIMIT_STORAGE_URI = os.environ.get("LMS_RATELIMIT_STORAGE_URL", "memory://")
+    # Put before every limit's key in that storage (the sign-in limits and the live room's post
+    # limits alike), so deployments sharing one Redis keep their counts apart.
+    RATELIMIT_KEY_PREFIX = os.environ.get("LMS_RATELIMIT_KEY_PREFIX", "")
     RATELIMIT_ENABLED = True
     # When the storage (Redis) cannot be reached, limits are kept in this process's memory until it
     # answers again, and the failure is logged: a sign-in never fails because Redis is down.
