@@ -110,7 +110,7 @@ def _engine_name(engine: Engine) -> str:
 
 def create_backup(directory: Path, now: datetime) -> Made:
     """Copy the database as it is now, while it is in use, into a new backup file in `directory`."""
-    directory = private_directory(directory)
+    directory = private_directory(directory).resolve()
     engine = db.engine
     name = _engine_name(engine)
     started = time.monotonic()
