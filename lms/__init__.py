@@ -266,13 +266,14 @@ def register_blueprints(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     from lms.auth.cli import users_cli
+    from lms.backup.cli import backup_cli
     from lms.content.cli import content_cli
     from lms.courses.cli import classes_cli
     from lms.demo import demo_cli, serve_command
     from lms.live.cli import sessions_cli
     from lms.org.cli import units_cli
 
-    for group in (users_cli, units_cli, content_cli, classes_cli, sessions_cli, demo_cli):
+    for group in (users_cli, units_cli, content_cli, classes_cli, sessions_cli, demo_cli, backup_cli):
         app.cli.add_command(group)
     app.cli.add_command(serve_command)
 
