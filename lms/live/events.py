@@ -437,15 +437,14 @@ def on_poll_open(who, data, now) -> Outcome:
 
 @handler("poll_vote")
 def on_poll_vote(who, data, now) -> Outcome:
-    """Learner votes (or changes their vote) in an open poll; counts go to the instructors."""
+    """Learner votes (or changes their vote) in an open poll; live counts go to the staff in the room
+    (the class's instructors and admins), whose sockets of this session only are in its staff audience."""
     poll, changed = room.vote(who, data.get("poll_id"), data.get("option"), now)
-    teachers = []
+    staff = []
     if changed:
         counts = payloads.poll_payload(poll, with_counts=True)
-        teachers = [("poll_counts", counts, user_room(t)) for t in sorted(room.instructor_ids(who.session.id))]
-    return Outcome(
-        ack={"poll": payloads.poll_payload(poll, False, who.user.id), "changed": changed}, broadcasts=teachers
-    )
+        staff = [("poll_counts", counts, audience_room(who.session.id, staff=True))]
+    return Outcome(ack={"poll": payloads.poll_payload(poll, False, who.user.id), "changed": changed}, broadcasts=staff)
 
 
 @handler("poll_close")
