@@ -419,6 +419,17 @@ def on_lower_hand(who, data, now) -> Outcome:
     return Outcome(ack={"changed": body is not None}, broadcasts=broadcasts)
 
 
+@handler("mute_person")
+def on_mute_person(who, data, now) -> Outcome:
+    """Instructor mutes or unmutes one learner {user_id, muted}: chat lines and questions refused
+    meanwhile. The staff in the room and the person's own sockets hear it; others do not."""
+    body, changed = room.mute_person(who, data.get("user_id"), data.get("muted"), now)
+    told = [audience_room(who.session.id, staff=True), user_room(body["user"]["id"])]
+    return Outcome(
+        ack={**body, "changed": changed}, broadcasts=[("person_muted", body, to) for to in told] if changed else []
+    )
+
+
 @handler("clear_hands")
 def on_clear_hands(who, data, now) -> Outcome:
     """Instructor lowers every hand."""

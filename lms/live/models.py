@@ -254,3 +254,17 @@ class AttendanceOverride(db.Model):
     reason: Mapped[str] = mapped_column(String(500))
     marked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SessionMute(db.Model):
+    """A learner an instructor of the class (or an admin) muted in one live session: their chat
+    lines and questions are refused until unmuted, which deletes the row."""
+
+    __tablename__ = "session_mutes"
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    muted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    muted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

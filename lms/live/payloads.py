@@ -26,6 +26,7 @@ from lms.live.models import (
     PresenceSource,
     QuestionVote,
     RoomQuestion,
+    SessionMute,
 )
 
 if TYPE_CHECKING:
@@ -213,6 +214,14 @@ _POLLS = (
 )
 
 
+def _muted_ids(session_id: int) -> tuple[int, ...]:
+    return tuple(
+        db.session.scalars(
+            select(SessionMute.user_id).where(SessionMute.session_id == session_id).order_by(SessionMute.user_id)
+        )
+    )
+
+
 def snapshot(who: Member) -> dict:
     """Everything a client needs to draw the room, rebuilt from the database.
 
@@ -231,7 +240,9 @@ def snapshot(who: Member) -> dict:
             "chat_muted": session.chat_muted,
             "slide": session.current_slide,
         },
-        "you": {**person(who.user), "instructor": who.instructor},
+        "you": {**person(who.user), "instructor": who.instructor, "muted": who.muted},
+        # The learners an instructor muted in this session: the staff's controls show who.
+        "muted": _muted_ids(session.id) if who.instructor else (),
         # Only the staff see who else is here: a class of hundreds is a lecture hall, and a
         # learner's join would otherwise carry (and cost) the whole list. Learners see the
         # instructors present and the count.

@@ -34,6 +34,7 @@ from lms.live.models import (
     QuestionVote,
     RoomProcess,
     RoomQuestion,
+    SessionMute,
     SessionState,
 )
 from lms.live.payloads import chat_line, chat_page, person, question_payload
@@ -79,6 +80,7 @@ class Member:
     user: Person | User
     session: RoomSession
     instructor: bool
+    muted: bool = False  # by an instructor, in this session: no chat lines or questions
 
 
 def _core(statement, params: dict):
@@ -134,6 +136,7 @@ _MEMBERSHIP = select(
         Enrolment.user_id == bindparam("user_id"),
         Enrolment.status == EnrolmentStatus.ACTIVE,
     ),
+    exists().where(SessionMute.session_id == LiveSession.id, SessionMute.user_id == bindparam("user_id")),
 ).where(LiveSession.id == bindparam("session_id"))
 
 
@@ -144,12 +147,12 @@ def member(user: Person | User, session_id) -> Member:
     ).first()
     if row is None:
         refuse(N_("no such session"), code="not_found")
-    *columns, listed_as_instructor, enrolled = row
+    *columns, listed_as_instructor, enrolled, muted = row
     session = RoomSession(*columns)
     if may_manage(user, listed_as_instructor):
         return Member(user, session, True)
     if enrolled:
-        return Member(user, session, False)
+        return Member(user, session, False, muted)
     refuse(N_("you are not in this class"), code="forbidden")
 
 
@@ -402,6 +405,7 @@ def chat(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
         return stored, False
     if who.session.chat_muted and not who.instructor:
         refuse(N_("the instructor has paused the chat"), code="chat_muted")
+    _refuse_if_muted(who)
     message_id = _core_upsert(
         _INSERT_CHAT,
         {"session_id": who.session.id, "user_id": who.user.id, "client_id": client_id, "body": body, "created_at": now},
@@ -429,6 +433,50 @@ def delete_message(who: Member, message_id, now: datetime) -> dict:
         message.deleted_at = now
         _chat_changed(who.session.id)
     return {"id": message.id}
+
+
+def _refuse_if_muted(who: Member) -> None:
+    """A resend of what was stored before the mute still answers with it; anything new is refused."""
+    if who.muted:
+        refuse(N_("the instructor has muted you in this session"), code="muted")
+
+
+_MUTE = _per_dialect(
+    lambda make: make(SessionMute.__table__).on_conflict_do_nothing(index_elements=["session_id", "user_id"])
+)
+_LEARNER_OF_CLASS = select(User.id, User.full_name).where(
+    User.id == bindparam("user_id"),
+    exists().where(
+        Enrolment.class_id == bindparam("class_id"),
+        Enrolment.user_id == User.id,
+        Enrolment.status == EnrolmentStatus.ACTIVE,
+    ),
+)
+
+
+def mute_person(who: Member, user_id, muted, now: datetime) -> tuple[dict, bool]:
+    """Mute or unmute one learner of the class in this session (instructors): their chat lines
+    and questions are refused meanwhile. Return the `person_muted` payload and whether it changed."""
+    require_instructor(who)
+    user_id, muted = record_id(user_id, "user_id"), _true_or_false(muted, "muted")
+    learner = _core(_LEARNER_OF_CLASS, {"user_id": user_id, "class_id": who.session.class_id}).first()
+    if learner is None:
+        refuse(N_("no such learner in this class"), code="not_found")
+    if muted:
+        params = {"session_id": who.session.id, "user_id": user_id, "muted_by_id": who.user.id, "muted_at": now}
+        changed = _core_upsert(_MUTE, params).rowcount == 1
+    else:
+        changed = (
+            _core(
+                delete(SessionMute.__table__).where(
+                    SessionMute.session_id == who.session.id, SessionMute.user_id == user_id
+                ),
+                {},
+            ).rowcount
+            == 1
+        )
+    body = {"session_id": who.session.id, "user": {"id": user_id, "name": learner.full_name}, "muted": muted}
+    return body, changed
 
 
 def mute_chat(who: Member, muted) -> dict:
@@ -467,6 +515,7 @@ def ask(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
     client_id, body = _client_id(client_id), _text(body)
     if (stored := _stored_question(who, client_id)) is not None:
         return stored, False
+    _refuse_if_muted(who)
     question_id = _core_upsert(
         _INSERT_QUESTION,
         {"session_id": who.session.id, "user_id": who.user.id, "client_id": client_id, "body": body, "created_at": now},

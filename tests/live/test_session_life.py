@@ -495,6 +495,7 @@ WRITE_EVENTS = {
     "answered": ("gv.an", lambda r: {"question_id": r.question.id}),
     "clear_hands": ("gv.an", lambda r: {}),
     "lower_hand": ("gv.an", lambda r: {"user_id": r.line.user_id}),
+    "mute_person": ("gv.an", lambda r: {"user_id": r.line.user_id, "muted": True}),
     "poll_open": ("gv.an", lambda r: {"client_id": "p-new", "question": "Thêm?", "options": ["Có", "Không"]}),
     "poll_close": ("gv.an", lambda r: {"poll_id": r.poll.id}),
     "slide": ("gv.an", lambda r: {"section": "mot-cua"}),
