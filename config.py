@@ -30,6 +30,9 @@ class Config:
     # Socket.IO: threading for the development server and tests, gevent under gunicorn.
     SOCKETIO_ASYNC_MODE = os.environ.get("LMS_SOCKETIO_ASYNC_MODE", "threading")
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("LMS_SOCKETIO_MESSAGE_QUEUE") or None
+    # Redis publish/subscribe channels ignore the database number in the URL: two installations
+    # (staging and production, or two test runs) sharing one Redis need different channels.
+    SOCKETIO_CHANNEL = os.environ.get("LMS_SOCKETIO_CHANNEL") or "flask-socketio"
     # Same origin only unless a list of origins is given (comma-separated).
     SOCKETIO_CORS_ALLOWED_ORIGINS = [
         o.strip() for o in os.environ.get("LMS_CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()

@@ -1,5 +1,8 @@
 """Configuration, migrations, the demo seed and the translation catalogues."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +96,21 @@ def test_every_interface_string_has_a_vietnamese_translation():
     assert missing == []
     assert {m.id for m in template if m.id} <= {m.id for m in catalog if m.id}, "run 'make extract-messages'"
     assert not [m.id for m in catalog if m.fuzzy and m.id]
+
+
+def test_the_message_queue_uses_the_configured_channel():
+    # Redis channels ignore the database number in the URL: only the channel keeps two
+    # installations sharing one Redis out of each other's rooms. A process of its own, because
+    # Flask-SocketIO keeps a queue once it has been given one.
+    env = {
+        **os.environ,
+        "LMS_SECRET_KEY": "k" * 40,
+        "LMS_DATABASE_URL": "sqlite://",
+        "LMS_SOCKETIO_MESSAGE_QUEUE": "redis://127.0.0.1:6379/15",
+        "LMS_SOCKETIO_CHANNEL": "lms-staging",
+    }
+    code = "from lms import create_app; from lms.extensions import socketio; create_app('production'); "
+    code += "print(socketio.server.manager.channel)"
+    shown = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == "lms-staging"
