@@ -30,8 +30,12 @@ run: translations
 	$(FLASK) demo seed
 	$(FLASK) serve --host $(HOST) --port $(PORT)
 
+# The suite runs in parallel, one pytest-xdist worker per core (each with its own database, Socket.IO
+# channel and temporary folder); a test file stays on one worker, so module fixtures are built once.
+# `make test PYTEST_WORKERS=0` runs it in one process; PYTEST_ARGS picks tests or adds options.
+PYTEST_WORKERS ?= auto
 test: $(VENV)/.dev translations
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev translations
 	$(BIN)/python bench/http.py

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, make_url, text
 
 from lms import create_app, normalise_database_url
@@ -20,6 +21,59 @@ from lms.live import presence
 from tests import factories
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+# A test whose fixtures include one of these reads or writes the database under test; any other
+# test gives the same result on every database, so a PostgreSQL run leaves it to the SQLite run.
+DATABASE_FIXTURES = frozenset({"database_url", "fresh_database"})
+PURE_LEFT_OUT = pytest.StashKey[int]()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--pure-tests-too",
+        action="store_true",
+        help="with LMS_TEST_DATABASE_URL, also run the tests that use no database (left to SQLite by default)",
+    )
+
+
+def pytest_configure(config):
+    """Give this process (each xdist worker, or the single pytest process) its own Socket.IO channel.
+
+    Servers the tests start inherit the environment. Redis publish/subscribe ignores the database
+    number, so two workers (or two people's runs) sharing LMS_TEST_REDIS_URL would otherwise hear
+    each other's rooms, whose ids start at 1 in every test database.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    os.environ["LMS_SOCKETIO_CHANNEL"] = f"lms-test-{worker}-{secrets.token_hex(6)}"
+
+
+@pytest.hookimpl(trylast=True)  # after `-k`/`-m`, so the count is of tests that were selected
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, deselect the tests that use no database: the SQLite run covers them."""
+    if not os.environ.get("LMS_TEST_DATABASE_URL") or config.getoption("pure_tests_too"):
+        return
+    pure = [item for item in items if DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))]
+    if pure:
+        config.hook.pytest_deselected(items=pure)
+        left_out = set(pure)
+        items[:] = [item for item in items if item not in left_out]
+    config.stash[PURE_LEFT_OUT] = len(pure)
+    if hasattr(config, "workeroutput"):  # an xdist worker: tell the controller, which prints the summary
+        config.workeroutput["pure_left_out"] = len(pure)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """Every xdist worker collects the same tests; keep the count one of them reports."""
+    if "pure_left_out" in getattr(node, "workeroutput", {}):
+        node.config.stash[PURE_LEFT_OUT] = node.workeroutput["pure_left_out"]
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    left = config.stash.get(PURE_LEFT_OUT, 0)
+    if left and not hasattr(config, "workeroutput"):
+        terminalreporter.write_line(
+            f"{left} tests that use no database were left to the SQLite run (--pure-tests-too runs them here)"
+        )
 
 
 def _fresh_postgres_database(base_url: str) -> tuple[str, callable]:
@@ -67,9 +121,38 @@ def database_url(fresh_database):
     return url
 
 
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for the whole test process, in memory.
+
+    Every test makes its own app, and each app's Jinja environment would otherwise parse and
+    compile the same templates again: a fifth of a view test's time. Jinja checks each entry
+    against the template's source, so a changed template is compiled afresh.
+    """
+
+    def __init__(self):
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
+def testing_app(database_url: str):
+    """An app of the testing configuration on the given database, sharing compiled templates."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
+    return app
+
+
 @pytest.fixture
 def app(database_url):
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    app = testing_app(database_url)
     limiter.reset()
     with app.app_context():
         yield app
@@ -181,7 +264,7 @@ def route_world(database_url, tmp_path_factory):
     from tests import snapshots
     from tests.route_world import VISITORS, RouteWorld, build_world, sign_in
 
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    app = testing_app(database_url)
     app.test_client_class = IsolatedClient
     limiter.reset()
     with app.app_context():
