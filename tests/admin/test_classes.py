@@ -51,7 +51,11 @@ def test_create_a_class_then_edit_it(world, auth):
     course_class = db.session.get(CourseClass, course_class.id)
     assert course_class.name == "Lớp mới" and not course_class.self_enrol
     assert [u.username for u in course_class.instructors] == ["gv.an"]
-    actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.target == f"class:{course_class.id}")))
+    actions = list(
+        db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.target == f"class:{course_class.id}").order_by(AuditEvent.id)
+        )
+    )
     assert actions == ["class.create", "class.update"]
 
 
@@ -151,5 +155,10 @@ def test_withdraw_after_confirmation_then_re_enrol(world, auth, client):
     assert 'data-username="hv.mai" data-status="withdrawn"' in roster
     assert auth.post(url + "/reenrol").status_code == 303
     assert enrolments(course_class)["hv.mai"] == "active"
-    actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.actor_id == world.admin.id)))
+    # In the order written: PostgreSQL returns rows in any order without ORDER BY.
+    actions = list(
+        db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.actor_id == world.admin.id).order_by(AuditEvent.id)
+        )
+    )
     assert actions == ["class.withdraw", "class.enrol"]
