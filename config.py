@@ -32,7 +32,9 @@ class Config:
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("LMS_SOCKETIO_MESSAGE_QUEUE") or None
     # Redis publish/subscribe channels ignore the database number in the URL: two installations
     # (staging and production, or two test runs) sharing one Redis need different channels.
-    SOCKETIO_CHANNEL = os.environ.get("LMS_SOCKETIO_CHANNEL") or "flask-socketio"
+    # None: derived from the database (lms.message_queue_channel), so two installations sharing one
+    # Redis server never hear each other's rooms unless they share a database too.
+    SOCKETIO_CHANNEL = os.environ.get("LMS_SOCKETIO_CHANNEL") or None
     # Same origin only unless a list of origins is given (comma-separated).
     SOCKETIO_CORS_ALLOWED_ORIGINS = [
         o.strip() for o in os.environ.get("LMS_CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import make_url
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
@@ -68,6 +69,13 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     observe_requests(app)
     return app
+
+
+def message_queue_channel(database_url: str | None) -> str:
+    """The Socket.IO channel of an installation that names none: one per database (host, port and
+    name, never the password), since the processes of one installation share their database."""
+    url = make_url(database_url or "sqlite://")
+    return f"lms:{url.get_backend_name()}:{url.host or ''}:{url.port or ''}:{url.database or ''}"
 
 
 def normalise_database_url(url: str | None) -> str | None:
@@ -154,7 +162,7 @@ def register_extensions(app: Flask) -> None:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        channel=app.config["SOCKETIO_CHANNEL"],
+        channel=app.config["SOCKETIO_CHANNEL"] or message_queue_channel(app.config["SQLALCHEMY_DATABASE_URI"]),
         cors_allowed_origins=cors,
         max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE_BYTES"],
         manage_session=False,

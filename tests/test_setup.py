@@ -98,19 +98,43 @@ def test_every_interface_string_has_a_vietnamese_translation():
     assert not [m.id for m in catalog if m.fuzzy and m.id]
 
 
-def test_the_message_queue_uses_the_configured_channel():
+@pytest.mark.parametrize(
+    ("channel", "database", "expected"),
+    [
+        ("lms-staging", "sqlite://", "lms-staging"),
+        (None, "postgresql://lms:secret@db.example:5433/lms_tinh", "lms:postgresql:db.example:5433:lms_tinh"),
+    ],
+)
+def test_the_message_queue_uses_the_configured_or_the_databases_channel(channel, database, expected):
     # Redis channels ignore the database number in the URL: only the channel keeps two
     # installations sharing one Redis out of each other's rooms. A process of its own, because
     # Flask-SocketIO keeps a queue once it has been given one.
-    env = {
-        **os.environ,
+    env = {k: v for k, v in os.environ.items() if k != "LMS_SOCKETIO_CHANNEL"}
+    env |= {
         "LMS_SECRET_KEY": "k" * 40,
-        "LMS_DATABASE_URL": "sqlite://",
+        "LMS_DATABASE_URL": database,
         "LMS_SOCKETIO_MESSAGE_QUEUE": "redis://127.0.0.1:6379/15",
-        "LMS_SOCKETIO_CHANNEL": "lms-staging",
+        **({"LMS_SOCKETIO_CHANNEL": channel} if channel else {}),
     }
     code = "from lms import create_app; from lms.extensions import socketio; create_app('production'); "
     code += "print(socketio.server.manager.channel)"
     shown = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.strip() == "lms-staging"
+    assert shown.stdout.strip() == expected
+
+
+def test_installations_on_different_databases_get_different_channels():
+    from lms import message_queue_channel
+
+    channels = {
+        message_queue_channel(url)
+        for url in (
+            "postgresql://u:p@127.0.0.1:5432/lms",
+            "postgresql://u:other@127.0.0.1:5432/lms_staging",
+            "postgresql://u:p@10.0.0.2:5432/lms",
+            "sqlite:////srv/lms/lms.sqlite3",
+            "sqlite:////srv/staging/lms.sqlite3",
+        )
+    }
+    assert len(channels) == 5
+    assert all("p@" not in c and "other" not in c for c in channels)  # never the password
