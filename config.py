@@ -30,6 +30,9 @@ class Config:
     # Socket.IO: threading for the development server and tests, gevent under gunicorn.
     SOCKETIO_ASYNC_MODE = os.environ.get("LMS_SOCKETIO_ASYNC_MODE", "threading")
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("LMS_SOCKETIO_MESSAGE_QUEUE") or None
+    # The queue's channel: Redis pub/sub ignores the database number, so two deployments (or test
+    # runs) sharing one Redis must use different channels or they hear each other's rooms.
+    SOCKETIO_CHANNEL = os.environ.get("LMS_SOCKETIO_CHANNEL", "flask-socketio")
     # Same origin only unless a list of origins is given (comma-separated).
     SOCKETIO_CORS_ALLOWED_ORIGINS = [
         o.strip() for o in os.environ.get("LMS_CORS_ALLOWED_ORIGINS", "").split(",") if o.strip()

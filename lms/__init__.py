@@ -151,7 +151,7 @@ def register_extensions(app: Flask) -> None:
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         # The rooms, in memory or shared through the message queue, with the cut that ends access
         # on every process (lms/live/transport.py).
-        client_manager=transport.room_manager(app.config["SOCKETIO_MESSAGE_QUEUE"]),
+        client_manager=transport.room_manager(app.config["SOCKETIO_MESSAGE_QUEUE"], app.config["SOCKETIO_CHANNEL"]),
         # The live room's namespace only: python-socketio accepts `/` unless told otherwise.
         namespaces=transport.NAMESPACES,
         cors_allowed_origins=cors,

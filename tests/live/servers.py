@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -34,7 +35,7 @@ NS = "/live"
 class Server:
     """The app under `gunicorn -k gevent -w 1`, its log in a file."""
 
-    def __init__(self, database_url: str, log: Path, queue: str | None = None):
+    def __init__(self, database_url: str, log: Path, queue: str | None = None, channel: str = ""):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -49,6 +50,7 @@ class Server:
         }
         if queue:
             env["LMS_SOCKETIO_MESSAGE_QUEUE"] = queue
+            env["LMS_SOCKETIO_CHANNEL"] = channel
         self._log_file = log.open("wb")
         self.process = subprocess.Popen(
             [
@@ -103,9 +105,11 @@ class Server:
         assert http.post(f"{self.base}/login", data=data, allow_redirects=False, timeout=5).status_code == 302
         return http
 
-    def post_form(self, http: requests.Session, path: str, data: dict | None = None) -> requests.Response:
-        """Post a form of the page at `path` as the browser would (with the page's CSRF token)."""
-        token = CSRF_RE.search(http.get(f"{self.base}{path}", timeout=5).text).group(1)
+    def post_form(
+        self, http: requests.Session, path: str, data: dict | None = None, page: str | None = None
+    ) -> requests.Response:
+        """Post a form as the browser would, with the CSRF token of the page it is on (`page`, else `path`)."""
+        token = CSRF_RE.search(http.get(f"{self.base}{page or path}", timeout=5).text).group(1)
         data = {"csrf_token": token, **(data or {})}
         return http.post(f"{self.base}{path}", data=data, allow_redirects=False, timeout=5)
 
@@ -145,10 +149,13 @@ class Servers:
     def __init__(self, database_url: str, folder: Path):
         self.database_url, self.folder = database_url, folder
         self.started: list[Server] = []
+        # Other test runs may share the Redis server: this run's servers talk on a channel of their own.
+        self.channel = f"lms-test-{secrets.token_hex(4)}"
 
     def start(self, queue: str | None = None) -> Server:
         """Start a server and wait until it answers (`queue`: a message queue shared between servers)."""
-        server = Server(self.database_url, self.folder / f"server-{len(self.started)}.log", queue)
+        log = self.folder / f"server-{len(self.started)}.log"
+        server = Server(self.database_url, log, queue, self.channel)
         self.started.append(server)
         return server.ready()
 
