@@ -212,14 +212,16 @@ class Server:
         return f"http://{HOST}:{self.port}"
 
 
-def start_server(name: str, app: str, cwd: Path, env: dict, workdir: Path) -> Server:
-    """Start `gunicorn -k gevent -w 1` on a free port of 127.0.0.1 (not waiting for readiness)."""
+def start_server(name: str, app: str, cwd: Path, env: dict, workdir: Path, config: Path | None = None) -> Server:
+    """Start `gunicorn -k gevent -w 1` on a free port of 127.0.0.1 (not waiting for readiness);
+    `config` is a gunicorn configuration file (bench/turns_probe.py)."""
     port = free_port()
     log = workdir / f"{name}.log"
     command = [
         sys.executable,
         "-m",
         "gunicorn",
+        *(["-c", str(config)] if config else []),
         "-k",
         "gevent",
         "-w",

@@ -19,6 +19,7 @@ from lms.extensions import babel, csrf, db, limiter, login_manager, migrate, soc
 from lms.i18n import install_template_translations
 from lms.live import transport
 from lms.refusals import Refused
+from lms.static_assets import register_static_fingerprints
 from lms.web import SignedCookieSessions, socketio_middleware_for_its_path_only
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -58,6 +59,7 @@ def create_app(
     register_blueprints(app)
     register_cli(app)
     register_hooks(app)
+    register_static_fingerprints(app)
     register_error_pages(app)
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
@@ -172,6 +174,10 @@ def register_extensions(app: Flask) -> None:
     # remember-me is the app's own rotating token, never Flask-Login's cookie (REMEMBER_COOKIE_NAME).
     login_manager.user_loader(load_account)
     login_manager.request_loader(load_remembered_login)
+    # So Flask-Login's hook that keeps its own remember cookie up to date has nothing to do; it
+    # would read the session of every response, and static files and health checks would then
+    # vary on Cookie (uncacheable by a proxy).
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
 
 
 # Blueprints whose limits count only some answers (`deduct_when`: a wrong password, an unknown
@@ -270,9 +276,10 @@ def register_cli(app: Flask) -> None:
     from lms.content.cli import content_cli
     from lms.courses.cli import classes_cli
     from lms.demo import demo_cli, serve_command
+    from lms.live.cli import sessions_cli
     from lms.org.cli import units_cli
 
-    for group in (users_cli, units_cli, content_cli, classes_cli, demo_cli):
+    for group in (users_cli, units_cli, content_cli, classes_cli, sessions_cli, demo_cli):
         app.cli.add_command(group)
     app.cli.add_command(serve_command)
 

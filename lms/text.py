@@ -89,10 +89,13 @@ def clean_name(value: str, *, field: str | None = None) -> str:
 
     Decomposed Vietnamese accents draw stacked or misplaced in some fonts and PDF libraries, and
     compare unequal to the composed letters people type. Text with a control character or a
-    bidirectional override is refused (`Refused`, about `field`).
+    bidirectional override is refused (`Refused`, about `field`); text that shows nothing (only
+    whitespace and zero-width characters) is empty, so the caller's "required" rule refuses it.
     """
     if problem := single_line_problem(value, field=field):
         raise Refused(problem)
+    if blank(value):
+        return ""
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 

@@ -120,7 +120,21 @@ def _session_form(w) -> dict:
         "starts_at": utc_to_local_input(utcnow() + timedelta(days=2)),
         "duration_minutes": "60",
         "video_url": "",
+        "attendance_required": "1",
         "attendance_threshold": "80",
+    }
+
+
+def _edit_form(w) -> dict:
+    """The session's own values with a new title, as its edit page would send them."""
+    return {
+        "title": "Buổi 1 (đổi tên)",
+        "starts_at": utc_to_local_input(w.session.starts_at),
+        "duration_minutes": "60",
+        "video_url": "",
+        "attendance_required": "1",
+        "attendance_threshold": "80",
+        "slides_module_id": str(w.session.slides_module_id),
     }
 
 
@@ -223,6 +237,11 @@ ROWS = [
     Row("POST", "/classes/<int:class_id>/sessions/new", (L, 403, 403, 403, 303, 403, 303), lop1,
         form=_session_form, writes=tables("live_sessions", *AUDITED)),
     Row("GET", "/sessions/<int:session_id>", MEMBERS_OF_LOP1, session),
+    Row("GET", "/sessions/<int:session_id>/edit", STAFF_OF_LOP1, session),
+    Row("POST", "/sessions/<int:session_id>/edit", (L, 403, 403, 403, 303, 403, 303), session,
+        form=_edit_form, writes=tables("live_sessions", *AUDITED)),
+    Row("POST", "/sessions/<int:session_id>/cancel", (L, 403, 403, 403, 303, 403, 303), session,
+        form=lambda w: {"reason": "Giảng viên đi công tác"}, writes=tables("live_sessions", *AUDITED)),
     Row("GET", "/sessions/<int:session_id>.ics", MEMBERS_OF_LOP1, session),
     Row("GET", "/sessions/<int:session_id>/room", MEMBERS_OF_LOP1, session),
     Row("GET", "/sessions/<int:session_id>/attendance", STAFF_OF_LOP1, session),

@@ -548,6 +548,43 @@ def test_session_schedule(world, auth, audit):
     ]
 
 
+def test_session_edit_reschedule_and_cancel(world, auth, audit):
+    other_class_session(world)
+    auth.login("gv.an")
+    assert auth.post(f"/classes/{world.course_class.id}/sessions/new", SESSION_FORM).status_code == 303
+    session_id = db.session.scalar(select(LiveSession.id).where(LiveSession.class_id == world.course_class.id))
+    audit()
+    path, target = f"/sessions/{session_id}", f"session:{session_id}"
+    auth.logout()
+    auth.login("gv.binh")  # not this class's instructor
+    assert auth.post(f"{path}/edit", {**SESSION_FORM, "title": "Khác"}).status_code == 403
+    assert auth.post(f"{path}/cancel", {"reason": "Khác"}).status_code == 403
+    auth.logout()
+    auth.login("gv.an")
+    assert auth.post(f"{path}/edit", {**SESSION_FORM, "starts_at": "2020-01-02T08:30"}).status_code == 400
+    assert audit() == []
+    assert auth.post(f"{path}/edit", {**SESSION_FORM, "title": "Buổi 1: Một cửa (sửa)"}).status_code == 303
+    moved = {**SESSION_FORM, "title": "Buổi 1: Một cửa (sửa)", "starts_at": "2030-01-03T08:30"}
+    assert auth.post(f"{path}/edit", moved).status_code == 303
+    assert auth.post(f"{path}/cancel", {"reason": "Trùng lịch"}).status_code == 303
+    assert auth.post(f"{path}/cancel", {"reason": "Lần nữa"}).status_code == 303  # refused: already cancelled
+    assert audit() == [
+        (world.teacher.id, "session.edit", target, {"fields": ["title"]}),
+        (
+            world.teacher.id,
+            "session.reschedule",
+            target,
+            {
+                "fields": ["starts_at"],
+                "starts_at": ["2030-01-02T01:30:00+00:00", "2030-01-03T01:30:00+00:00"],
+                "duration_minutes": [90, 90],
+                "sequence": 1,
+            },
+        ),
+        (world.teacher.id, "session.cancel", target, {"reason": "Trùng lịch", "sequence": 2}),
+    ]
+
+
 def test_attendance_mark(world, auth, audit):
     other_class_session(world)
     session = LiveSession(class_id=world.course_class.id, title="Buổi 1", starts_at=utcnow(), duration_minutes=60)

@@ -54,6 +54,7 @@ INSTRUCTOR_PAGES = [
     "/classes/{quiz_class}",
     "/classes/{class_id}/sessions/new",
     "/sessions/{session}",
+    "/sessions/{session}/edit",
     "/sessions/{session}/attendance",
     "/sessions/{session}/checkin-code",
     "/sessions/{session}/room",

@@ -301,6 +301,7 @@ HTML_PAGES = [
     ("gv.evil", "/", (INSTRUCTOR, UNIT, CLASS)),
     ("gv.evil", "/classes/{cls}/progress", (INSTRUCTOR, LEARNER, CLASS)),
     ("gv.evil", "/classes/{cls}/sessions/new", (INSTRUCTOR, CLASS, MODULE)),
+    ("gv.evil", "/sessions/{session}/edit", (INSTRUCTOR, CLASS, MODULE)),
     ("gv.evil", "/classes/{cls}/quizzes/bai-tap/results", (LEARNER, QUIZ, CLASS)),
     ("gv.evil", "/marking", (LEARNER, CLASS, QUIZ)),
     ("gv.evil", "/marking/{attempt}/0", (LEARNER, QUIZ, ESSAY)),

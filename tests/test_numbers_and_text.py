@@ -121,3 +121,26 @@ def test_forms_refuse_control_characters_in_names(world, auth, character):
     db.session.expire_all()
     assert db.session.get(User, world.learner.id).full_name == "Nguyễn Thị Mai"
     assert db.session.scalar(select(Unit).where(Unit.code == "xa-moi")) is None
+
+
+@pytest.mark.parametrize("name", ["\u200b", "\u200c \u200d", "\ufeff\u2060"])
+def test_a_name_that_shows_nothing_is_empty_in_imports_and_forms(world, auth, name):
+    auth.login("admin")
+    text = f"username,full_name,unit\nhv01,Người Tốt,tp\nhv09,{name},tp\n"
+    response = auth.post(
+        "/admin/users/import",
+        {"file": (io.BytesIO(text.encode()), "u.csv")},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.findall(r'data-test="import-error" data-line="(\d+)"', page) == ["3"]
+    assert "full_name (họ và tên) đang trống" in page
+    edited = auth.post(
+        f"/admin/users/{world.learner.id}",
+        {"full_name": name, "role": "learner", "unit_id": str(world.ward.id)},
+    )
+    assert edited.status_code == 400 and "họ và tên phải có từ 1 đến 200 ký tự" in edited.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, world.learner.id).full_name == "Nguyễn Thị Mai"
+    assert db.session.scalar(select(User).where(User.username == "hv09")) is None

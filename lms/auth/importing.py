@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from lms.auth.models import Role
@@ -10,8 +9,8 @@ from lms.auth.policy import email_problem, normalise_username, username_problem
 from lms.csvfiles import CsvRow
 from lms.refusals import N_, Problem
 from lms.text import clean_name, single_line_problem
+from lms.turns import taking_turns
 
-YIELD_EVERY = 500
 REQUIRED_COLUMNS = {"username", "full_name", "unit"}
 # No password column: new accounts get a one-time activation code, and the person chooses the password.
 OPTIONAL_COLUMNS = {"email", "role"}
@@ -45,9 +44,7 @@ def plan_user_import(
     plan = ImportPlan()
     seen: dict[str, int] = {}
     roles = {r.value for r in Role}
-    for count, row in enumerate(rows, 1):
-        if count % YIELD_EVERY == 0:
-            time.sleep(0)  # under gevent, let other requests run while a large file is checked
+    for row in taking_turns(rows):  # a large file is checked while other requests keep running
         v = row.values
         # A control character in any text column refuses the row (PostgreSQL cannot store NUL).
         problems = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +23,7 @@ from lms.org.models import Unit
 from lms.org.service import active_unit_or_error
 from lms.refusals import N_, Problem, Refused
 from lms.text import contains_pattern
+from lms.turns import Turns, in_statements
 
 
 def find_user(username: str) -> User | None:
@@ -158,22 +158,11 @@ def import_admin_problems(plan: ImportPlan, actor_id: int | None) -> list[tuple[
     return found
 
 
-IMPORT_CHUNK = 500  # rows per statement; between chunks other requests get their turn
-
-
-def _in_chunks(items: list, size: int = IMPORT_CHUNK):
-    """Yield slices of `items`, letting other greenlets run between them (gevent patches sleep)."""
-    for start in range(0, len(items), size):
-        if start:
-            time.sleep(0)
-        yield items[start : start + size]
-
-
 def existing_usernames(usernames: list[str]) -> set[str]:
     """Which of these usernames have an account, asked a chunk at a time (a 10,000-name IN list is
     slow to build and would hold the worker)."""
     found: set[str] = set()
-    for chunk in _in_chunks(usernames):
+    for chunk in in_statements(usernames):
         found.update(db.session.scalars(select(User.username).where(User.username.in_(chunk))))
     return found
 
@@ -195,9 +184,10 @@ def apply_user_import(
     if problems := import_admin_problems(plan, actor_id):
         raise Refused(*(problem.about(line=line) for line, problem in problems))
     now = now or utcnow()
+    turns = Turns()  # a 10,000-row import must not hold the worker that serves everyone else's pages
     units = dict(db.session.execute(select(Unit.code, Unit.id)).all())
     existing = {}
-    for chunk in _in_chunks([r.username for r in plan.records]):
+    for chunk in in_statements([r.username for r in plan.records], turns=turns):
         for row in db.session.execute(
             select(User.id, User.username, User.full_name, User.email, User.role, User.unit_id).where(
                 User.username.in_(chunk)
@@ -207,6 +197,7 @@ def apply_user_import(
     result = ImportResult()
     new_rows, changes, created, updated, demoted_or_promoted = [], [], [], [], []
     for record in plan.records:
+        turns.take()
         unit_id = units[record.unit_code]
         values = {"full_name": record.full_name, "email": record.email, "role": record.role, "unit_id": unit_id}
         user = existing.get(record.username)
@@ -224,9 +215,9 @@ def apply_user_import(
                 demoted_or_promoted.append(user.id)
         if on_record:
             on_record()
-    for chunk in _in_chunks(new_rows):
+    for chunk in in_statements(new_rows, turns=turns):
         db.session.execute(insert(User), chunk)
-    for chunk in _in_chunks(changes):
+    for chunk in in_statements(changes, turns=turns):
         db.session.execute(update(User), chunk)
     for user_id in demoted_or_promoted:  # a role change ends the account's sign-ins, as on the edit screen
         end_every_session(user_id, now)
@@ -235,7 +226,7 @@ def apply_user_import(
         handout, secret = new_handout(actor_id, now)
         key, expires_at = current_code_key(), now + code_lifetime(Purpose.ACTIVATE)
         purpose = str(Purpose.ACTIVATE)
-        for chunk in _in_chunks(created):
+        for chunk in in_statements(created, turns=turns):
             ids = db.session.execute(select(User.username, User.id).where(User.username.in_(chunk))).all()
             db.session.execute(
                 insert(OneTimeCode),

@@ -11,6 +11,7 @@ import posixpath
 import re
 import unicodedata
 import xml.etree.ElementTree as etree  # noqa: N813 - the name Python-Markdown uses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -33,6 +34,8 @@ ALLOWED_ATTRIBUTES["a"] = ALLOWED_ATTRIBUTES["a"] | {"title"}
 ALLOWED_ATTRIBUTES["img"] = ALLOWED_ATTRIBUTES["img"] | {"title", "loading"}
 URL_SCHEMES = {"http", "https", "mailto"}
 MODULE_LINK_RE = re.compile(r"^modules/\d+-([a-z0-9][a-z0-9-]*)\.md$")
+# A link to another module as `_CourseLinks` writes it: the slug, relative to the module page.
+RENDERED_MODULE_HREF_RE = re.compile(r'href="([a-z0-9][a-z0-9-]*)(#[^"]*)?"')
 
 
 def heading_slug(value: str, separator: str) -> str:
@@ -129,6 +132,15 @@ def _flatten_toc(tokens: list[dict]) -> list[dict]:
         flat.append({"id": token["id"], "title": token["name"], "level": token["level"]})
         flat.extend(_flatten_toc(token.get("children", [])))
     return flat
+
+
+def with_module_links(html: str, url_of: Callable[[str], str]) -> str:
+    """A rendered module's HTML with its links to other modules made absolute (`url_of(slug)`).
+
+    Rendered once per course, the links are relative to the module page; a page that shows the
+    module somewhere else (the live room's slides) must point them at a class's module pages.
+    """
+    return RENDERED_MODULE_HREF_RE.sub(lambda m: f'href="{url_of(m.group(1))}{m.group(2) or ""}"', html)
 
 
 def render_module(body: str, targets: LinkTargets) -> RenderedModule:

@@ -7,10 +7,12 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from lms.auth.account import signed_in_user_record
 from lms.certificates.service import valid_certificate
+from lms.content.render import with_module_links
 from lms.courses.access import load_class_for_viewer, load_module_page, may_manage_class
 from lms.courses.models import Course, CourseAsset, CourseClass
 from lms.courses.service import open_classes, self_enrol
@@ -26,6 +28,14 @@ bp = Blueprint("courses", __name__, template_folder="templates")
 
 def _today() -> date:
     return date.today()
+
+
+@bp.app_template_filter("module_links_in_class")
+def module_links_in_class(module_html: str, class_id: int) -> Markup:
+    """A module's (sanitized) HTML shown outside its page, its links to other modules pointing at this class's pages."""
+    return Markup(  # noqa: S704 - sanitized at sync time (lms.content.render); only hrefs to our own pages change
+        with_module_links(module_html, lambda slug: url_for("courses.module_page", class_id=class_id, slug=slug))
+    )
 
 
 @bp.get("/classes")

@@ -1,5 +1,5 @@
 """The dashboard: a learner's classes with progress, an instructor's classes and marking, upcoming
-sessions; it reads from several domains and owns none of their rules."""
+sessions and the cancelled ones; it reads from several domains and owns none of their rules."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 from lms.auth.models import Role
 from lms.certificates.service import valid_certificates
 from lms.courses.service import classes_taught, my_enrolments, open_classes
-from lms.live.service import upcoming_sessions
+from lms.database import utcnow
+from lms.live.service import cancelled_notices, upcoming_sessions
 from lms.progress.service import overview
 from lms.quizzes.attempts import essays_to_mark
 
@@ -33,5 +34,6 @@ def home():
         taught=taught,
         to_mark=len(essays_to_mark([c.id for c in taught])) if taught else 0,
         upcoming=upcoming_sessions(current_user, enrolments=enrolments, taught=taught),
+        cancelled=cancelled_notices(enrolments, utcnow()),
         open_count=len(open_classes(current_user, date.today())) if current_user.role == Role.LEARNER else 0,
     )

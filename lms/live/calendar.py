@@ -23,6 +23,10 @@ def session_calendar(sessions: Iterable[LiveSession], url_for_session, name: str
         url = url_for_session(session)
         event.add("uid", f"live-session-{session.id}@{host}")
         event.add("dtstamp", session.updated_at)
+        event.add("last-modified", session.updated_at)
+        # RFC 5546: a reschedule or a cancellation raises SEQUENCE, so a calendar that imported the
+        # event before replaces its copy (with the same SEQUENCE it may keep the old time).
+        event.add("sequence", session.sequence)
         event.add("dtstart", session.starts_at)
         event.add("dtend", session.ends_at)
         event.add("summary", session.title)

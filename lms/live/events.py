@@ -206,11 +206,12 @@ def _event_user():
     return room.Person(account.id, account.full_name, account.role, account.locale)
 
 
-def handler(event: str, in_room: bool = True) -> Callable:
+def handler(event: str, in_room: bool = True, reads_only: bool = False) -> Callable:
     """Register a room event: check the user, run it in one transaction, then broadcast.
 
     With `in_room` (every event but the heartbeat) the handler gets the user's `room.Member` for
-    the payload's session_id, after the membership check; otherwise the user.
+    the payload's session_id, after the membership check; otherwise the user. An event that is
+    not `reads_only` is refused in a session that has ended or was cancelled.
     """
 
     def decorate(fn: Callable[..., Outcome]) -> Callable:
@@ -225,6 +226,8 @@ def handler(event: str, in_room: bool = True) -> Callable:
                         raise Refused(LOGIN_ENDED, code="unauthorized")
                     account_locales[request.sid] = user.locale  # a language chosen since counts from now
                     actor = room.member(user, payload.get("session_id")) if in_room else user
+                    if in_room and not reads_only:
+                        room.refuse_if_read_only(actor.session)
                     outcome = fn(actor, payload, utcnow())
             except ConnectionGoneError as gone:  # no one is left to tell with a `room_error`
                 return {"ok": False, "error": gone.code, "message": translated(gone)}
@@ -307,7 +310,7 @@ def send_presence(app, server, session_id: int, joined: list[dict], left: list[i
     )
 
 
-@handler("join")
+@handler("join", reads_only=True)
 def on_join(who, data, now) -> Outcome:
     """Anyone in the class joins a session's room; the ack carries the room's snapshot."""
     session_id = who.session.id
@@ -330,7 +333,7 @@ def on_join(who, data, now) -> Outcome:
     )
 
 
-@handler("leave")
+@handler("leave", reads_only=True)
 def on_leave(who, data, now) -> Outcome:
     """Leave a session's room (the page closes or navigates)."""
     session_id = who.session.id
@@ -359,7 +362,7 @@ def on_chat(who, data, now) -> Outcome:
     return Outcome(ack={"message": message}, broadcasts=[("chat", message, room_name(who.session.id))] if new else [])
 
 
-@handler("chat_history")
+@handler("chat_history", reads_only=True)
 def on_chat_history(who, data, now) -> Outcome:
     """Anyone in the room asks for the chat lines before one they have {before_id}."""
     return Outcome(ack=room.earlier_chat(who, data.get("before_id")))
@@ -505,3 +508,16 @@ def register_events() -> None:
         socketio.on_event(event, fn, namespace=NAMESPACE)
     if cut_sockets not in login_sessions.ACCESS_ENDED_LISTENERS:
         login_sessions.ACCESS_ENDED_LISTENERS.append(cut_sockets)
+
+
+def announce_cancelled(session_id: int, reason: str) -> None:
+    """Tell every socket in a session's room, on every process, that it was cancelled (once the
+    cancellation is committed), then empty the room: nothing will be broadcast there any more.
+
+    Called by the page and the command that cancel. From a command this reaches the servers only
+    through the message queue; without one, the sockets learn it at their next write (refused).
+    """
+    body = {"session_id": session_id, "state": "cancelled", "reason": reason}
+    socketio.emit("session_cancelled", body, to=room_name(session_id), namespace=NAMESPACE)
+    for name in (room_name(session_id), audience_room(session_id, True), audience_room(session_id, False)):
+        socketio.close_room(name, namespace=NAMESPACE)

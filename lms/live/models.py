@@ -44,6 +44,11 @@ class LiveSession(db.Model):
     chat_version: Mapped[int] = mapped_column(default=0, server_default="0")
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # iCalendar's SEQUENCE: raised by every reschedule and by the cancellation, so a calendar that
+    # imported an earlier copy of the event takes the newer one instead of keeping both.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

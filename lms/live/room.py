@@ -533,3 +533,19 @@ def set_state(who: Member, state, now: datetime) -> dict:
     else:
         refuse(N_("cannot go from %(current)s to %(wanted)s"), code="bad_state", current=live.state, wanted=state)
     return {"state": live.state}
+
+
+# --- after the end: the room keeps its history and takes no more writes -------------------------
+
+
+def refuse_if_read_only(session: RoomSession) -> None:
+    """Refuse a write event in a session that has ended or was cancelled (reads stay allowed).
+
+    Checked once for every write event by the dispatch (`lms.live.events.handler`), on the state
+    read in the event's own transaction: an event whose transaction read the session before the
+    end was committed is ordered before the end, any later one is refused.
+    """
+    if session.state == SessionState.ENDED:
+        refuse(N_("the session has ended; the room can be read but not changed"), code="session_ended")
+    if session.state == SessionState.CANCELLED:
+        refuse(N_("the session was cancelled; the room can be read but not changed"), code="session_cancelled")

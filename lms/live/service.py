@@ -1,7 +1,8 @@
 """Live sessions in the database: which sessions a user sees, and the writes of the pages.
 
-Scheduling, attendance rulings, in-person check-in and the calendar address are written here;
-the rules that decide them are pure (`schedule.py`, `checkin.py`) and refuse with `Refused`.
+Scheduling, editing, rescheduling and cancelling, attendance rulings, in-person check-in and the
+calendar address are written here; the rules that decide them are pure (`schedule.py`,
+`checkin.py`) and refuse with `Refused`.
 These functions add to the caller's transaction and never commit: the views run them inside
 `write_transaction()`, so a refusal leaves nothing written.
 """
@@ -9,9 +10,9 @@ These functions add to the caller's transaction and never commit: the views run 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from lms.audit.models import record_audit
 from lms.auth.account import Actor
@@ -22,7 +23,15 @@ from lms.database import utcnow
 from lms.extensions import db
 from lms.live.checkin import check_checkin
 from lms.live.models import AttendanceInterval, AttendanceOverride, LiveSession, PresenceSource, SessionState
-from lms.live.schedule import read_session_form
+from lms.live.schedule import (
+    TIME_FIELDS,
+    SessionForm,
+    changed_fields,
+    check_cancel,
+    check_edit,
+    read_cancel_reason,
+    read_session_form,
+)
 from lms.refusals import N_, Refused, refuse
 from lms.text import single_line_problem
 
@@ -69,23 +78,139 @@ def class_sessions(class_id: int) -> list[LiveSession]:
 # --- writes: each runs inside the caller's write_transaction() (the caller commits) -------------
 
 
-def schedule_session(course_class: CourseClass, form: dict[str, str], actor_id: int, now: datetime) -> LiveSession:
-    """Schedule a session of the class from its form (refused per field), audited."""
-    checked = read_session_form(form, {m.id for m in course_class.course.active_modules}, now)
-    session = LiveSession(
-        class_id=course_class.id,
-        title=checked.title,
-        starts_at=checked.starts_at,
-        duration_minutes=checked.duration_minutes,
-        video_url=checked.video_url,
-        attendance_required=checked.attendance_required,
-        attendance_threshold=checked.attendance_threshold,
-        slides_module_id=checked.slides_module_id,
-        created_by_id=actor_id,
-    )
+def schedule_session(
+    course_class: CourseClass, form: dict[str, str], actor_id: int | None, now: datetime, start_now: bool = False
+) -> LiveSession:
+    """Schedule a session of the class from its form (refused per field), audited.
+
+    With `start_now` the session is opened at once: it starts this minute and is live, so its
+    room takes people and counts their attendance from now.
+    """
+    checked = read_session_form(form, _module_ids(course_class), now, start_now=start_now)
+    session = LiveSession(class_id=course_class.id, created_by_id=actor_id, updated_at=now)
+    _apply(session, checked)
+    if start_now:
+        session.state, session.started_at = SessionState.LIVE, now
     db.session.add(session)
     db.session.flush()
-    record_audit(actor_id, "session.schedule", f"session:{session.id}", class_id=course_class.id)
+    opened = {"opened_now": True} if start_now else {}
+    record_audit(actor_id, "session.schedule", f"session:{session.id}", class_id=course_class.id, **opened)
+    return session
+
+
+def session_values(session: LiveSession) -> SessionForm:
+    """A session's current values, as its form reads them."""
+    return SessionForm(
+        title=session.title,
+        starts_at=session.starts_at,
+        duration_minutes=session.duration_minutes,
+        video_url=session.video_url,
+        attendance_required=session.attendance_required,
+        attendance_threshold=session.attendance_threshold,
+        slides_module_id=session.slides_module_id,
+    )
+
+
+def edit_session(session: LiveSession, form: dict[str, str], actor_id: int | None, now: datetime) -> tuple[str, ...]:
+    """Change a session from its form; return the fields that changed (none: nothing written).
+
+    A new start or length is a reschedule: the session's iCalendar SEQUENCE goes up, so the
+    calendars that hold it replace their copy. Audited as `session.reschedule` (with the old and
+    new times) or `session.edit` (with the fields).
+    """
+    _lock(session)
+    check_edit(session.state, ())
+    current = session_values(session)
+    wanted = read_session_form(form, _module_ids(session.course_class), now, kept_start=session.starts_at)
+    changed = changed_fields(current, wanted)
+    check_edit(session.state, changed)
+    if not changed:
+        return changed
+    _apply(session, wanted)
+    session.updated_at = now
+    target = f"session:{session.id}"
+    if set(changed) & set(TIME_FIELDS):
+        session.sequence += 1
+        record_audit(
+            actor_id,
+            "session.reschedule",
+            target,
+            fields=list(changed),
+            starts_at=[current.starts_at.isoformat(), wanted.starts_at.isoformat()],
+            duration_minutes=[current.duration_minutes, wanted.duration_minutes],
+            sequence=session.sequence,
+        )
+    else:
+        record_audit(actor_id, "session.edit", target, fields=list(changed))
+    return changed
+
+
+def cancel_session(session: LiveSession, reason: str, actor_id: int | None, now: datetime) -> None:
+    """Cancel a session that has not ended: it no longer counts toward completion, calendars show
+    it cancelled, its learners are told on their dashboard, and its room takes no more writes
+    (the caller tells the sockets in it once this is committed).
+
+    Cancelling twice is refused, so one cancellation is one audit row and one notice.
+    """
+    _lock(session)
+    check_cancel(session.state)
+    reason = read_cancel_reason(reason)
+    session.state = SessionState.CANCELLED
+    session.cancelled_at, session.cancel_reason, session.updated_at = now, reason, now
+    session.sequence += 1
+    record_audit(actor_id, "session.cancel", f"session:{session.id}", reason=reason, sequence=session.sequence)
+
+
+def _lock(session: LiveSession) -> None:
+    """Lock the session's row and read it again (PostgreSQL; SQLite's write transaction already
+    excludes other writers), so two changes at once, a cancellation and an edit say, are made one
+    after the other and the second sees the first."""
+    db.session.execute(select(LiveSession.id).where(LiveSession.id == session.id).with_for_update())
+    db.session.refresh(session)
+
+
+def _module_ids(course_class: CourseClass) -> set[int]:
+    return {m.id for m in course_class.course.active_modules}
+
+
+def _apply(session: LiveSession, values: SessionForm) -> None:
+    session.title, session.starts_at, session.duration_minutes = values.title, values.starts_at, values.duration_minutes
+    session.video_url, session.slides_module_id = values.video_url, values.slides_module_id
+    session.attendance_required, session.attendance_threshold = values.attendance_required, values.attendance_threshold
+
+
+# How long a learner's dashboard keeps telling them about a cancellation whose planned time has passed.
+CANCELLED_NOTICE_DAYS = 7
+
+
+def cancelled_notices(enrolments: list[Enrolment], now: datetime, limit: int = 10) -> list[LiveSession]:
+    """Cancelled sessions of the learner's classes to tell them about, soonest planned first: those
+    still planned to come, and those cancelled in the last week."""
+    class_ids = {e.class_id for e in enrolments if e.status == EnrolmentStatus.ACTIVE}
+    if not class_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(LiveSession)
+            .where(
+                LiveSession.class_id.in_(class_ids),
+                LiveSession.state == SessionState.CANCELLED,
+                or_(
+                    LiveSession.starts_at >= now,
+                    LiveSession.cancelled_at >= now - timedelta(days=CANCELLED_NOTICE_DAYS),
+                ),
+            )
+            .order_by(LiveSession.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+def find_session(session_id: int) -> LiveSession:
+    """The session with this id; refused when there is none (the command line's lookup)."""
+    session = db.session.get(LiveSession, session_id)
+    if session is None:
+        refuse(N_("There is no session %(id)s."), code="not_found", status=404, id=session_id)
     return session
 
 
@@ -111,6 +236,8 @@ def mark_attendance(
         refuse(N_("Only a learner of this class can be marked present or absent."), code="not_listed", field="user_id")
     if not reason:
         refuse(N_("Give a reason for marking someone present or absent."), field="reason")
+    if session.state == SessionState.CANCELLED:
+        refuse(N_("This session is cancelled; it has no attendance to mark."), code="session_cancelled")
     if session.starts_at > now:
         refuse(
             N_("This session has not started yet; attendance can be marked once it has begun."),
@@ -134,6 +261,8 @@ def mark_attendance(
 def check_in(session: LiveSession, user_id: int, code: str, secret: str, now: datetime) -> None:
     """Count a learner in the room as present from now to the session's end (once), if the code
     is the one shown there now; refused otherwise."""
+    if session.state == SessionState.CANCELLED:
+        refuse(N_("This session is cancelled; there is nothing to check in to."), code="session_cancelled")
     check_checkin(secret, session.id, code, session.starts_at, session.ends_at, now)
     already = db.session.scalar(
         select(AttendanceInterval.id).where(

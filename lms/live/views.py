@@ -1,6 +1,7 @@
-"""Scheduling sessions, the session page, attendance, check-in, and calendar files (per session
-and a per-user feed). Thin: each view reads its input, calls `lms.live.service` inside
-`write_transaction()`, and shows a refusal on the form or as a flash."""
+"""Scheduling, editing, rescheduling and cancelling sessions, the session page, attendance,
+check-in, and calendar files (per session and a per-user feed). Thin: each view reads its input,
+calls `lms.live.service` inside `write_transaction()`, and shows a refusal on the form or as a
+flash."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from lms.live import service
 from lms.live.attendance import stretches_text
 from lms.live.calendar import session_calendar
 from lms.live.checkin import checkin_code, seconds_left
-from lms.live.models import LiveSession
+from lms.live.events import announce_cancelled
+from lms.live.models import LiveSession, SessionState
 from lms.live.report import attendance_rows
+from lms.live.schedule import TIME_FIELDS, form_values
 from lms.refusals import Refused, flash_refusal
 from lms.responses import download
 from lms.text import whole_number
@@ -51,12 +54,18 @@ def schedule(class_id: int):
     course_class = load_class_for_staff(class_id)
     errors: dict[str, str] = {}
     if request.method == "POST":
+        start_now = request.form.get("when") == "now"  # "Open now": an impromptu session, live at once
         try:
             with write_transaction():
-                session = service.schedule_session(course_class, request.form.to_dict(), current_user.id, utcnow())
+                session = service.schedule_session(
+                    course_class, request.form.to_dict(), current_user.id, utcnow(), start_now=start_now
+                )
         except Refused as refusal:
             errors = refusal.by_field()
         else:
+            if start_now:
+                flash(_("The session is open: it started now."), "success")
+                return redirect(url_for("live.room_page", session_id=session.id), 303)
             flash(_("The session is scheduled."), "success")
             return redirect(url_for("live.session_page", session_id=session.id), 303)
     return render_template(
@@ -68,13 +77,66 @@ def schedule(class_id: int):
     ), 400 if errors else 200
 
 
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(session_id: int):
+    """Change or reschedule a session, or cancel it (the class's instructors and admins)."""
+    session = _session_for_staff(session_id)
+    values, errors, status = form_values(service.session_values(session)), {}, 200
+    if request.method == "POST":
+        values = request.form
+        try:
+            with write_transaction():
+                session = _session_for_staff(session_id)  # read again inside the write
+                changed = service.edit_session(session, request.form.to_dict(), current_user.id, utcnow())
+        except Refused as refusal:
+            errors, status = refusal.by_field(), refusal.status
+            session = _session_for_staff(session_id)
+        else:
+            if not changed:
+                flash(_("Nothing was changed."), "info")
+            elif set(TIME_FIELDS) & set(changed):
+                flash(_("The session is rescheduled; calendars that subscribe will show the new time."), "success")
+            else:
+                flash(_("The session is changed."), "success")
+            return redirect(url_for("live.session_page", session_id=session.id), 303)
+    return render_template(
+        "live/edit.html",
+        session=session,
+        course_class=session.course_class,
+        modules=session.course_class.course.active_modules,
+        values=values,
+        errors=errors,
+    ), status
+
+
+@bp.post("/sessions/<int:session_id>/cancel")
+@login_required
+def cancel(session_id: int):
+    """Cancel a session (the class's instructors and admins); its room is told and closed."""
+    _session_for_staff(session_id)
+    try:
+        with write_transaction():
+            session = _session_for_staff(session_id)
+            service.cancel_session(session, request.form.get("reason", ""), current_user.id, utcnow())
+    except Refused as refusal:
+        flash_refusal(refusal)
+    else:
+        announce_cancelled(session.id, session.cancel_reason)
+        flash(_("The session is cancelled. Its learners are told on their home page."), "success")
+    return redirect(url_for("live.session_page", session_id=session_id), 303)
+
+
 @bp.get("/sessions/<int:session_id>")
 @login_required
 def session_page(session_id: int):
     """A session's details: when, where to join, whether attendance counts."""
     session = _session_for_viewer(session_id)
     return render_template(
-        "live/session.html", session=session, manages=may_manage_class(current_user, session.course_class)
+        "live/session.html",
+        session=session,
+        manages=may_manage_class(current_user, session.course_class),
+        changeable=session.state not in (SessionState.ENDED, SessionState.CANCELLED),
     )
 
 
@@ -181,7 +243,10 @@ def room_page(session_id: int):
     """The live room: chat, questions, hands, polls and slides, kept live over Socket.IO."""
     session = _session_for_viewer(session_id)
     return render_template(
-        "live/room.html", session=session, manages=may_manage_class(current_user, session.course_class)
+        "live/room.html",
+        session=session,
+        manages=may_manage_class(current_user, session.course_class),
+        read_only=session.state in (SessionState.ENDED, SessionState.CANCELLED),
     )
 
 

@@ -17,7 +17,7 @@
   var participantCount = 0;  // everyone connected, as the server last counted
   var hands = [];  // raised hands in the order they went up: [{id, name}]
   var removed = {};  // staff: the learners removed from this session, by user id: {id, name}
-  var closed = false;  // the server ended this page's place in the room: no more joins
+  var shutOut = false;  // the server ended this page's place in the room: no more joins
   var $ = function (id) { return document.getElementById(id); };
 
   function clientId() { return Date.now().toString(36) + Math.random().toString(36).slice(2, 10); }
@@ -55,15 +55,18 @@
     return list;
   }
   function removeButton(li, p) {  // staff: a learner in the room can be removed from this session
-    if (p.instructor || (me && p.id === me.id)) { return; }
-    var button = item("button", root.dataset.textRemove, { type: "button", "class": "link", "data-test": "remove" });
+    if (p.instructor || (me && p.id === me.id) || closed()) { return; }
+    var button = item("button", root.dataset.textRemove,
+                      { type: "button", "class": "link", "data-test": "remove", "data-writes": "" });
     button.addEventListener("click", function () {
       if (window.confirm(fill(root.dataset.textConfirmRemove, { name: p.name }))) { send("remove", { user_id: p.id }); }
     });
     li.appendChild(button);
   }
   function readmitButton(li, p) {
-    var button = item("button", root.dataset.textReadmit, { type: "button", "class": "link", "data-test": "readmit" });
+    if (closed()) { return; }
+    var button = item("button", root.dataset.textReadmit,
+                      { type: "button", "class": "link", "data-test": "readmit", "data-writes": "" });
     button.addEventListener("click", function () { send("readmit", { user_id: p.id }); });
     li.appendChild(button);
   }
@@ -86,6 +89,21 @@
     var stateText = root.getAttribute("data-state-" + session.state) || session.state;
     status(session.title + " · " + stateText + (session.chat_muted ? " · " + root.dataset.textMuted : ""));
     root.dataset.state = session.state;
+    drawClosed();
+  }
+  // After the end or a cancellation the room is read-only: the server refuses every write, so the
+  // page takes away what writes and says why; the history stays on the page.
+  var closingReason = "";
+  function closed() { return !!session && (session.state === "ended" || session.state === "cancelled"); }
+  function drawClosed() {
+    if (!closed()) { return; }
+    root.querySelectorAll("[data-writes]").forEach(function (node) { node.hidden = true; });
+    root.querySelectorAll("#questions button, #polls button").forEach(function (b) { b.disabled = true; });
+    var note = $("room-closed");
+    var text = root.getAttribute("data-closed-" + session.state);
+    if (closingReason) { text += " " + fill(root.dataset.textReason, { reason: closingReason }); }
+    if (text && (note.hidden || closingReason)) { note.textContent = text; }
+    note.hidden = false;
   }
   function chatLine(m) {  // the line's node, or null when it is already drawn
     if (document.querySelector('#chat [data-id="' + m.id + '"]')) { return null; }
@@ -218,7 +236,7 @@
   function goToSlide(index) {  // the user moved: instructors move everyone, learners only look
     index = Math.max(0, Math.min(slides.length - 1, index));
     viewIndex = index;
-    if (instructor) {
+    if (instructor && !closed()) {
       // Moved at once, not when the broadcast comes back: two quick "next" clicks must move two slides.
       liveIndex = index;
       slideMovesInFlight += 1;
@@ -289,18 +307,18 @@
   }
   // The server ended this page's place in the room (a removal, a withdrawal, a logout): say why
   // and stay disconnected, rather than reconnect and be refused again.
-  function close(message) {
-    closed = true;
+  function shutOutWith(message) {
+    shutOut = true;
     socket.disconnect();
     status(message);
   }
   function rejoin() {
-    if (closed) { return; }
+    if (shutOut) { return; }
     if (joining) { joinAgain = true; return; }
     joining = true;
     socket.emit("join", { session_id: sessionId }, function (ack) {
       if (ack && ack.ok) { draw(ack.snapshot); }
-      if (ack && ack.error === "removed") { close(ack.message); }
+      if (ack && ack.error === "removed") { shutOutWith(ack.message); }
       var waiting = held;
       held = [];
       if (session) { waiting.forEach(function (fn) { fn(); }); }
@@ -315,7 +333,7 @@
     held = [];
     rejoin();
   });
-  socket.on("disconnect", function () { if (!closed) { status(root.dataset.textOffline); } });
+  socket.on("disconnect", function () { if (!shutOut) { status(root.dataset.textOffline); } });
   socket.on("presence", follow(applyPresence));
   socket.on("chat", addChat);
   socket.on("message_deleted", function (m) {
@@ -327,12 +345,16 @@
   socket.on("hands_cleared", follow(function () { hands = []; drawHands(); }));
   socket.on("chat_muted", follow(function (m) { applySession({ chat_muted: m.muted }); }));
   socket.on("session_state", follow(function (s) { applySession({ state: s.state }); }));
+  socket.on("session_cancelled", follow(function (c) {  // the last event of a cancelled room
+    closingReason = c.reason || "";
+    applySession({ state: "cancelled" });
+  }));
   socket.on("poll", drawPoll);
   socket.on("poll_counts", drawPoll);
   socket.on("slide", function (s) { showSlide(s.section); });
   socket.on("room_error", function (e) { showError(e.message); });
-  socket.on("logged_out", function () { close(root.dataset.textLoggedOut); });
-  socket.on("removed", function (r) { close(r.message); });  // {code, message, session_id}
+  socket.on("logged_out", function () { shutOutWith(root.dataset.textLoggedOut); });
+  socket.on("removed", function (r) { shutOutWith(r.message); });  // {code, message, session_id}
   socket.on("removal", follow(function (r) {  // staff: {user, removed}
     if (r.removed) { removed[r.user.id] = r.user; } else { delete removed[r.user.id]; }
     drawRemoved();
