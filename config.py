@@ -50,6 +50,9 @@ class Config:
 
     # Rate limits are kept in memory for one process; use Redis when there are several.
     RATELIMIT_STORAGE_URI = os.environ.get("LMS_RATELIMIT_STORAGE_URL", "memory://")
+    # Put before every limit's key in that storage (the sign-in limits and the live room's post
+    # limits alike), so deployments sharing one Redis keep their counts apart.
+    RATELIMIT_KEY_PREFIX = os.environ.get("LMS_RATELIMIT_KEY_PREFIX", "")
     RATELIMIT_ENABLED = True
     # When the storage (Redis) cannot be reached, limits are kept in this process's memory until it
     # answers again, and the failure is logged: a sign-in never fails because Redis is down.
@@ -96,6 +99,19 @@ class Config:
     # Time credited for one module page heartbeat at most: a tab left open is not study time.
     MODULE_TIME_CAP_SECONDS = 90
 
+    # Logs: `json` (one object per line, for a log collector) or `text` (a line a person reads),
+    # at this level and above. Production writes JSON. See docs/observability.md.
+    LOG_FORMAT = os.environ.get("LMS_LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LMS_LOG_LEVEL", "INFO")
+    # /metrics answers requests that come straight to the process from these addresses or networks
+    # (comma-separated; empty: none), or that carry `Authorization: Bearer <LMS_METRICS_TOKEN>`;
+    # everyone else gets 404.
+    METRICS_ALLOW = os.environ.get("LMS_METRICS_ALLOW", "127.0.0.0/8, ::1")
+    METRICS_TOKEN = os.environ.get("LMS_METRICS_TOKEN", "")
+    # /readyz gives the database and Redis this long to answer (seconds; PostgreSQL's connect
+    # timeout counts whole seconds, at least 2).
+    READY_TIMEOUT_SECONDS = float(os.environ.get("LMS_READY_TIMEOUT_SECONDS", "2"))
+
     # Certificates: who issues them (printed on the PDF, named in the Open Badges issuer profile),
     # the serial's prefix, and the public address written into QR codes and badge ids (empty: the
     # address the request came in on).
@@ -129,6 +145,8 @@ class TestingConfig(Config):
     LIVE_PRESENCE_BATCH_SECONDS = 0.05  # tests that count batches set a longer window themselves
     # The access matrix asserts that no GET writes; a test of "last seen" sets it to 0.
     LOGIN_SESSION_TOUCH_SECONDS = 24 * 3600
+    # Quiet unless something is wrong; tests that read access lines or events capture INFO.
+    LOG_LEVEL = "WARNING"
 
 
 class ProductionConfig(Config):
@@ -138,6 +156,7 @@ class ProductionConfig(Config):
     SOCKETIO_ASYNC_MODE = os.environ.get("LMS_SOCKETIO_ASYNC_MODE", "gevent")
     SESSION_COOKIE_SECURE = env_bool("LMS_SECURE_COOKIES", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    LOG_FORMAT = os.environ.get("LMS_LOG_FORMAT", "json")
 
 
 CONFIGS = {

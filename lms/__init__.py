@@ -18,6 +18,8 @@ from config import CONFIGS
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from lms.i18n import install_template_translations
 from lms.live import transport
+from lms.observability import init_observability, observe_requests, security_event
+from lms.observability.failures import DATABASE_OUTAGES, UNAVAILABLE, database_unavailable, standalone_error_page
 from lms.refusals import Refused
 from lms.static_assets import register_static_fingerprints
 from lms.web import SignedCookieSessions, socketio_middleware_for_its_path_only
@@ -56,6 +58,7 @@ def create_app(
     app.config.update(overrides or {})
     _configure_instance(app)
     register_extensions(app)
+    init_observability(app)
     register_blueprints(app)
     register_cli(app)
     register_hooks(app)
@@ -64,6 +67,7 @@ def create_app(
     if app.config["PROXY_HOPS"]:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    observe_requests(app)
     return app
 
 
@@ -266,10 +270,6 @@ def register_blueprints(app: Flask) -> None:
     def favicon():
         return app.send_static_file("favicon.svg")
 
-    @app.get("/healthz")
-    def healthz():
-        return {"status": "ok"}
-
 
 def register_cli(app: Flask) -> None:
     from lms.auth.cli import users_cli
@@ -315,15 +315,32 @@ def register_error_pages(app: Flask) -> None:
     }
 
     def render_error(code: int, message):
-        return render_template("error.html", code=code, message=message), code
+        try:
+            return render_template("error.html", code=code, message=message), code
+        except DATABASE_OUTAGES as outage:  # the page's header reads the signed-in user
+            return database_unavailable(outage)
 
     for code, message in messages.items():
-        app.register_error_handler(code, lambda exc, code=code, message=message: render_error(code, message))
+        if code not in (429, 500):
+            app.register_error_handler(code, lambda exc, code=code, message=message: render_error(code, message))
 
-    @app.errorhandler(RateLimitExceeded)
-    def rate_limited(exc: RateLimitExceeded):
-        # A limit with its own message says which (this account, this network); others the general one.
-        return render_error(429, exc.description if exc.limit.error_message else messages[429])
+    @app.errorhandler(500)
+    def server_error(exc):
+        # Flask has logged the error (one record); the page must not fail in turn, so it reads
+        # neither the database nor the signed-in user.
+        if isinstance(getattr(exc, "original_exception", None), DATABASE_OUTAGES):
+            return standalone_error_page(503, UNAVAILABLE)
+        return standalone_error_page(500, messages[500])
+
+    @app.errorhandler(429)
+    def rate_limited(exc):
+        # Flask-Limiter's limits and the views' own (activation codes) alike: one security event.
+        if isinstance(exc, RateLimitExceeded):
+            security_event("rate_limited", limit=str(exc.limit.limit))
+            # A limit with its own message says which (this account, this network); others the general one.
+            return render_error(429, exc.description if exc.limit.error_message else messages[429])
+        security_event("rate_limited")
+        return render_error(429, messages[429])
 
     @app.errorhandler(Refused)
     def refused(refusal: Refused):
@@ -333,6 +350,7 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
+        security_event("csrf_failed", reason=exc.description)
         return render_error(
             400, _l("Your form expired or was sent from elsewhere. Please reload the page and try again.")
         )

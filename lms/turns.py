@@ -44,8 +44,10 @@ class Turns:
 def _let_others_run() -> None:
     """Under gevent, wait until every other request has had all it can use (at most a while);
     otherwise yield the interpreter once."""
-    gevent = sys.modules.get("gevent")
-    if gevent is not None and gevent.monkey.is_module_patched("time"):
+    monkey = sys.modules.get("gevent.monkey")  # gevent may be imported without patching anything
+    if monkey is not None and monkey.is_module_patched("time"):
+        import gevent
+
         with gevent.Timeout(MOST_WAITED_FOR_IDLE, False):
             gevent.idle()
     else:

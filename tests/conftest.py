@@ -76,6 +76,7 @@ def app(database_url):
         # Presence batches still waiting would read the database from a background task after
         # the engine is disposed below, opening connections nobody closes.
         presence.batches.flush_now(socketio.server)
+        presence.owners.stop(socketio.server)  # its heartbeat would write to the next test's rows
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
@@ -190,6 +191,7 @@ def route_world(database_url, tmp_path_factory):
         world.base = snapshots.take()
         yield world
         presence.batches.flush_now(socketio.server)
+        presence.owners.stop(socketio.server)  # its heartbeat would write to the next test's rows
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):

@@ -152,6 +152,8 @@ ROWS = [
     # Columns: anonymous, learner, withdrawn, outsider, teacher, other_teacher, admin.
     # --- public and static -------------------------------------------------------------------
     Row("GET", "/healthz", everyone(200)),
+    Row("GET", "/readyz", everyone(200)),
+    Row("GET", "/metrics", everyone(200)),  # the test client's address is loopback, allowed by default
     Row("GET", "/favicon.ico", everyone(200)),
     Row("GET", "/static/<path:filename>", everyone(200), lambda w: {"filename": "css/app.css"}),
     Row("GET", "/certificates/static/<path:filename>", everyone(200), lambda w: {"filename": "certificates.css"}),
@@ -406,6 +408,7 @@ INSTRUCTOR_EVENTS = [  # (event, what it aims at, payload without the session id
     ("mute_chat", "", lambda w: {"muted": True}),
     ("answered", "", lambda w: {"question_id": w.question.id}),
     ("clear_hands", "", lambda w: {}),
+    ("lower_hand", "another learner's hand", lambda w: {"user_id": w.other_learner.id}),
     ("poll_open", "", lambda w: {"client_id": "p-2", "question": "Thêm câu hỏi?", "options": ["Có", "Không"]}),
     ("poll_close", "", lambda w: {"poll_id": w.poll.id}),
     ("slide", "", lambda w: {"section": "mot-cua"}),
@@ -419,6 +422,7 @@ INSTRUCTOR_WRITES = {
     "mute_chat": {"live_sessions"},
     "answered": {"room_questions"},
     "clear_hands": {"hand_raises"},
+    "lower_hand": {"hand_raises"},
     "poll_open": {"polls"},
     "poll_close": {"polls"},
     "slide": {"live_sessions"},

@@ -470,6 +470,8 @@ NO_NAMES = {
     "certificates.static": "files",
     "favicon": "file",
     "healthz": "status",
+    "readyz": "status",
+    "metrics": "numbers",
     "auth.login": "a form",
     "activation.activate": "a form (the username typed is echoed, escaped, at most 64 characters)",
     "courses.asset": "course files, served as uploaded",

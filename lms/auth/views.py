@@ -32,6 +32,7 @@ from lms.auth.sessions import (
 )
 from lms.database import utcnow, write_transaction
 from lms.extensions import limiter
+from lms.observability import security_event
 from lms.refusals import Refused
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -190,6 +191,7 @@ def login():
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     if check_login(username, password) is None:
+        security_event("login_failed", username=_login_username())
         flash(_("Wrong username or password."), "error")
         return render_template(
             "auth/login.html", next=next_target if is_safe_next(next_target) else "", username=username

@@ -29,6 +29,7 @@ from lms.database import utcnow, write_transaction
 from lms.extensions import db, socketio
 from lms.live import payloads, presence, removals, room, transport
 from lms.live.throttle import allowance, stale_sweeps, throttle
+from lms.observability import live_room as observed
 from lms.refusals import N_, Problem, Refused, refuse
 from lms.text import whole_number
 
@@ -217,6 +218,7 @@ def handler(event: str, in_room: bool = True, reads_only: bool = False) -> Calla
     def decorate(fn: Callable[..., Outcome]) -> Callable:
         @wraps(fn)
         def wrapped(*args):
+            observed.event(event)
             try:
                 payload = check_event(args)
                 # The write transaction starts before the login check, so the account is read inside it.
@@ -262,14 +264,20 @@ def on_connect(auth=None):
     except ConnectionGoneError:
         return False
     if _signed_in_user() is None:
+        observed.refused("unauthorized")
         raise ConnectionRefusedError("unauthorized")
+    # The process's first connection records it as the owner of the stretches it will open, and
+    # first closes those that processes now gone (the one this restart replaced) left open.
+    presence.owners.start(current_app._get_current_object(), queue_departures)
     account_locales[request.sid] = current_user.locale
+    observed.connected()
 
 
 def on_disconnect(*_reason):
     """Connection gone: close its presence stretches and tell the rooms."""
     if _from_client():  # an event named "disconnect" must not close a live connection's attendance
         return on_unknown("disconnect")
+    observed.disconnected()
     throttle.forget(request.sid)
     account_locales.pop(request.sid, None)
     with write_transaction():
@@ -289,6 +297,11 @@ def queue_presence(changes: list[tuple[int, int, dict | None]]) -> None:
     deliver = partial(send_presence, app, socketio.server)
     for session_id, user_id, person in changes:
         presence.batches.add(session_id, user_id, person, app.config["LIVE_PRESENCE_BATCH_SECONDS"], deliver)
+
+
+def queue_departures(pairs: list[tuple[int, int]]) -> None:
+    """Hand the people whose stretches were closed for a gone process to the `presence` batches."""
+    queue_presence([(session_id, user_id, None) for session_id, user_id in pairs])
 
 
 def send_presence(app, server, session_id: int, joined: list[dict], left: list[int]) -> None:
@@ -316,7 +329,7 @@ def on_join(who, data, now) -> Outcome:
     session_id = who.session.id
     room.leave(request.sid, now, session_id)  # a re-join on the same connection: one stretch
     stale = room.close_stale(who.session, now, stale_after()) if stale_sweeps.due(session_id) else []
-    room.join(who, request.sid, now)
+    room.join(who, request.sid, now, presence.owners.owner_id())
     enter_room(room_name(session_id))
     enter_room(member_room(session_id, who.user.id))
     leave_room(audience_room(session_id, not who.instructor))  # the user's role in the class changed
@@ -393,9 +406,10 @@ def on_ask(who, data, now) -> Outcome:
 
 @handler("upvote")
 def on_upvote(who, data, now) -> Outcome:
-    """Anyone in the room upvotes a question once."""
-    question = room.upvote(who, data.get("question_id"))
-    return Outcome(ack={"question": question}, broadcasts=[("question", question, room_name(who.session.id))])
+    """Anyone in the room upvotes a question once; a repeated upvote is answered, not broadcast."""
+    question, changed = room.upvote(who, data.get("question_id"))
+    broadcasts = [("question", question, room_name(who.session.id))] if changed else []
+    return Outcome(ack={"question": question, "changed": changed}, broadcasts=broadcasts)
 
 
 @handler("answered")
@@ -407,16 +421,25 @@ def on_answered(who, data, now) -> Outcome:
 
 @handler("hand")
 def on_hand(who, data, now) -> Outcome:
-    """Anyone raises or lowers their own hand {raised}."""
-    body = room.raise_hand(who, data.get("raised"), now)
-    return Outcome(broadcasts=[("hand", body, room_name(who.session.id))])
+    """Anyone raises or lowers their own hand {raised}; broadcast only when that changes it."""
+    body, changed = room.raise_hand(who, data.get("raised"), now)
+    return Outcome(ack={"changed": changed}, broadcasts=[("hand", body, room_name(who.session.id))] if changed else [])
+
+
+@handler("lower_hand")
+def on_lower_hand(who, data, now) -> Outcome:
+    """Instructor lowers one person's hand {user_id}."""
+    body = room.lower_hand(who, data.get("user_id"), now)
+    broadcasts = [("hand", body, room_name(who.session.id))] if body is not None else []
+    return Outcome(ack={"changed": body is not None}, broadcasts=broadcasts)
 
 
 @handler("clear_hands")
 def on_clear_hands(who, data, now) -> Outcome:
     """Instructor lowers every hand."""
-    room.clear_hands(who, now)
-    return Outcome(broadcasts=[("hands_cleared", {}, room_name(who.session.id))])
+    changed = room.clear_hands(who, now)
+    broadcasts = [("hands_cleared", {}, room_name(who.session.id))] if changed else []
+    return Outcome(ack={"changed": changed}, broadcasts=broadcasts)
 
 
 @handler("poll_open")
@@ -430,10 +453,14 @@ def on_poll_open(who, data, now) -> Outcome:
 @handler("poll_vote")
 def on_poll_vote(who, data, now) -> Outcome:
     """Learner votes (or changes their vote) in an open poll; counts go to the instructors."""
-    poll = room.vote(who, data.get("poll_id"), data.get("option"), now)
-    counts = payloads.poll_payload(poll, with_counts=True)
-    teachers = [("poll_counts", counts, user_room(t)) for t in sorted(room.instructor_ids(who.session.id))]
-    return Outcome(ack={"poll": payloads.poll_payload(poll, False, who.user.id)}, broadcasts=teachers)
+    poll, changed = room.vote(who, data.get("poll_id"), data.get("option"), now)
+    teachers = []
+    if changed:
+        counts = payloads.poll_payload(poll, with_counts=True)
+        teachers = [("poll_counts", counts, user_room(t)) for t in sorted(room.instructor_ids(who.session.id))]
+    return Outcome(
+        ack={"poll": payloads.poll_payload(poll, False, who.user.id), "changed": changed}, broadcasts=teachers
+    )
 
 
 @handler("poll_close")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from lms.auth.models import User
@@ -92,6 +92,13 @@ class AttendanceInterval(db.Model):
             sqlite_where=text("left_at IS NULL"),
             postgresql_where=text("left_at IS NULL"),
         ),
+        # The sweep for stretches whose server process is gone reads the open ones by owner.
+        Index(
+            "ix_attendance_open_by_owner",
+            "owner_id",
+            sqlite_where=text("left_at IS NULL"),
+            postgresql_where=text("left_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -102,10 +109,34 @@ class AttendanceInterval(db.Model):
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The server process (a `RoomProcess` id) holding the connection of an online stretch: when
+    # that process is gone, nobody will ever see the connection close, so its stretches are closed
+    # for it. None for in-person and marked stretches, and for those opened before owners existed.
+    owner_id: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(500), default="")
     marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class RoomProcess(db.Model):
+    """A server process serving the live room since it started, with its own heartbeat.
+
+    The id is new at every start, so a restarted process is never taken for the one before it.
+    `pid_scope` (the kernel's boot and the pid namespace, see `lms.live.liveness`) says where
+    `pid` means something: another process there can check at once whether this one still runs;
+    anywhere else only the heartbeat (`seen_at`) tells.
+    """
+
+    __tablename__ = "room_processes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    pid_scope: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int]
+    # The process's start time as the kernel counts it: a pid reused by another program differs.
+    pid_started: Mapped[int | None] = mapped_column(BigInteger)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class _RoomPost:
@@ -159,9 +190,21 @@ class QuestionVote(db.Model):
 
 
 class HandRaise(db.Model):
-    """A raised hand, until lowered or cleared."""
+    """A raised hand, until lowered or cleared: at most one raised per person and session."""
 
     __tablename__ = "hand_raises"
+    # One open hand per person, whatever tabs or server processes raise it at the same instant:
+    # a raise is an INSERT that does nothing on this index (lms.live.room.raise_hand).
+    __table_args__ = (
+        Index(
+            "uq_hand_raises_open",
+            "session_id",
+            "user_id",
+            unique=True,
+            sqlite_where=text("lowered_at IS NULL"),
+            postgresql_where=text("lowered_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"), index=True)

@@ -15,13 +15,14 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, exists, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, exists, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from lms.auth.models import Role, User
 from lms.courses.access import may_manage
 from lms.courses.models import Enrolment, EnrolmentStatus, class_instructors
 from lms.extensions import db
+from lms.live.liveness import ProcessRecord, Running, gone
 from lms.live.models import (
     AttendanceInterval,
     ChatMessage,
@@ -31,18 +32,18 @@ from lms.live.models import (
     PollVote,
     PresenceSource,
     QuestionVote,
+    RoomProcess,
     RoomQuestion,
     SessionRemoval,
     SessionState,
 )
 from lms.live.payloads import chat_line, chat_page, person, question_payload
+from lms.live.post_limits import PostKind, count_post
 from lms.refusals import N_, Refused, refuse
 from lms.text import blank, multi_line_problem, whole_number
 
 MAX_TEXT = 1000
 MAX_POLL_QUESTION = 500  # the column's length: PostgreSQL refuses longer text outright
-CHAT_BURST = 5  # chat lines, and separately questions, per CHAT_WINDOW per learner
-CHAT_WINDOW = timedelta(seconds=10)
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL; a larger number would fail in the driver
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SLIDE_RE = re.compile(r"^[A-Za-z0-9_-]{0,100}$")
@@ -88,6 +89,23 @@ def _core(statement, params: dict):
     plain rows; these statements load no objects and the ORM has nothing pending for them.
     """
     return db.session.connection().execute(statement, params)
+
+
+# What one person does from several tabs at the same instant (on several server processes) must
+# count once: those writes are INSERT … ON CONFLICT, which SQLite and PostgreSQL both understand
+# but SQLAlchemy builds per dialect. Each such statement is built once for each.
+_DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def _per_dialect(build) -> dict:
+    """A statement built once for each database: `build(insert)` with that dialect's insert()."""
+    return {name: build(make_insert) for name, make_insert in _DIALECT_INSERTS.items()}
+
+
+def _core_upsert(statements: dict, params: dict):
+    """Run the statement of `_per_dialect` made for the session's database."""
+    connection = db.session.connection()
+    return connection.execute(statements[connection.dialect.name], params)
 
 
 def record_id(value, field: str) -> int:
@@ -197,6 +215,25 @@ _CLOSE_STALE = (
     .returning(_STRETCHES.c.user_id)
 )
 _OPEN_STRETCH = insert(_STRETCHES)
+_PROCESSES = RoomProcess.__table__
+# The open online stretches whose owner is not (or no longer) a recorded process: nobody is left
+# to see their connections close. Stretches from before owners were recorded (no owner) are left
+# to the heartbeat rule (`close_stale`).
+_CLOSE_ORPHANED = (
+    update(_STRETCHES)
+    .where(
+        _STRETCHES.c.left_at.is_(None),
+        _STRETCHES.c.owner_id.is_not(None),
+        _STRETCHES.c.owner_id.not_in(select(_PROCESSES.c.id).scalar_subquery()),
+        _STRETCHES.c.source == PresenceSource.ONLINE.value,
+    )
+    .values(left_at=_STRETCHES.c.last_heartbeat_at)
+    .returning(_STRETCHES.c.session_id, _STRETCHES.c.user_id)
+)
+_PROCESS_RECORDS = select(
+    _PROCESSES.c.id, _PROCESSES.c.pid_scope, _PROCESSES.c.pid, _PROCESSES.c.pid_started, _PROCESSES.c.seen_at
+)
+_PROCESS_SEEN = update(_PROCESSES).where(_PROCESSES.c.id == bindparam("p_id")).values(seen_at=bindparam("p_now"))
 _HEARTBEAT = (
     update(_STRETCHES)
     .where(
@@ -229,8 +266,9 @@ def close_stale(session: RoomSession, now: datetime, stale_after: timedelta) -> 
     return sorted(u for u in users if not present(session.id, u))
 
 
-def join(who: Member, sid: str, now: datetime) -> None:
-    """Open a presence stretch for this connection (learners and instructors alike)."""
+def join(who: Member, sid: str, now: datetime, owner_id: str | None) -> None:
+    """Open a presence stretch for this connection (learners and instructors alike), held by the
+    server process `owner_id` (see `close_orphaned`)."""
     _core(
         _OPEN_STRETCH,
         {
@@ -240,9 +278,47 @@ def join(who: Member, sid: str, now: datetime) -> None:
             "source": PresenceSource.ONLINE.value,
             "joined_at": now,
             "last_heartbeat_at": now,
+            "owner_id": owner_id,
             "reason": "",
         },
     )
+
+
+def process_seen(me: ProcessRecord, now: datetime) -> None:
+    """Record that this server process serves the room (at its start, then every heartbeat period).
+
+    A process whose record was removed meanwhile (taken for gone after a long stall) records
+    itself again; the stretches closed for it meanwhile stay closed, and its pages join again
+    when their heartbeat finds no open stretch.
+    """
+    if _core(_PROCESS_SEEN, {"p_id": me.id, "p_now": now}).rowcount == 0:
+        _core(
+            insert(_PROCESSES),
+            {
+                "id": me.id,
+                "pid_scope": me.pid_scope,
+                "pid": me.pid,
+                "pid_started": me.pid_started,
+                "started_at": now,
+                "seen_at": now,
+            },
+        )
+
+
+def close_orphaned(me: ProcessRecord, now: datetime, stale_after: timedelta, running: Running) -> list[tuple[int, int]]:
+    """Close the open stretches of server processes that are gone, at their last heartbeat.
+
+    Which processes are gone is `lms.live.liveness.gone` (silent for `stale_after`, or, on this
+    host, no longer running); their records are removed, then every open stretch whose owner is
+    not recorded is closed where it was last heard of, as `close_stale` would close it later.
+    Returns the (session, user) pairs no longer present anywhere because of it.
+    """
+    recorded = [ProcessRecord(*row) for row in _core(_PROCESS_RECORDS, {})]
+    ended = [p.id for p in recorded if gone(p, me, now, stale_after, running)]
+    if ended:
+        _core(delete(_PROCESSES).where(_PROCESSES.c.id.in_(ended)), {})
+    closed = {(session, user) for session, user in _core(_CLOSE_ORPHANED, {})}
+    return sorted((session, user) for session, user in closed if not present(session, user))
 
 
 def heartbeat(sid: str, now: datetime) -> int:
@@ -289,20 +365,6 @@ def instructor_ids(session_id: int) -> set[int]:
 # --- chat ---------------------------------------------------------------------------------------
 
 
-def _limit_posts(who: Member, model: type[ChatMessage] | type[RoomQuestion], now: datetime) -> None:
-    """Refuse a learner's post beyond CHAT_BURST in CHAT_WINDOW (counted from the database, so
-    every server process and every tab of that learner shares the count)."""
-    if who.instructor:
-        return
-    recent = db.session.scalar(
-        select(func.count())
-        .select_from(model)
-        .where(model.session_id == who.session.id, model.user_id == who.user.id, model.created_at > now - CHAT_WINDOW)
-    )
-    if recent >= CHAT_BURST:
-        refuse(N_("too many messages; wait a few seconds"), code="rate_limited")
-
-
 # Chat is the busiest event: its statements are built once, read plain columns, and the line is
 # written with a plain INSERT … RETURNING rather than through the unit of work (an object nobody
 # reads afterwards).
@@ -311,7 +373,15 @@ _CHAT_RESEND = select(ChatMessage.id, ChatMessage.body, ChatMessage.created_at).
     ChatMessage.user_id == bindparam("user_id"),
     ChatMessage.client_id == bindparam("client_id"),
 )
-_INSERT_CHAT = insert(ChatMessage.__table__).returning(ChatMessage.__table__.c.id)
+# A resend arriving twice at once (two tabs replaying one line after a reconnect) inserts nothing
+# the second time and reads the stored line instead.
+_INSERT_CHAT = _per_dialect(
+    lambda make: (
+        make(ChatMessage.__table__)
+        .on_conflict_do_nothing(index_elements=["session_id", "user_id", "client_id"])
+        .returning(ChatMessage.__table__.c.id)
+    )
+)
 _BUMP_CHAT_VERSION = (
     update(LiveSession.__table__)
     .where(LiveSession.__table__.c.id == bindparam("p_session"))
@@ -324,31 +394,26 @@ def _chat_changed(session_id: int) -> None:
     _core(_BUMP_CHAT_VERSION, {"p_session": session_id})
 
 
+def _stored_line(who: Member, client_id: str) -> dict | None:
+    """The chat line this person already sent under `client_id`, if any."""
+    row = _core(_CHAT_RESEND, {"session_id": who.session.id, "user_id": who.user.id, "client_id": client_id}).first()
+    return None if row is None else chat_line(row.id, client_id, person(who.user), row.body, row.created_at)
+
+
 def chat(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
     """Post a chat line; a resent client_id returns the stored line and False (nothing new)."""
     client_id, body = _client_id(client_id), _text(body)
-    existing = _core(
-        _CHAT_RESEND, {"session_id": who.session.id, "user_id": who.user.id, "client_id": client_id}
-    ).first()
-    if existing is not None:
-        return chat_line(existing.id, client_id, person(who.user), existing.body, existing.created_at), False
+    if (stored := _stored_line(who, client_id)) is not None:
+        return stored, False
     if who.session.chat_muted and not who.instructor:
         refuse(N_("the instructor has paused the chat"), code="chat_muted")
-    _limit_posts(who, ChatMessage, now)
-    try:
-        with db.session.begin_nested():
-            message_id = db.session.execute(
-                _INSERT_CHAT,
-                {
-                    "session_id": who.session.id,
-                    "user_id": who.user.id,
-                    "client_id": client_id,
-                    "body": body,
-                    "created_at": now,
-                },
-            ).scalar_one()
-    except IntegrityError:  # the same resend arriving twice at once
-        return chat(who, client_id, body, now)
+    message_id = _core_upsert(
+        _INSERT_CHAT,
+        {"session_id": who.session.id, "user_id": who.user.id, "client_id": client_id, "body": body, "created_at": now},
+    ).scalar()
+    if message_id is None:  # the same resend, from another tab, was written first
+        return _stored_line(who, client_id), False
+    count_post(who, PostKind.CHAT, now)
     _chat_changed(who.session.id)
     return chat_line(message_id, client_id, person(who.user), body, now), True
 
@@ -381,9 +446,17 @@ def mute_chat(who: Member, muted) -> dict:
 # --- questions and hands ------------------------------------------------------------------------
 
 
-def ask(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
-    """Ask the instructor a question; a resend returns the stored one and False."""
-    client_id, body = _client_id(client_id), _text(body)
+_INSERT_QUESTION = _per_dialect(
+    lambda make: (
+        make(RoomQuestion.__table__)
+        .on_conflict_do_nothing(index_elements=["session_id", "user_id", "client_id"])
+        .returning(RoomQuestion.__table__.c.id)
+    )
+)
+
+
+def _stored_question(who: Member, client_id: str) -> dict | None:
+    """The question this person already asked under `client_id`, if any."""
     existing = db.session.scalar(
         select(RoomQuestion).where(
             RoomQuestion.session_id == who.session.id,
@@ -391,32 +464,52 @@ def ask(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
             RoomQuestion.client_id == client_id,
         )
     )
-    if existing is not None:
-        return question_payload(existing), False
-    _limit_posts(who, RoomQuestion, now)
-    question = RoomQuestion(
-        session_id=who.session.id, user_id=who.user.id, client_id=client_id, body=body, created_at=now
+    return None if existing is None else question_payload(existing)
+
+
+def ask(who: Member, client_id, body, now: datetime) -> tuple[dict, bool]:
+    """Ask the instructor a question; a resend returns the stored one and False."""
+    client_id, body = _client_id(client_id), _text(body)
+    if (stored := _stored_question(who, client_id)) is not None:
+        return stored, False
+    question_id = _core_upsert(
+        _INSERT_QUESTION,
+        {"session_id": who.session.id, "user_id": who.user.id, "client_id": client_id, "body": body, "created_at": now},
+    ).scalar()
+    if question_id is None:  # the same resend, from another tab, was written first
+        return _stored_question(who, client_id), False
+    count_post(who, PostKind.QUESTION, now)
+    return {"id": question_id, "user": person(who.user), "body": body, "votes": 0, "answered": False}, True
+
+
+def _own_question(who: Member, question_id, lock: bool = False) -> RoomQuestion:
+    """The session's question; with `lock`, held until the transaction ends (its votes change)."""
+    question = db.session.get(
+        RoomQuestion, record_id(question_id, "question_id"), with_for_update={"key_share": True} if lock else None
     )
-    db.session.add(question)
-    db.session.flush()
-    return question_payload(question), True
-
-
-def _own_question(who: Member, question_id) -> RoomQuestion:
-    question = db.session.get(RoomQuestion, record_id(question_id, "question_id"))
     if question is None or question.session_id != who.session.id:
         refuse(N_("no such question in this session"), code="not_found")
     return question
 
 
-def upvote(who: Member, question_id) -> dict:
-    """Upvote a question once (a second upvote changes nothing)."""
-    question = _own_question(who, question_id)
-    if db.session.get(QuestionVote, (question.id, who.user.id)) is None:
-        db.session.add(QuestionVote(question_id=question.id, user_id=who.user.id))
-        db.session.flush()
-        db.session.refresh(question)
-    return question_payload(question)
+_UPVOTE = _per_dialect(
+    lambda make: (
+        make(QuestionVote.__table__)
+        .on_conflict_do_nothing(index_elements=["question_id", "user_id"])
+        .returning(QuestionVote.__table__.c.question_id)
+    )
+)
+
+
+def upvote(who: Member, question_id) -> tuple[dict, bool]:
+    """Upvote a question once; a second upvote (from any tab) changes nothing and says so (False).
+
+    The question's row is locked first, so simultaneous upvotes are counted one after another
+    and each answer carries the number of votes its own commit made.
+    """
+    question = _own_question(who, question_id, lock=True)
+    added = _core_upsert(_UPVOTE, {"question_id": question.id, "user_id": who.user.id}).first() is not None
+    return question_payload(question), added
 
 
 def mark_answered(who: Member, question_id, now: datetime) -> dict:
@@ -427,29 +520,58 @@ def mark_answered(who: Member, question_id, now: datetime) -> dict:
     return question_payload(question)
 
 
-def raise_hand(who: Member, raised, now: datetime) -> dict:
-    """Raise or lower one's own hand."""
-    raised = _true_or_false(raised, "raised")
-    current = db.session.scalar(
-        select(HandRaise).where(
-            HandRaise.session_id == who.session.id, HandRaise.user_id == who.user.id, HandRaise.lowered_at.is_(None)
-        )
+_HANDS = HandRaise.__table__
+# At most one open hand per person and session (a partial unique index): raising a hand that is
+# up, from any tab on any process, inserts nothing.
+_RAISE_HAND = _per_dialect(
+    lambda make: (
+        make(_HANDS)
+        .on_conflict_do_nothing(index_elements=["session_id", "user_id"], index_where=_HANDS.c.lowered_at.is_(None))
+        .returning(_HANDS.c.id)
     )
-    if raised and current is None:
-        db.session.add(HandRaise(session_id=who.session.id, user_id=who.user.id, raised_at=now))
-    elif not raised and current is not None:
-        current.lowered_at = now
-    return {"user": person(who.user), "raised": raised}
+)
+_LOWER_HANDS = (
+    update(_HANDS)
+    .where(_HANDS.c.session_id == bindparam("p_session"), _HANDS.c.lowered_at.is_(None))
+    .values(lowered_at=bindparam("p_now"))
+    .returning(_HANDS.c.user_id)
+)
+_LOWER_HAND = _LOWER_HANDS.where(_HANDS.c.user_id == bindparam("p_user"))
+_FULL_NAME = select(User.full_name).where(User.id == bindparam("user_id"))
 
 
-def clear_hands(who: Member, now: datetime) -> dict:
-    """Lower every raised hand (instructors)."""
+def _lower(session_id: int, user_id: int, now: datetime) -> bool:
+    """Lower the person's hand if it is up; whether it was."""
+    return _core(_LOWER_HAND, {"p_session": session_id, "p_user": user_id, "p_now": now}).first() is not None
+
+
+def raise_hand(who: Member, raised, now: datetime) -> tuple[dict, bool]:
+    """Raise or lower one's own hand; False when it already was so (nothing changed)."""
+    raised = _true_or_false(raised, "raised")
+    if raised:
+        changed = (
+            _core_upsert(_RAISE_HAND, {"session_id": who.session.id, "user_id": who.user.id, "raised_at": now}).first()
+            is not None
+        )
+    else:
+        changed = _lower(who.session.id, who.user.id, now)
+    return {"user": person(who.user), "raised": raised}, changed
+
+
+def lower_hand(who: Member, user_id, now: datetime) -> dict | None:
+    """Lower one person's raised hand (instructors); the `hand` payload, or None if it was not up."""
     require_instructor(who)
-    for hand in db.session.scalars(
-        select(HandRaise).where(HandRaise.session_id == who.session.id, HandRaise.lowered_at.is_(None))
-    ):
-        hand.lowered_at = now
-    return {}
+    user_id = record_id(user_id, "user_id")
+    if not _lower(who.session.id, user_id, now):
+        return None
+    name = _core(_FULL_NAME, {"user_id": user_id}).scalar_one()
+    return {"user": {"id": user_id, "name": name}, "raised": False}
+
+
+def clear_hands(who: Member, now: datetime) -> bool:
+    """Lower every raised hand (instructors); whether any was up."""
+    require_instructor(who)
+    return _core(_LOWER_HANDS, {"p_session": who.session.id, "p_now": now}).first() is not None
 
 
 # --- polls --------------------------------------------------------------------------------------
@@ -471,27 +593,45 @@ def open_poll(who: Member, client_id, question, options, now: datetime) -> tuple
     return poll, True
 
 
-def _poll(who: Member, poll_id) -> Poll:
-    poll = db.session.get(Poll, record_id(poll_id, "poll_id"))
+def _poll(who: Member, poll_id, share: bool = False) -> Poll:
+    """The session's poll; with `share`, its closing waits for this transaction (and the reverse)."""
+    poll = db.session.get(Poll, record_id(poll_id, "poll_id"), with_for_update={"read": True} if share else None)
     if poll is None or poll.session_id != who.session.id:
         refuse(N_("no such poll in this session"), code="not_found")
     return poll
 
 
-def vote(who: Member, poll_id, option, now: datetime) -> Poll:
-    """Vote in an open poll, or change one's vote while it is open."""
-    poll = _poll(who, poll_id)
+# One vote per person and poll, changed in place: the same vote again (another tab, a double
+# click) updates nothing and returns no row.
+_VOTE = _per_dialect(
+    lambda make: (
+        (statement := make(PollVote.__table__))
+        .on_conflict_do_update(
+            index_elements=["poll_id", "user_id"],
+            set_={"option": statement.excluded.option, "voted_at": statement.excluded.voted_at},
+            where=PollVote.__table__.c.option != statement.excluded.option,
+        )
+        .returning(PollVote.__table__.c.poll_id)
+    )
+)
+
+
+def vote(who: Member, poll_id, option, now: datetime) -> tuple[Poll, bool]:
+    """Vote in an open poll, or change one's vote while it is open; False when the vote was
+    already that one (nothing changed).
+
+    The poll is read with a share lock, so a vote and the poll's closing cannot overtake each
+    other: a vote read as open is counted before the close, one read after it is refused.
+    """
+    poll = _poll(who, poll_id, share=True)
     if poll.closed_at is not None:
         refuse(N_("the poll is closed"), code="poll_closed")
     if not isinstance(option, int) or isinstance(option, bool) or not 0 <= option < len(poll.options):
         refuse(N_("no such option"), code="bad_request", field="option")
-    current = db.session.get(PollVote, (poll.id, who.user.id))
-    if current is None:
-        db.session.add(PollVote(poll_id=poll.id, user_id=who.user.id, option=option, voted_at=now))
-    else:
-        current.option, current.voted_at = option, now
-    db.session.flush()
-    return poll
+    changed = _core_upsert(
+        _VOTE, {"poll_id": poll.id, "user_id": who.user.id, "option": option, "voted_at": now}
+    ).first()
+    return poll, changed is not None
 
 
 def close_poll(who: Member, poll_id, now: datetime) -> Poll:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.live.models import ChatMessage, LiveSession
-from lms.live.room import CHAT_BURST
+from lms.live.post_limits import CHAT_BURST
 from tests.browser.helpers import fresh_session, login
 
 

@@ -91,6 +91,12 @@ def test_an_instructor_and_a_learner_run_a_session_together(browser, live_server
         learner.get_by_test_id("raise-hand").click()
         expect(teacher.get_by_test_id("hands")).to_contain_text("Nguyễn Thị Mai")
         expect(learner.get_by_test_id("hands")).to_contain_text("Nguyễn Thị Mai")
+        expect(learner.get_by_test_id("lower-hand")).to_have_count(0)  # learners lower only their own
+        teacher.get_by_role("button", name="Hạ tay của Nguyễn Thị Mai").click()  # this one hand
+        expect(learner.get_by_test_id("hands")).to_be_empty()
+        expect(teacher.get_by_test_id("hands")).to_be_empty()
+        learner.get_by_test_id("raise-hand").click()
+        expect(teacher.get_by_test_id("hands")).to_contain_text("Nguyễn Thị Mai")
         teacher.locator("[data-action=clear-hands]").click()
         expect(learner.get_by_test_id("hands")).to_be_empty()
         teacher.get_by_test_id("mute-chat").click()

@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from lms.auth.models import User
 from lms.extensions import db
-from lms.live import room
+from lms.live import post_limits, room
 from tests.live.conftest import NS, call, received
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +100,7 @@ def test_chat_flood_muted_chat_and_closed_poll_in_both_languages(live, connect, 
     teacher = joined(connect, live, "gv.an")
     mai, nam = joined(connect, live, "hv.mai"), joined(connect, live, "hv.nam")
     for socket, prefix in ((mai, "m"), (nam, "n")):
-        for i in range(room.CHAT_BURST):
+        for i in range(post_limits.CHAT_BURST):
             assert call(socket, "chat", session_id=live.id, client_id=f"{prefix}{i}", body=f"dòng {i}")["ok"]
         socket.get_received(NS)
     flood = {"client_id": "one-more", "body": "nữa"}

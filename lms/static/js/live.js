@@ -84,6 +84,14 @@
   function drawHands() {
     drawPeople(hands, "hands");
     handRaised = hands.some(function (h) { return me && h.id === me.id; });
+    if (!instructor) { return; }
+    Array.prototype.forEach.call($("hands").children, function (li, i) {  // one "lower" per hand
+      var person = hands[i];
+      var lower = item("button", "↓", { type: "button", "class": "link", "data-test": "lower-hand",
+                                         "aria-label": fill(root.dataset.textLowerHand, { name: person.name }) });
+      lower.addEventListener("click", function () { send("lower_hand", { user_id: person.id }); });
+      li.appendChild(lower);
+    });
   }
   function drawStatus() {
     var stateText = root.getAttribute("data-state-" + session.state) || session.state;
