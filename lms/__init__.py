@@ -169,7 +169,7 @@ def register_extensions(app: Flask) -> None:
         async_handlers=False,
     )
     transport.install(app, socketio.server)
-    socketio_middleware_for_its_path_only(app, transport.polling_screen(app, socketio.server))
+    socketio_middleware_for_its_path_only(app, transport.polling_screen(socketio.server))
 
     from lms.auth.account import load_account
     from lms.auth.views import load_remembered_login

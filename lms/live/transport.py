@@ -29,6 +29,7 @@ from socketio.base_manager import BaseManager
 
 from lms.auth.account import load_account
 from lms.live import packets
+from lms.observability import security_event
 
 NAMESPACE = "/live"
 NAMESPACES = [NAMESPACE]
@@ -127,20 +128,16 @@ def signed_in(app: Flask, environ: dict) -> bool:
         return isinstance(user_id, str) and load_account(user_id) is not None
 
 
-def _close(server: socketio.Server, app: Flask, eio_sid: str | None, reason: str, environ: dict | None) -> None:
-    """Refuse what a connection sent: count it, log it, and close the connection.
+def _close(server: socketio.Server, eio_sid: str | None, reason: str, environ: dict | None) -> None:
+    """Refuse what a connection sent: count it, log it (a `socket_closed` security event), and close
+    the connection.
 
     What a closed connection still sends is dropped unlogged (`on_message`), so this logs once for
     it; `eio_sid` is None where Engine.IO has not named the connection (a WebSocket frame).
     """
     refused_packets[reason] += 1
     environ = environ or server.environ.get(eio_sid) or {}
-    app.logger.warning(
-        "live room: closed the connection from %s: it sent %s (refused by this process so far: %d)",
-        environ.get("REMOTE_ADDR", "?"),
-        reason,
-        sum(refused_packets.values()),
-    )
+    security_event("socket_closed", reason=f"it sent {reason}", remote_addr=environ.get("REMOTE_ADDR", "?"))
     connection = server.eio.sockets.get(eio_sid) if eio_sid is not None else None
     if connection is not None:
         # Not Server.disconnect(): it waits until the client has read what is queued, which a
@@ -156,6 +153,7 @@ def install(app: Flask, server: socketio.Server) -> None:
     def on_handshake(eio_sid: str, environ: dict):
         if not signed_in(app, environ):
             refused_packets["handshake without a sign-in"] += 1
+            security_event("socket_refused", reason="no sign-in", remote_addr=environ.get("REMOTE_ADDR", "?"))
             return False  # Engine.IO answers 401 and keeps nothing
         return accept(eio_sid, environ)
 
@@ -165,11 +163,11 @@ def install(app: Flask, server: socketio.Server) -> None:
             refused_packets["sent after the connection was closed"] += 1
             return
         if problem := packets.socket_packet_problem(data):
-            return _close(server, app, eio_sid, problem, None)
+            return _close(server, eio_sid, problem, None)
         try:
             dispatch(eio_sid, data)
         except Exception as exc:  # python-socketio's decoder: handlers answer their own failures
-            return _close(server, app, eio_sid, f"an undecodable Socket.IO packet ({type(exc).__name__})", None)
+            return _close(server, eio_sid, f"an undecodable Socket.IO packet ({type(exc).__name__})", None)
         if _cut_after_answer:
             sid = server.manager.sid_from_eio_sid(eio_sid, NAMESPACE)
             if sid in _cut_after_answer:
@@ -188,10 +186,10 @@ def install(app: Flask, server: socketio.Server) -> None:
     eio.on("disconnect", on_gone)
     # Flask-SocketIO's test client hands packets to this method by name, so tests see the same screen.
     server._handle_eio_message = on_message
-    _screen_websocket_frames(app, server)
+    _screen_websocket_frames(server)
 
 
-def _screen_websocket_frames(app: Flask, server: socketio.Server) -> None:
+def _screen_websocket_frames(server: socketio.Server) -> None:
     """Refuse undecodable Engine.IO frames on WebSocket connections before Engine.IO decodes them.
 
     Engine.IO decodes each frame outside any error handling: one it cannot decode ends the
@@ -212,7 +210,7 @@ def _screen_websocket_frames(app: Flask, server: socketio.Server) -> None:
         def wait(self):
             frame = super().wait()
             if isinstance(frame, str) and (problem := packets.engine_frame_problem(frame)):
-                _close(server, app, None, problem, getattr(self, "lms_environ", None))
+                _close(server, None, problem, getattr(self, "lms_environ", None))
                 return None
             return frame
 
@@ -220,7 +218,7 @@ def _screen_websocket_frames(app: Flask, server: socketio.Server) -> None:
     server.eio._async = drivers
 
 
-def polling_screen(app: Flask, server: socketio.Server):
+def polling_screen(server: socketio.Server):
     """A WSGI screen for Socket.IO's path: refuse a long-polling body Engine.IO could not decode.
 
     Engine.IO logs a traceback for each such request and keeps the connection; this answers 400,
@@ -247,7 +245,7 @@ def polling_screen(app: Flask, server: socketio.Server):
         if connection.closing or connection.closed:
             refused_packets["sent after the connection was closed"] += 1
         else:
-            _close(server, app, eio_sid, problem, environ)
+            _close(server, eio_sid, problem, environ)
         start_response("400 BAD REQUEST", [("Content-Type", "text/plain")])
         return [b"refused"]
 

@@ -280,7 +280,8 @@ def test_binary_in_a_text_field_is_refused_before_it_is_decoded(ready, caplog):
     assert ack is None  # no handler ran, so nothing answers
     # The packet and its attachment: the test client has no connection to close after the first.
     assert sum(transport.refused_packets.values()) == refused + 2
-    assert "it sent a binary message (no room event takes binary data)" in caplog.text
+    closed = [r.fields for r in caplog.records if getattr(r, "fields", {}).get("event") == "socket_closed"]
+    assert closed[0]["reason"] == "it sent a binary message (no room event takes binary data)"
     assert ready["teacher"].get_received(NS) == []
     assert {name: snapshot(ready["session"], user) for name, user in (("t", "gv.an"), ("l", "hv.mai"))} == before
 
