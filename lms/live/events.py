@@ -255,6 +255,7 @@ def on_connect(auth=None):
     user_id, key = session.get("_user_id"), session.get(SESSION_KEY)
     number = whole_number(user_id, minimum=1) if isinstance(user_id, str) else None
     if number is None or not isinstance(key, str) or not key:
+        observed.refused("unauthorized")
         raise ConnectionRefusedError("unauthorized")
     # In the rooms that cut it before the login is checked: an end committed after the check
     # finds the socket there. A refused connection leaves every room.

@@ -46,7 +46,19 @@ _CUT = "lms_cut"
 
 def _disconnect_here(manager: BaseManager, sids: list[str], namespace: str) -> None:
     for sid in sids:
-        manager.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+        _disconnect(manager.server, sid, namespace)
+
+
+def _disconnect(server: socketio.Server, sid: str, namespace: str = NAMESPACE) -> None:
+    """Disconnect a socket of this process, out of its rooms first.
+
+    python-socketio runs the disconnect handler (which writes to the database) while the socket is
+    still in its rooms: what they hear meanwhile would reach a socket already told it is cut.
+    """
+    for room in server.manager.get_rooms(sid, namespace):
+        if room != sid:
+            server.manager.basic_leave_room(sid, namespace, room)
+    server.disconnect(sid, namespace=namespace, ignore_queue=True)
 
 
 def _sids(manager: BaseManager, namespace: str, room: str) -> list[str]:
@@ -172,7 +184,7 @@ def install(app: Flask, server: socketio.Server) -> None:
             sid = server.manager.sid_from_eio_sid(eio_sid, NAMESPACE)
             if sid in _cut_after_answer:
                 _cut_after_answer.discard(sid)
-                server.disconnect(sid, namespace=NAMESPACE)
+                _disconnect(server, sid)
 
     def on_gone(eio_sid: str, reason) -> None:
         sid = server.manager.sid_from_eio_sid(eio_sid, NAMESPACE)

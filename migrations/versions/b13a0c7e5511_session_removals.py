@@ -1,7 +1,7 @@
 """learners removed from a live session
 
 Revision ID: b13a0c7e5511
-Revises: d13c2e9a7733
+Revises: c13b1d8f6622
 Create Date: 2026-12-03 14:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import lms.database
 
 # revision identifiers, used by Alembic.
 revision = 'b13a0c7e5511'
-down_revision = 'd13c2e9a7733'
+down_revision = 'c13b1d8f6622'
 branch_labels = None
 depends_on = None
 

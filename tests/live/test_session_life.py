@@ -494,6 +494,7 @@ WRITE_EVENTS = {
     "mute_chat": ("gv.an", lambda r: {"muted": True}),
     "answered": ("gv.an", lambda r: {"question_id": r.question.id}),
     "clear_hands": ("gv.an", lambda r: {}),
+    "lower_hand": ("gv.an", lambda r: {"user_id": r.line.user_id}),
     "poll_open": ("gv.an", lambda r: {"client_id": "p-new", "question": "Thêm?", "options": ["Có", "Không"]}),
     "poll_close": ("gv.an", lambda r: {"poll_id": r.poll.id}),
     "slide": ("gv.an", lambda r: {"section": "mot-cua"}),
