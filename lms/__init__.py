@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import CONFIGS
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 from lms.i18n import install_template_translations
+from lms.live import transport
 from lms.observability import init_observability, observe_requests, security_event
 from lms.observability.failures import DATABASE_OUTAGES, UNAVAILABLE, database_unavailable, standalone_error_page
 from lms.refusals import Refused
@@ -162,7 +163,14 @@ def register_extensions(app: Flask) -> None:
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        channel=app.config["SOCKETIO_CHANNEL"] or message_queue_channel(app.config["SQLALCHEMY_DATABASE_URI"]),
+        # The rooms, in memory or shared through the message queue, with the cut that ends access
+        # on every process (lms/live/transport.py).
+        client_manager=transport.room_manager(
+            app.config["SOCKETIO_MESSAGE_QUEUE"],
+            app.config["SOCKETIO_CHANNEL"] or message_queue_channel(app.config["SQLALCHEMY_DATABASE_URI"]),
+        ),
+        # The live room's namespace only: python-socketio accepts `/` unless told otherwise.
+        namespaces=transport.NAMESPACES,
         cors_allowed_origins=cors,
         max_http_buffer_size=app.config["SOCKETIO_MAX_MESSAGE_BYTES"],
         manage_session=False,
@@ -171,7 +179,8 @@ def register_extensions(app: Flask) -> None:
         # run side by side.
         async_handlers=False,
     )
-    socketio_middleware_for_its_path_only(app)
+    transport.install(app, socketio.server)
+    socketio_middleware_for_its_path_only(app, transport.polling_screen(socketio.server))
 
     from lms.auth.account import load_account
     from lms.auth.views import load_remembered_login

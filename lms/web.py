@@ -33,12 +33,13 @@ class SignedCookieSessions(SecureCookieSessionInterface):
             return serializer
 
 
-def socketio_middleware_for_its_path_only(app: Flask) -> None:
+def socketio_middleware_for_its_path_only(app: Flask, screen: Callable | None = None) -> None:
     """Send only Socket.IO's own path through Flask-SocketIO's WSGI middleware.
 
     Flask-SocketIO wraps the whole app (call after `socketio.init_app`). For every other request
     the wrapper copies the WSGI environ and, under gunicorn, defines a class to carry the socket;
-    pages, assets and health checks need neither.
+    pages, assets and health checks need neither. `screen(environ, start_response)` sees Socket.IO's
+    requests first and may answer one itself (it returns the response, or None to pass it on).
     """
     middleware = app.wsgi_app
     if not isinstance(middleware, socketio.WSGIApp):  # not wrapped: nothing to narrow
@@ -48,6 +49,8 @@ def socketio_middleware_for_its_path_only(app: Flask) -> None:
 
     def dispatch(environ, start_response):
         if (environ.get("PATH_INFO") or "").startswith(socketio_path):
+            if screen is not None and (answer := screen(environ, start_response)) is not None:
+                return answer
             return middleware(environ, start_response)
         return pages(environ, start_response)
 

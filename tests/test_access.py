@@ -414,6 +414,8 @@ INSTRUCTOR_EVENTS = [  # (event, what it aims at, payload without the session id
     ("poll_close", "", lambda w: {"poll_id": w.poll.id}),
     ("slide", "", lambda w: {"section": "mot-cua"}),
     ("session_state", "", lambda w: {"state": "live"}),
+    ("remove", "a learner with a raised hand", lambda w: {"user_id": w.other_learner.id}),
+    ("readmit", "a learner never removed", lambda w: {"user_id": w.other_learner.id}),
 ]
 # What an instructor's event changes (chat lines carry the session's chat version).
 INSTRUCTOR_WRITES = {
@@ -427,6 +429,8 @@ INSTRUCTOR_WRITES = {
     "poll_close": {"polls"},
     "slide": {"live_sessions"},
     "session_state": {"live_sessions"},
+    "remove": {"session_removals", "audit_events", "hand_raises"},  # their raised hand goes down
+    "readmit": set(),  # nothing to undo: the refusals are what this row checks
 }
 MEMBER_EVENTS = [
     ("join", lambda w: {}),

@@ -23,8 +23,11 @@ def test_the_signing_serializer_follows_the_secret_key(app):
     assert interface.get_signing_serializer(app) is not first
 
 
-def test_socketio_requests_still_reach_engineio(client):
+def test_socketio_requests_still_reach_engineio(client, auth, world):
     # The Engine.IO handshake answers on its own path; pages do not pass through its middleware.
+    # It takes only a signed-in browser (lms/live/transport.py).
+    assert client.get("/socket.io/?EIO=4&transport=polling").status_code == 401
+    auth.login("hv.mai")
     handshake = client.get("/socket.io/?EIO=4&transport=polling")
     assert handshake.status_code == 200 and handshake.get_data(as_text=True).startswith("0{")
     assert client.get("/healthz").get_json() == {"status": "ok"}

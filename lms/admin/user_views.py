@@ -34,7 +34,7 @@ from lms.auth.service import (
 )
 from lms.csvfiles import csv_for_excel, read_csv_rows
 from lms.database import utcnow, write_transaction
-from lms.extensions import db, socketio
+from lms.extensions import db
 from lms.org.models import Unit
 from lms.org.service import subtree_ids, unit_tree
 from lms.refusals import N_, Problem, Refused, flash_refusal
@@ -163,12 +163,10 @@ def set_active(user_id: int):
         abort(400)
     try:
         with write_transaction():
-            changed = set_user_active(db.get_or_404(User, user_id), wanted == "1", current_user.id, utcnow())
+            set_user_active(db.get_or_404(User, user_id), wanted == "1", current_user.id, utcnow())
     except Refused as refusal:
         flash_refusal(refusal)
         return redirect(url_for("admin.user_page", user_id=user_id), 303)
-    if changed and wanted == "0":
-        socketio.emit("logged_out", {}, to=f"user:{user_id}", namespace="/live")
     flash(_("Account enabled.") if wanted == "1" else _("Account disabled; its sessions have ended."), "success")
     return redirect(url_for("admin.user_page", user_id=user_id), 303)
 

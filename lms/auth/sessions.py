@@ -3,7 +3,9 @@
 A browser's cookie carries a random session key; only its SHA-256 is stored, in `LoginSession`.
 Remember-me is a selector:validator token (`RememberToken`, the validator hashed), rotated on every
 use. `end_every_session()` is the one way an account's access ends everywhere: pages, remember-me
-logins and, once the transaction commits, live-room sockets (docs/security.md).
+logins and, once the transaction commits, live-room sockets (docs/security.md). Other domains end
+narrower access (a learner withdrawn from a class, removed from a live session) through the same
+announcement, `access_ended()`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from flask import current_app
 from sqlalchemy import event, select, update
@@ -20,19 +24,40 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import LoginSession, RememberToken, User
 from lms.extensions import db
-from lms.live.models import AttendanceInterval
 
 # The browser session's entry holding the raw session key (Flask-Login keeps `_user_id` beside it).
 SESSION_KEY = "_login_key"
 # Remember-me lasts 30 days from the sign-in that asked for it, rotations included.
 REMEMBER_LIFETIME = timedelta(days=30)
-# Called after a commit that ended every session of an account: (user id, sids of its open
-# live-room stretches). The live room subscribes (lms.live.events) to cut the sockets.
-ACCOUNT_ENDED_LISTENERS: list[Callable[[int, list[str]], None]] = []
-# Called after a commit that ended one sign-in (a logout): its `LoginSession` id.
-SESSION_ENDED_LISTENERS: list[Callable[[int], None]] = []
-_PENDING = "accounts_ended"
-_PENDING_SESSIONS = "sessions_ended"
+
+
+class Scope(StrEnum):
+    """How much of someone's access ended."""
+
+    ACCOUNT = "account"  # every sign-in of the account
+    LOGIN = "login"  # one sign-in; `key` is its key hash
+    CLASS = "class"  # a learner's place in a class; `key` is the class id
+    SESSION = "session"  # a learner's place in one live session; `key` is the session id
+
+
+@dataclass(frozen=True)
+class AccessEnded:
+    """Access that ended in a transaction: told to the listeners once the transaction commits."""
+
+    user_id: int
+    scope: Scope
+    key: int | str | None = None
+
+
+# Called after a commit that ended someone's access, once per `AccessEnded`, in the order they were
+# announced. The live room subscribes (lms.live.events) to cut the sockets that access opened.
+ACCESS_ENDED_LISTENERS: list[Callable[[AccessEnded], None]] = []
+_PENDING = "access_ended"
+
+
+def access_ended(ended: AccessEnded) -> None:
+    """Have the listeners told of `ended` once the current transaction commits (never if it rolls back)."""
+    db.session.info.setdefault(_PENDING, {})[ended] = None  # a dict: ordered, each told once
 
 
 def secret_hash(value: str) -> str:
@@ -72,7 +97,7 @@ def end_session(key: str | None, now: datetime) -> None:
     if row is not None:
         row.ended_at = now
         db.session.flush()
-        db.session.info.setdefault(_PENDING_SESSIONS, set()).add(row.id)
+        access_ended(AccessEnded(row.user_id, Scope.LOGIN, row.key_hash))
 
 
 def end_every_session(user_id: int, now: datetime) -> None:
@@ -87,15 +112,7 @@ def end_every_session(user_id: int, now: datetime) -> None:
         .where(RememberToken.user_id == user_id, RememberToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    sids = db.session.scalars(
-        select(AttendanceInterval.sid).where(
-            AttendanceInterval.user_id == user_id,
-            AttendanceInterval.left_at.is_(None),
-            AttendanceInterval.sid.is_not(None),
-        )
-    ).all()
-    pending = db.session.info.setdefault(_PENDING, {})
-    pending.setdefault(user_id, set()).update(sids)
+    access_ended(AccessEnded(user_id, Scope.ACCOUNT))
 
 
 def open_sessions(user_id: int) -> list[LoginSession]:
@@ -139,17 +156,20 @@ def _token_of(cookie: str | None) -> tuple[RememberToken, str] | None:
 
 
 def _end_family(family: str, now: datetime) -> None:
-    """Revoke a remember-me family and end the sign-ins restored from it."""
+    """Revoke a remember-me family and end the sign-ins restored from it (and their sockets)."""
     db.session.execute(
         update(RememberToken)
         .where(RememberToken.family == family, RememberToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    db.session.execute(
+    ended = db.session.execute(
         update(LoginSession)
         .where(LoginSession.remember_family == family, LoginSession.ended_at.is_(None))
         .values(ended_at=now)
-    )
+        .returning(LoginSession.user_id, LoginSession.key_hash)
+    ).all()
+    for user_id, key_hash in ended:
+        access_ended(AccessEnded(user_id, Scope.LOGIN, key_hash))
 
 
 def use_remember_token(cookie: str | None, now: datetime) -> tuple[int, str, str, datetime] | None:
@@ -199,29 +219,20 @@ def touch_session(session_id: int, now: datetime) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-def _announce_ended_accounts(session: Session) -> None:
-    """Once the ends are committed (a reconnect then finds them), cut the accounts' sockets."""
-    calls = [
-        (listener, (user_id, sorted(sids)))
-        for user_id, sids in session.info.pop(_PENDING, {}).items()
-        for listener in ACCOUNT_ENDED_LISTENERS
-    ]
-    calls += [
-        (listener, (session_id,))
-        for session_id in session.info.pop(_PENDING_SESSIONS, set())
-        for listener in SESSION_ENDED_LISTENERS
-    ]
-    for listener, args in calls:
-        try:
-            # A context of its own: cutting a socket runs the room's disconnect handler, which
-            # writes with its own database session, not this one, whose commit is ending.
-            with current_app.app_context():
-                listener(*args)
-        except Exception:  # the sign-ins did end; a socket left open is refused at its next event
-            current_app.logger.exception("could not cut the live-room sockets of %s", args)
+def _announce_ended_access(session: Session) -> None:
+    """Once the ends are committed (a reconnect then finds them), tell the listeners."""
+    ended = list(session.info.pop(_PENDING, {}))
+    for what in ended:
+        for listener in ACCESS_ENDED_LISTENERS:
+            try:
+                # A context of its own: cutting a socket runs the room's disconnect handler, which
+                # writes with its own database session, not this one, whose commit is ending.
+                with current_app.app_context():
+                    listener(what)
+            except Exception:  # the access did end; a socket left open is refused at its next event
+                current_app.logger.exception("could not cut the live-room sockets of %s", what)
 
 
 @event.listens_for(Session, "after_rollback")
-def _forget_ended_accounts(session: Session) -> None:
+def _forget_ended_access(session: Session) -> None:
     session.info.pop(_PENDING, None)
-    session.info.pop(_PENDING_SESSIONS, None)

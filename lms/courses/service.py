@@ -13,6 +13,7 @@ from lms.audit.models import record_audit
 from lms.auth.account import Actor
 from lms.auth.models import Role, User
 from lms.auth.policy import normalise_username
+from lms.auth.sessions import AccessEnded, Scope, access_ended
 from lms.courses.models import ClassMode, Course, CourseClass, Enrolment, EnrolmentStatus, class_instructors
 from lms.csvfiles import CsvRow
 from lms.extensions import db
@@ -279,11 +280,15 @@ def learners_from_rows(rows: list[CsvRow]) -> list[User]:
 
 
 def withdraw(enrolment: Enrolment, actor_id: int | None) -> bool:
-    """Withdraw an active enrolment (its records stay); return False if it already was."""
+    """Withdraw an active enrolment (its records stay); return False if it already was.
+
+    Once committed, the learner's sockets in the class's live sessions are cut.
+    """
     if enrolment.status == EnrolmentStatus.WITHDRAWN:
         return False
     enrolment.status = EnrolmentStatus.WITHDRAWN
     db.session.flush()
+    access_ended(AccessEnded(enrolment.user_id, Scope.CLASS, enrolment.class_id))
     record_audit(
         actor_id,
         "class.withdraw",

@@ -19,20 +19,21 @@ from functools import partial, wraps
 from flask import current_app, request, session
 from flask_babel import force_locale
 from flask_login import current_user
-from flask_socketio import disconnect, emit, join_room, leave_room
+from flask_socketio import emit, join_room, leave_room
 from socketio.exceptions import ConnectionRefusedError  # Socket.IO's, which refuses the handshake
 
 from lms.auth import sessions as login_sessions
 from lms.auth.account import load_account
+from lms.auth.sessions import SESSION_KEY, AccessEnded, Scope, secret_hash
 from lms.database import utcnow, write_transaction
 from lms.extensions import db, socketio
-from lms.live import payloads, presence, room
+from lms.live import payloads, presence, removals, room, transport
 from lms.live.throttle import allowance, stale_sweeps, throttle
 from lms.observability import live_room as observed
 from lms.refusals import N_, Problem, Refused, refuse
 from lms.text import whole_number
 
-NAMESPACE = "/live"
+NAMESPACE = transport.NAMESPACE
 # (event name, handler): attached to each app's Socket.IO server by `register_events`, because
 # every create_app() makes a new server and handlers bound at import would stay with the first.
 EVENT_HANDLERS: list[tuple[str, Callable]] = []
@@ -89,35 +90,35 @@ def audience_room(session_id: int, staff: bool) -> str:
 
 
 def user_room(user_id: int) -> str:
+    """Every socket of one account: an end of the account's sign-ins cuts them."""
     return f"user:{user_id}"
 
 
-def login_room(login_session_id: int) -> str:
-    """The sockets opened by one sign-in (one browser): a logout cuts them."""
-    return f"login:{login_session_id}"
+def login_room(key_hash: str) -> str:
+    """The sockets opened by one sign-in (one browser), named by its key's hash: a logout cuts them."""
+    return f"login:{key_hash}"
 
 
-def cut_account_sockets(user_id: int, sids: list[str]) -> None:
-    """Every sign-in of the account ended: tell its sockets, then disconnect them on every process.
+def member_room(session_id: int, user_id: int) -> str:
+    """One person's sockets joined to one session: a removal, or a withdrawal from the class, cuts them."""
+    return f"session:{session_id}:user:{user_id}"
 
-    The sids of sockets in a room are in the open attendance stretches (a sid held by another
-    process is disconnected there through the message queue); sockets in no room are in the
-    account's `user:<id>` room on this process. Elsewhere they get `logged_out` and are refused
-    at their next event.
-    """
+
+def cut_sockets(ended: AccessEnded) -> None:
+    """Access ended (and is committed): the sockets it opened get a last event, then are
+    disconnected, on every process (through the message queue). A silent client hears nothing more."""
     server = socketio.server
-    server.emit("logged_out", {}, to=user_room(user_id), namespace=NAMESPACE)
-    local = {sid for sid, _ in server.manager.get_participants(NAMESPACE, user_room(user_id))}
-    for sid in sorted(local | set(sids)):
-        server.disconnect(sid, namespace=NAMESPACE)
-
-
-def cut_login_sockets(login_session_id: int) -> None:
-    """One sign-in ended (a logout): tell its sockets, and disconnect those on this process."""
-    server = socketio.server
-    server.emit("logged_out", {}, to=login_room(login_session_id), namespace=NAMESPACE)
-    for sid, _ in list(server.manager.get_participants(NAMESPACE, login_room(login_session_id))):
-        server.disconnect(sid, namespace=NAMESPACE)
+    if ended.scope is Scope.ACCOUNT:
+        transport.cut(server, user_room(ended.user_id), "logged_out", {})
+    elif ended.scope is Scope.LOGIN:
+        transport.cut(server, login_room(str(ended.key)), "logged_out", {})
+    elif ended.scope is Scope.SESSION:
+        notice = removals.farewell(ended.user_id, int(ended.key), removals.REMOVED, "removed")
+        transport.cut(server, member_room(int(ended.key), ended.user_id), "removed", notice)
+    elif ended.scope is Scope.CLASS:
+        for session_id in removals.class_session_ids(int(ended.key)):
+            notice = removals.farewell(ended.user_id, session_id, removals.WITHDRAWN, "withdrawn")
+            transport.cut(server, member_room(session_id, ended.user_id), "removed", notice)
 
 
 def answer_locale() -> str:
@@ -233,10 +234,9 @@ def handler(event: str, in_room: bool = True, reads_only: bool = False) -> Calla
             except ConnectionGoneError as gone:  # no one is left to tell with a `room_error`
                 return {"ok": False, "error": gone.code, "message": translated(gone)}
             except Refused as refusal:
-                answer = answer_refusal(refusal)
-                if refusal.code == "unauthorized":
-                    disconnect()
-                return answer
+                if refusal.code == "unauthorized":  # answered first: the client learns why it is cut
+                    transport.cut_after_answer(request.sid)
+                return answer_refusal(refusal)
             for name, body, target in outcome.broadcasts:
                 emit(name, body, to=target, namespace=NAMESPACE, include_self=not outcome.others_only)
             queue_presence(outcome.presence)
@@ -252,6 +252,18 @@ def on_connect(auth=None):
     """Browser connects: only with a live login session."""
     if _from_client():
         return on_unknown("connect")
+    user_id, key = session.get("_user_id"), session.get(SESSION_KEY)
+    number = whole_number(user_id, minimum=1) if isinstance(user_id, str) else None
+    if number is None or not isinstance(key, str) or not key:
+        observed.refused("unauthorized")
+        raise ConnectionRefusedError("unauthorized")
+    # In the rooms that cut it before the login is checked: an end committed after the check
+    # finds the socket there. A refused connection leaves every room.
+    try:
+        enter_room(user_room(number))
+        enter_room(login_room(secret_hash(key)))
+    except ConnectionGoneError:
+        return False
     if _signed_in_user() is None:
         observed.refused("unauthorized")
         raise ConnectionRefusedError("unauthorized")
@@ -259,11 +271,6 @@ def on_connect(auth=None):
     # first closes those that processes now gone (the one this restart replaced) left open.
     presence.owners.start(current_app._get_current_object(), queue_departures)
     account_locales[request.sid] = current_user.locale
-    try:
-        enter_room(user_room(current_user.id))
-        enter_room(login_room(current_user.login_session_id))
-    except ConnectionGoneError:
-        return False
     observed.connected()
 
 
@@ -325,12 +332,16 @@ def on_join(who, data, now) -> Outcome:
     stale = room.close_stale(who.session, now, stale_after()) if stale_sweeps.due(session_id) else []
     room.join(who, request.sid, now, presence.owners.owner_id())
     enter_room(room_name(session_id))
+    enter_room(member_room(session_id, who.user.id))
     leave_room(audience_room(session_id, not who.instructor))  # the user's role in the class changed
     enter_room(audience_room(session_id, who.instructor))
     throttle.set_budget(request.sid, allowance(who.instructor))
     person = {"id": who.user.id, "name": who.user.full_name, "instructor": who.instructor}
+    snapshot = payloads.snapshot(who)
+    if who.instructor:  # the staff readmit from this list
+        snapshot["removed"] = removals.removed_people(session_id)
     return Outcome(
-        ack={"snapshot": payloads.snapshot(who)},
+        ack={"snapshot": snapshot},
         presence=[(session_id, user_id, None) for user_id in stale if user_id != who.user.id]
         + [(session_id, who.user.id, person)],
     )
@@ -341,7 +352,12 @@ def on_leave(who, data, now) -> Outcome:
     """Leave a session's room (the page closes or navigates)."""
     session_id = who.session.id
     room.leave(request.sid, now, session_id)
-    for name in (room_name(session_id), audience_room(session_id, True), audience_room(session_id, False)):
+    for name in (
+        room_name(session_id),
+        member_room(session_id, who.user.id),
+        audience_room(session_id, True),
+        audience_room(session_id, False),
+    ):
         leave_room(name)
     gone = not room.present(session_id, who.user.id)
     return Outcome(presence=[(session_id, who.user.id, None)] if gone else [])
@@ -479,6 +495,27 @@ def on_session_state(who, data, now) -> Outcome:
     return Outcome(broadcasts=[("session_state", body, room_name(who.session.id))])
 
 
+@handler("remove")
+def on_remove(who, data, now) -> Outcome:
+    """Instructor removes a learner {user_id} from this session; their sockets in it are cut."""
+    learner, lowered, changed = removals.remove(who, data.get("user_id"), now)
+    staff = audience_room(who.session.id, True)
+    broadcasts = [("removal", {"user": learner, "removed": True}, staff)] if changed else []
+    if lowered is not None:
+        broadcasts.append(("hand", lowered, room_name(who.session.id)))
+    return Outcome(ack={"user": learner}, broadcasts=broadcasts)
+
+
+@handler("readmit")
+def on_readmit(who, data, now) -> Outcome:
+    """Instructor lets a removed learner {user_id} back into this session."""
+    learner, changed = removals.readmit(who, data.get("user_id"), now)
+    staff = audience_room(who.session.id, True)
+    return Outcome(
+        ack={"user": learner}, broadcasts=[("removal", {"user": learner, "removed": False}, staff)] if changed else []
+    )
+
+
 def on_unknown(event, *args):
     """Any event the room does not know (the namespace's catch-all): refused, nothing else done."""
     if not throttle.allow(request.sid):
@@ -507,9 +544,8 @@ def register_events() -> None:
     socketio.on_error(NAMESPACE)(on_error)
     for event, fn in EVENT_HANDLERS:
         socketio.on_event(event, fn, namespace=NAMESPACE)
-    if cut_account_sockets not in login_sessions.ACCOUNT_ENDED_LISTENERS:
-        login_sessions.ACCOUNT_ENDED_LISTENERS.append(cut_account_sockets)
-        login_sessions.SESSION_ENDED_LISTENERS.append(cut_login_sockets)
+    if cut_sockets not in login_sessions.ACCESS_ENDED_LISTENERS:
+        login_sessions.ACCESS_ENDED_LISTENERS.append(cut_sockets)
 
 
 def announce_cancelled(session_id: int, reason: str) -> None:

@@ -256,6 +256,20 @@ class AttendanceOverride(db.Model):
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class SessionRemoval(db.Model):
+    """A learner an instructor of the class (or an admin) removed from one live session: they may
+    not join it or act in it until readmitted, which deletes the row (both are audited)."""
+
+    __tablename__ = "session_removals"
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_sessions.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    removed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    removed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class SessionMute(db.Model):
     """A learner an instructor of the class (or an admin) muted in one live session: their chat
     lines and questions are refused until unmuted, which deletes the row."""

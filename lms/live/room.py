@@ -35,6 +35,7 @@ from lms.live.models import (
     RoomProcess,
     RoomQuestion,
     SessionMute,
+    SessionRemoval,
     SessionState,
 )
 from lms.live.payloads import chat_line, chat_page, person, question_payload
@@ -136,6 +137,8 @@ _MEMBERSHIP = select(
         Enrolment.user_id == bindparam("user_id"),
         Enrolment.status == EnrolmentStatus.ACTIVE,
     ),
+    # Removed from this session by an instructor (lms/live/removals.py), until readmitted.
+    exists().where(SessionRemoval.session_id == LiveSession.id, SessionRemoval.user_id == bindparam("user_id")),
     exists().where(SessionMute.session_id == LiveSession.id, SessionMute.user_id == bindparam("user_id")),
 ).where(LiveSession.id == bindparam("session_id"))
 
@@ -147,10 +150,12 @@ def member(user: Person | User, session_id) -> Member:
     ).first()
     if row is None:
         refuse(N_("no such session"), code="not_found")
-    *columns, listed_as_instructor, enrolled, muted = row
+    *columns, listed_as_instructor, enrolled, removed, muted = row
     session = RoomSession(*columns)
     if may_manage(user, listed_as_instructor):
         return Member(user, session, True)
+    if enrolled and removed:
+        refuse(N_("an instructor has removed you from this session"), code="removed")
     if enrolled:
         return Member(user, session, False, muted)
     refuse(N_("you are not in this class"), code="forbidden")

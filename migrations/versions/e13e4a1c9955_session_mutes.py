@@ -3,7 +3,7 @@
 An instructor mutes one learner in one live session (chat and questions); unmuting deletes the row.
 
 Revision ID: e13e4a1c9955
-Revises: c13b1d8f6622
+Revises: b13a0c7e5511
 Create Date: 2026-12-03 15:05:00.000000
 
 """
@@ -15,7 +15,7 @@ import lms.database
 
 # revision identifiers, used by Alembic.
 revision = 'e13e4a1c9955'
-down_revision = 'c13b1d8f6622'
+down_revision = 'b13a0c7e5511'
 branch_labels = None
 depends_on = None
 

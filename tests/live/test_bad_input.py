@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from lms.auth.models import User
 from lms.extensions import db
-from lms.live import payloads, room, throttle
+from lms.live import payloads, room, throttle, transport
 from lms.live.events import MAX_PAYLOAD_CHARS
 from lms.live.models import AttendanceInterval, ChatMessage, LiveSession, RoomQuestion
 from lms.live.throttle import EVENT_BURST, INSTRUCTOR_BURST
@@ -271,8 +271,19 @@ def test_oversized_payloads_are_refused_before_any_work(ready, fields):
     assert_refused(ready, "learner", "too_large", "chat", with_session(ready, **fields))
 
 
-def test_binary_in_a_text_field_is_refused(ready):
-    assert_refused(ready, "learner", "bad_request", "chat", with_session(ready, client_id="b1", body=b"\x00\xff"))
+def test_binary_in_a_text_field_is_refused_before_it_is_decoded(ready, caplog):
+    """No event takes binary data: the packet is refused by the transport (which closes a real
+    connection; tests/live/test_transport_hardening.py), never reaching a handler or the room."""
+    before = {name: snapshot(ready["session"], user) for name, user in (("t", "gv.an"), ("l", "hv.mai"))}
+    refused = sum(transport.refused_packets.values())
+    ack = ready["learner"].emit_args("chat", with_session(ready, client_id="b1", body=b"\x00\xff"))
+    assert ack is None  # no handler ran, so nothing answers
+    # The packet and its attachment: the test client has no connection to close after the first.
+    assert sum(transport.refused_packets.values()) == refused + 2
+    closed = [r.fields for r in caplog.records if getattr(r, "fields", {}).get("event") == "socket_closed"]
+    assert closed[0]["reason"] == "it sent a binary message (no room event takes binary data)"
+    assert ready["teacher"].get_received(NS) == []
+    assert {name: snapshot(ready["session"], user) for name, user in (("t", "gv.an"), ("l", "hv.mai"))} == before
 
 
 def test_an_event_named_disconnect_does_not_end_the_connections_attendance(ready):

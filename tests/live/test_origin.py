@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.factories import PASSWORD
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -31,14 +33,19 @@ def server(tmp_path):
         "LMS_DATABASE_URL": database,
         "LMS_SECURE_COOKIES": "0",
     }
-    subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    for command in (
+        ["db", "upgrade"],
+        ["units", "create", "--code", "tp", "--name", "Thành phố", "--level", "Thành phố"],
+        ["users", "create", "--username", "hv.mai", "--unit", "tp", "--password", PASSWORD],
+    ):
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", *command],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
     process = subprocess.Popen(
         [
             sys.executable,
@@ -80,7 +87,13 @@ def server(tmp_path):
 
 
 def test_cross_site_origin_is_refused_and_same_origin_is_not(server):
+    from tests.live.test_scale_out import login_cookie
+
     handshake = f"{server}/socket.io/?EIO=4&transport=polling"
-    assert requests.get(handshake, headers={"Origin": "https://evil.example"}, timeout=5).status_code == 400
-    same = requests.get(handshake, headers={"Origin": server}, timeout=5)
+    cookie = login_cookie(server, "hv.mai")
+    evil = {"Origin": "https://evil.example", "Cookie": cookie}
+    assert requests.get(handshake, headers=evil, timeout=5).status_code == 400
+    # Same origin, but no sign-in: the handshake is refused by the sign-in check, not the Origin's.
+    assert requests.get(handshake, headers={"Origin": server}, timeout=5).status_code == 401
+    same = requests.get(handshake, headers={"Origin": server, "Cookie": cookie}, timeout=5)
     assert same.status_code == 200 and '"sid"' in same.text

@@ -500,6 +500,8 @@ WRITE_EVENTS = {
     "poll_close": ("gv.an", lambda r: {"poll_id": r.poll.id}),
     "slide": ("gv.an", lambda r: {"section": "mot-cua"}),
     "session_state": ("gv.an", lambda r: {"state": "live"}),
+    "remove": ("gv.an", lambda r: {"user_id": r.question.user_id}),  # the learner who asked
+    "readmit": ("gv.an", lambda r: {"user_id": r.question.user_id}),
 }
 READ_EVENTS = {"join", "leave", "chat_history", "heartbeat"}
 

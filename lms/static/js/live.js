@@ -16,6 +16,8 @@
   var people = {};  // participants by user id: {id, name, instructor}; for a learner, the staff only
   var participantCount = 0;  // everyone connected, as the server last counted
   var hands = [];  // raised hands in the order they went up: [{id, name}]
+  var removed = {};  // staff: the learners removed from this session, by user id: {id, name}
+  var shutOut = false;  // the server ended this page's place in the room: no more joins
   var $ = function (id) { return document.getElementById(id); };
 
   function clientId() { return Date.now().toString(36) + Math.random().toString(36).slice(2, 10); }
@@ -38,15 +40,44 @@
     return node;
   }
 
-  function drawPeople(list, target) {
+  function drawPeople(list, target, decorate) {
     var box = $(target);
     box.textContent = "";
-    list.forEach(function (p) { box.appendChild(item("li", p.name + (p.instructor ? " ★" : ""), { "data-user": p.id })); });
+    list.forEach(function (p) {
+      var li = item("li", p.name + (p.instructor ? " ★" : ""), { "data-user": p.id });
+      if (decorate) { decorate(li, p); }
+      box.appendChild(li);
+    });
+  }
+  function byName(map) {
+    var list = Object.keys(map).map(function (id) { return map[id]; });
+    list.sort(function (a, b) { return a.name.localeCompare(b.name, "vi"); });
+    return list;
+  }
+  function removeButton(li, p) {  // staff: a learner in the room can be removed from this session
+    if (p.instructor || (me && p.id === me.id) || closed()) { return; }
+    var button = item("button", root.dataset.textRemove,
+                      { type: "button", "class": "link", "data-test": "remove", "data-writes": "" });
+    button.addEventListener("click", function () {
+      if (window.confirm(fill(root.dataset.textConfirmRemove, { name: p.name }))) { send("remove", { user_id: p.id }); }
+    });
+    li.appendChild(button);
+  }
+  function readmitButton(li, p) {
+    if (closed()) { return; }
+    var button = item("button", root.dataset.textReadmit,
+                      { type: "button", "class": "link", "data-test": "readmit", "data-writes": "" });
+    button.addEventListener("click", function () { send("readmit", { user_id: p.id }); });
+    li.appendChild(button);
+  }
+  function drawRemoved() {
+    var box = $("removed-box");
+    if (!box) { return; }
+    drawPeople(byName(removed), "removed", readmitButton);
+    box.hidden = !Object.keys(removed).length;
   }
   function drawParticipants() {
-    var list = Object.keys(people).map(function (id) { return people[id]; });
-    list.sort(function (a, b) { return a.name.localeCompare(b.name, "vi"); });
-    drawPeople(list, "participants");
+    drawPeople(byName(people), "participants", instructor ? removeButton : null);
     var count = $("participant-count");
     count.textContent = count.dataset.textCount.replace("{n}", participantCount);
   }
@@ -240,6 +271,9 @@
     drawParticipants();
     hands = snapshot.hands.slice();
     drawHands();
+    removed = {};
+    (snapshot.removed || []).forEach(function (p) { removed[p.id] = p; });
+    drawRemoved();
     chatMuted = session.chat_muted;
     snapshot.chat.forEach(addChat);
     $("chat-earlier").hidden = !snapshot.chat_more;
@@ -279,11 +313,20 @@
       fn(data);
     };
   }
+  // The server ended this page's place in the room (a removal, a withdrawal, a logout): say why
+  // and stay disconnected, rather than reconnect and be refused again.
+  function shutOutWith(message) {
+    shutOut = true;
+    socket.disconnect();
+    status(message);
+  }
   function rejoin() {
+    if (shutOut) { return; }
     if (joining) { joinAgain = true; return; }
     joining = true;
     socket.emit("join", { session_id: sessionId }, function (ack) {
       if (ack && ack.ok) { draw(ack.snapshot); }
+      if (ack && ack.error === "removed") { shutOutWith(ack.message); }
       var waiting = held;
       held = [];
       if (session) { waiting.forEach(function (fn) { fn(); }); }
@@ -298,7 +341,7 @@
     held = [];
     rejoin();
   });
-  socket.on("disconnect", function () { status(root.dataset.textOffline); });
+  socket.on("disconnect", function () { if (!shutOut) { status(root.dataset.textOffline); } });
   socket.on("presence", follow(applyPresence));
   socket.on("chat", addChat);
   socket.on("message_deleted", function (m) {
@@ -318,7 +361,12 @@
   socket.on("poll_counts", drawPoll);
   socket.on("slide", function (s) { showSlide(s.section); });
   socket.on("room_error", function (e) { showError(e.message); });
-  socket.on("logged_out", function () { socket.disconnect(); status(root.dataset.textLoggedOut); });
+  socket.on("logged_out", function () { shutOutWith(root.dataset.textLoggedOut); });
+  socket.on("removed", function (r) { shutOutWith(r.message); });  // {code, message, session_id}
+  socket.on("removal", follow(function (r) {  // staff: {user, removed}
+    if (r.removed) { removed[r.user.id] = r.user; } else { delete removed[r.user.id]; }
+    drawRemoved();
+  }));
   // A heartbeat that finds no open presence stretch (closed after a long stall, or a server
   // restart) joins again, so attendance resumes without a reload.
   var heartbeatMs = (parseInt(root.dataset.heartbeat, 10) || 30) * 1000;
