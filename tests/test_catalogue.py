@@ -19,7 +19,8 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-CATALOGUES = sorted((ROOT / "lms" / "translations").glob("*/LC_MESSAGES/messages.po"))
+TRANSLATIONS = ROOT / "lms" / "translations"
+CATALOGUES = sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
 
 # printf-style (as Python's % operator reads it) and str.format-style placeholders.
 PRINTF = re.compile(
@@ -153,3 +154,13 @@ def test_the_checker_refuses_a_broken_translation(msgid, translation):
 )
 def test_the_checker_accepts_a_faithful_translation(msgid, translation):
     assert mismatch(msgid, translation) is None
+
+
+@pytest.mark.parametrize("name", ["messages.pot", "vi/LC_MESSAGES/messages.po"])
+def test_no_message_is_listed_twice(name):
+    # Babel's reader keeps the last of two entries with one msgid, and which translation a page
+    # then shows depends on the order entries were added in: a duplicate is a silent wrong text.
+    text = (TRANSLATIONS / name).read_text(encoding="utf-8")
+    ids = re.findall(r'^msgid ((?:".*"\n)+)', text + "\n", flags=re.M)
+    repeated = sorted({i for i in ids if ids.count(i) > 1 and i != '""\n'})
+    assert repeated == []

@@ -8,7 +8,7 @@ from lms.extensions import db
 from lms.live.models import ChatMessage, RoomQuestion, SessionMute
 from tests.live.conftest import NS, call, received
 
-MUTED = "Giảng viên đã tắt quyền gửi tin nhắn của bạn trong buổi học này."
+MUTED = "giảng viên đã tắt quyền gửi tin nhắn của bạn trong buổi học này"
 
 
 def joined(live, connect, *usernames):
