@@ -17,6 +17,7 @@
   var participantCount = 0;  // everyone connected, as the server last counted
   var hands = [];  // raised hands in the order they went up: [{id, name}]
   var removed = {};  // staff: the learners removed from this session, by user id: {id, name}
+  var muted = {};  // staff: the learners muted in this session, by user id: true
   var shutOut = false;  // the server ended this page's place in the room: no more joins
   var $ = function (id) { return document.getElementById(id); };
 
@@ -76,8 +77,18 @@
     drawPeople(byName(removed), "removed", readmitButton);
     box.hidden = !Object.keys(removed).length;
   }
+  function muteButton(li, p) {  // staff: mute or unmute one learner's chat lines and questions here
+    if (p.instructor || (me && p.id === me.id) || closed()) { return; }
+    var isMuted = !!muted[p.id];
+    var button = item("button", isMuted ? root.dataset.textUnmutePerson : root.dataset.textMutePerson,
+                      { type: "button", "class": "link", "data-test": isMuted ? "unmute-person" : "mute-person",
+                        "data-writes": "", "aria-pressed": isMuted ? "true" : "false" });
+    button.addEventListener("click", function () { send("mute_person", { user_id: p.id, muted: !isMuted }); });
+    li.appendChild(button);
+  }
+  function staffControls(li, p) { muteButton(li, p); removeButton(li, p); }
   function drawParticipants() {
-    drawPeople(byName(people), "participants", instructor ? removeButton : null);
+    drawPeople(byName(people), "participants", instructor ? staffControls : null);
     var count = $("participant-count");
     count.textContent = count.dataset.textCount.replace("{n}", participantCount);
   }
@@ -95,7 +106,8 @@
   }
   function drawStatus() {
     var stateText = root.getAttribute("data-state-" + session.state) || session.state;
-    status(session.title + " · " + stateText + (session.chat_muted ? " · " + root.dataset.textMuted : ""));
+    var silenced = session.chat_muted ? root.dataset.textMuted : (me && me.muted ? root.dataset.textMutedYou : "");
+    status(session.title + " · " + stateText + (silenced ? " · " + silenced : ""));
     root.dataset.state = session.state;
     drawClosed();
   }
@@ -266,6 +278,8 @@
     $("questions").textContent = "";
     $("polls").textContent = "";
     people = {};
+    muted = {};
+    (snapshot.muted || []).forEach(function (id) { muted[id] = true; });
     snapshot.participants.forEach(function (p) { people[p.id] = p; });
     participantCount = snapshot.participant_count;
     drawParticipants();
@@ -352,6 +366,11 @@
   socket.on("hand", follow(applyHand));
   socket.on("hands_cleared", follow(function () { hands = []; drawHands(); }));
   socket.on("chat_muted", follow(function (m) { applySession({ chat_muted: m.muted }); }));
+  socket.on("person_muted", follow(function (m) {  // {session_id, user, muted}: to the staff and that learner
+    if (!session || m.session_id !== session.id) { return; }
+    if (me && m.user.id === me.id) { me.muted = m.muted; drawStatus(); }
+    if (instructor) { if (m.muted) { muted[m.user.id] = true; } else { delete muted[m.user.id]; } drawParticipants(); }
+  }));
   socket.on("session_state", follow(function (s) { applySession({ state: s.state }); }));
   socket.on("session_cancelled", follow(function (c) {  // the last event of a cancelled room
     closingReason = c.reason || "";
