@@ -712,7 +712,9 @@ def set_state(who: Member, state, now: datetime) -> dict:
     require_instructor(who)
     if state not in ("live", "ended"):
         refuse(N_('\'state\' must be "live" or "ended"'), code="bad_request", field="state")
-    live = _live_session(who)
+    # Read again under a row lock: an edit or a cancellation (which lock the row too) committed
+    # since this event's membership check must not be overwritten by "live" or "ended".
+    live = db.session.get(LiveSession, who.session.id, with_for_update=True, populate_existing=True)
     if state == "live" and live.state in (SessionState.SCHEDULED, SessionState.LIVE):
         live.state = SessionState.LIVE
         live.started_at = live.started_at or now
