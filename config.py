@@ -30,6 +30,9 @@ class Config:
     # Socket.IO: threading for the development server and tests, gevent under gunicorn.
     SOCKETIO_ASYNC_MODE = os.environ.get("LMS_SOCKETIO_ASYNC_MODE", "threading")
     SOCKETIO_MESSAGE_QUEUE = os.environ.get("LMS_SOCKETIO_MESSAGE_QUEUE") or None
+    # How many server processes the installation runs (deploy/): more than one needs Redis and
+    # PostgreSQL, which lms.settings checks at start.
+    PROCESSES = os.environ.get("LMS_PROCESSES", "1")
     # Redis publish/subscribe channels ignore the database number in the URL: two installations
     # (staging and production, or two test runs) sharing one Redis need different channels.
     # None: derived from the database (lms.message_queue_channel), so two installations sharing one

@@ -22,6 +22,7 @@ from lms.live import transport
 from lms.observability import init_observability, observe_requests, security_event
 from lms.observability.failures import DATABASE_OUTAGES, UNAVAILABLE, database_unavailable, standalone_error_page
 from lms.refusals import Refused
+from lms.settings import SettingsError, config_name_problem, settings_problems
 from lms.static_assets import register_static_fingerprints
 from lms.web import SignedCookieSessions, socketio_middleware_for_its_path_only
 
@@ -55,9 +56,13 @@ def create_app(
     """Build the app for a configuration: development, testing or production."""
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.session_interface = SignedCookieSessions()
+    if problem := config_name_problem(config_name, CONFIGS):
+        raise SettingsError([problem])
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides or {})
     _configure_instance(app)
+    if problems := settings_problems(app.config):
+        raise SettingsError(problems)
     register_extensions(app)
     init_observability(app)
     register_blueprints(app)
@@ -87,22 +92,15 @@ def normalise_database_url(url: str | None) -> str | None:
 
 
 def _configure_instance(app: Flask) -> None:
-    """Fill in the secret key and database defaults; production must be given both."""
+    """Fill in the secret key and database defaults of development (production must be given both:
+    lms.settings says so)."""
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config.get("SQLALCHEMY_DATABASE_URI"))
     if (app.config["SQLALCHEMY_DATABASE_URI"] or "sqlite").startswith("sqlite"):
         # A pre-ping guards against a database server dropping idle connections; a file never does.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items() if k != "pool_pre_ping"
         }
-    name = app.config["NAME"]
-    if name == "production":
-        key = app.config.get("SECRET_KEY") or ""
-        if len(key) < 32 or key in {"change-me", "dev", "secret"}:
-            raise RuntimeError("LMS_SECRET_KEY must be set to a random string of 32+ characters in production")
-        if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-            raise RuntimeError("LMS_DATABASE_URL must be set in production")
-        return
-    if name == "development":
+    if app.config["NAME"] == "development":
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         if not app.config.get("SECRET_KEY"):
             key_file = Path(app.instance_path) / "secret_key"
