@@ -6,19 +6,30 @@ FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run test bench lint mutation translations extract-messages db-upgrade clean
+.PHONY: run test bench lint lock mutation translations extract-messages db-upgrade clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+# Installs come from the lock files: every package, direct or indirect, at one version, checked
+# against its hashes. requirements*.txt say what the project asks for; `make lock` resolves them.
+$(VENV)/.runtime: requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
+
+# After changing requirements.txt or requirements-dev.txt: resolve again from PyPI (uv, pinned
+# here; the development lock is held to the runtime one, so both install the same versions).
+UV_VERSION := 0.13.9
+LOCK_OPTIONS := --generate-hashes --python-version 3.11 --index-url https://pypi.org/simple --custom-compile-command "make lock" --quiet
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile requirements.txt $(LOCK_OPTIONS) -o requirements.lock
+	$(BIN)/uv pip compile requirements-dev.txt --constraint requirements.lock $(LOCK_OPTIONS) -o requirements-dev.lock
 
 # Compiled message catalogues (.mo) are build output, made from the committed .po files.
 translations: $(VENV)/.runtime

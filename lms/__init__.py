@@ -22,7 +22,7 @@ from lms.live import transport
 from lms.observability import init_observability, observe_requests, security_event
 from lms.observability.failures import DATABASE_OUTAGES, UNAVAILABLE, database_unavailable, standalone_error_page
 from lms.refusals import Refused
-from lms.settings import SettingsError, config_name_problem, settings_problems
+from lms.settings import config_name_problem, settings_message, settings_problems
 from lms.static_assets import register_static_fingerprints
 from lms.web import SignedCookieSessions, socketio_middleware_for_its_path_only
 
@@ -57,12 +57,12 @@ def create_app(
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.session_interface = SignedCookieSessions()
     if problem := config_name_problem(config_name, CONFIGS):
-        raise SettingsError([problem])
+        raise RuntimeError(settings_message([problem]))
     app.config.from_object(CONFIGS[config_name])
     app.config.update(overrides or {})
     _configure_instance(app)
     if problems := settings_problems(app.config):
-        raise SettingsError(problems)
+        raise RuntimeError(settings_message(problems))
     register_extensions(app)
     init_observability(app)
     register_blueprints(app)

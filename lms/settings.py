@@ -15,12 +15,9 @@ SUPPORTED_QUEUES = ("redis://", "rediss://")
 WEAK_KEYS = frozenset({"change-me", "dev", "secret"})
 
 
-class SettingsError(RuntimeError):
-    """The process cannot start with these settings; the message lists every problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("The LMS cannot start with these settings:\n" + "\n".join(f"- {p}" for p in problems))
+def settings_message(problems: list[str]) -> str:
+    """What a process that cannot start says (raised as a RuntimeError: start-up, not a refusal)."""
+    return "The LMS cannot start with these settings:\n" + "\n".join(f"- {p}" for p in problems)
 
 
 def config_name_problem(name: str, known: Iterable[str]) -> str | None:
