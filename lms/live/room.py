@@ -446,8 +446,13 @@ def _refuse_if_muted(who: Member) -> None:
         refuse(N_("the instructor has muted you in this session"), code="muted")
 
 
+# RETURNING tells whether a row was written: psycopg reports no row count for these statements.
 _MUTE = _per_dialect(
-    lambda make: make(SessionMute.__table__).on_conflict_do_nothing(index_elements=["session_id", "user_id"])
+    lambda make: (
+        make(SessionMute.__table__)
+        .on_conflict_do_nothing(index_elements=["session_id", "user_id"])
+        .returning(SessionMute.__table__.c.id)
+    )
 )
 _LEARNER_OF_CLASS = select(User.id, User.full_name).where(
     User.id == bindparam("user_id"),
@@ -469,17 +474,14 @@ def mute_person(who: Member, user_id, muted, now: datetime) -> tuple[dict, bool]
         refuse(N_("no such learner in this class"), code="not_found")
     if muted:
         params = {"session_id": who.session.id, "user_id": user_id, "muted_by_id": who.user.id, "muted_at": now}
-        changed = _core_upsert(_MUTE, params).rowcount == 1
+        changed = _core_upsert(_MUTE, params).first() is not None
     else:
-        changed = (
-            _core(
-                delete(SessionMute.__table__).where(
-                    SessionMute.session_id == who.session.id, SessionMute.user_id == user_id
-                ),
-                {},
-            ).rowcount
-            == 1
+        unmute = (
+            delete(SessionMute.__table__)
+            .where(SessionMute.session_id == who.session.id, SessionMute.user_id == user_id)
+            .returning(SessionMute.__table__.c.id)
         )
+        changed = _core(unmute, {}).first() is not None
     body = {"session_id": who.session.id, "user": {"id": user_id, "name": learner.full_name}, "muted": muted}
     return body, changed
 
