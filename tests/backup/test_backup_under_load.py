@@ -37,6 +37,7 @@ from lms.extensions import db
 from lms.quizzes.models import QuizAttempt
 from tests import factories
 from tests.backup.conftest import run, written_path
+from tests.gunicorn import start_gunicorn
 
 REPO = Path(__file__).resolve().parents[2]
 LEARNERS_WRITING = 4
@@ -51,15 +52,7 @@ def free_port() -> int:
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
     """gunicorn -k gevent -w 1 in its own process group, ready to answer; the caller stops it."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "--no-control-socket"]
-        + ["-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    process = start_gunicorn(port, env, start_new_session=True)
     deadline = time.monotonic() + 30
     while True:
         try:

@@ -15,7 +15,6 @@ import os
 import secrets
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from wsproto.utilities import LocalProtocolError
 
 from tests.conftest import CSRF_RE
 from tests.factories import PASSWORD
+from tests.gunicorn import start_gunicorn
 from tests.live.test_origin import free_port
 from tests.live.test_scale_out import wait_ready
 
@@ -52,25 +52,7 @@ class Server:
             env["LMS_SOCKETIO_MESSAGE_QUEUE"] = queue
             env["LMS_SOCKETIO_CHANNEL"] = channel
         self._log_file = log.open("wb")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-k",
-                "gevent",
-                "-w",
-                "1",
-                "--no-control-socket",
-                "-b",
-                f"127.0.0.1:{self.port}",
-                "wsgi:app",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=self._log_file,
-            stderr=self._log_file,
-        )
+        self.process = start_gunicorn(self.port, env, self._log_file)
 
     def ready(self) -> Server:
         wait_ready(self.base, self.process)

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from tests.factories import PASSWORD
+from tests.gunicorn import start_gunicorn
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -46,25 +47,7 @@ def server(tmp_path):
             capture_output=True,
             timeout=60,
         )
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-k",
-            "gevent",
-            "-w",
-            "1",
-            "--no-control-socket",
-            "-b",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start_gunicorn(port, env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

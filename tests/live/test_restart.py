@@ -13,7 +13,6 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ from lms.extensions import db
 from lms.live.attendance import Presence, merge_presence
 from lms.live.models import AttendanceInterval, LiveSession
 from lms.live.report import attendance_rows
+from tests.gunicorn import start_gunicorn
 from tests.live.test_origin import free_port
 from tests.live.test_scale_out import login_cookie, wait_ready
 
@@ -42,26 +42,7 @@ class Server:
         self.base = f"http://127.0.0.1:{port}"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-k",
-                "gevent",
-                "-w",
-                "1",
-                "--no-control-socket",
-                "-b",
-                f"127.0.0.1:{self.port}",
-                "wsgi:app",
-            ],
-            cwd=REPO,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        self.process = start_gunicorn(self.port, self.env, start_new_session=True)
         wait_ready(self.base, self.process)
 
     def crash(self) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,33 +19,12 @@ import socketio
 
 from lms.extensions import db
 from lms.live.models import LiveSession
+from tests.gunicorn import start_gunicorn
 from tests.live.test_origin import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 REDIS = os.environ.get("LMS_TEST_REDIS_URL")
 pytestmark = pytest.mark.skipif(not REDIS, reason="set LMS_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to run")
-
-
-def start_server(env: dict, port: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-k",
-            "gevent",
-            "-w",
-            "1",
-            "--no-control-socket",
-            "-b",
-            f"127.0.0.1:{port}",
-            "wsgi:app",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def wait_ready(base: str, process: subprocess.Popen) -> None:
@@ -95,7 +73,7 @@ def test_chat_polls_and_slides_cross_between_two_processes(world, database_url):
         "LMS_SECURE_COOKIES": "0",
     }
     ports = [free_port(), free_port()]
-    servers = [start_server(env, port) for port in ports]
+    servers = [start_gunicorn(port, env) for port in ports]
     clients: list[socketio.Client] = []
     try:
         bases = [f"http://127.0.0.1:{port}" for port in ports]

@@ -26,8 +26,9 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.live.models import ChatMessage, HandRaise, LiveSession, PollVote, QuestionVote, RoomQuestion
 from lms.live.post_limits import CHAT_BURST
+from tests.gunicorn import start_gunicorn
 from tests.live.test_origin import free_port
-from tests.live.test_scale_out import login_cookie, start_server, wait_ready
+from tests.live.test_scale_out import login_cookie, wait_ready
 
 REDIS = os.environ.get("LMS_TEST_REDIS_URL")
 POSTGRES = (os.environ.get("LMS_TEST_DATABASE_URL") or "").startswith("postgres")
@@ -115,7 +116,7 @@ def servers(world, database_url, request):
     if request.param == "redis":
         env["LMS_RATELIMIT_STORAGE_URL"] = REDIS
     ports = [free_port() for _ in range(SERVERS)]
-    processes = [start_server(env, port) for port in ports]
+    processes = [start_gunicorn(port, env) for port in ports]
     try:
         bases = [f"http://127.0.0.1:{port}" for port in ports]
         for base, process in zip(bases, processes, strict=True):

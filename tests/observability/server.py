@@ -7,13 +7,13 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.gunicorn import start_gunicorn
 from tests.live.test_origin import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,25 +34,7 @@ class Server:
             **settings,
         }
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "-k",
-                    "gevent",
-                    "-w",
-                    "1",
-                    "--no-control-socket",
-                    "-b",
-                    f"127.0.0.1:{self.port}",
-                    "wsgi:app",
-                ],
-                cwd=REPO,
-                env=env,
-                stdout=log,
-                stderr=log,
-            )
+            self.process = start_gunicorn(self.port, env, log)
 
     def __enter__(self) -> Server:
         deadline = time.monotonic() + 30
