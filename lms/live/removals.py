@@ -21,11 +21,11 @@ from sqlalchemy import delete, exists, select
 from lms.audit.models import record_audit
 from lms.auth.models import Role, User
 from lms.auth.sessions import AccessEnded, Scope, access_ended
-from lms.courses.models import Enrolment, EnrolmentStatus, class_instructors
+from lms.courses.models import class_instructors
 from lms.extensions import db
 from lms.live.models import HandRaise, LiveSession, SessionRemoval
 from lms.live.payloads import person
-from lms.live.room import Member, record_id, require_instructor
+from lms.live.room import Member, class_learner, record_id, require_instructor
 from lms.refusals import N_, Problem, refuse
 
 REMOVED = Problem(N_("An instructor has removed you from this session."))
@@ -33,19 +33,8 @@ WITHDRAWN = Problem(N_("You have been withdrawn from this class; the room is clo
 
 
 def _learner(who: Member, user_id) -> User:
-    """The learner of the session's class an instructor names; refused for anyone else."""
-    user = db.session.get(User, record_id(user_id, "user_id"))
-    enrolled = user is not None and db.session.scalar(
-        select(
-            exists().where(
-                Enrolment.class_id == who.session.class_id,
-                Enrolment.user_id == user.id,
-                Enrolment.status == EnrolmentStatus.ACTIVE,
-            )
-        )
-    )
-    if not enrolled:
-        refuse(N_("no such learner in this class"), code="not_found")
+    """The learner of the session's class an instructor names; refused for anyone else, staff included."""
+    user = class_learner(who, user_id)
     teaches = db.session.scalar(
         select(
             exists().where(class_instructors.c.class_id == who.session.class_id, class_instructors.c.user_id == user.id)

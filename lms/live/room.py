@@ -454,24 +454,31 @@ _MUTE = _per_dialect(
         .returning(SessionMute.__table__.c.id)
     )
 )
-_LEARNER_OF_CLASS = select(User.id, User.full_name).where(
-    User.id == bindparam("user_id"),
-    exists().where(
-        Enrolment.class_id == bindparam("class_id"),
-        Enrolment.user_id == User.id,
-        Enrolment.status == EnrolmentStatus.ACTIVE,
-    ),
-)
+
+
+def class_learner(who: Member, user_id) -> User:
+    """The active learner of the session's class an instructor names; refused for anyone else."""
+    user = db.session.get(User, record_id(user_id, "user_id"))
+    enrolled = user is not None and db.session.scalar(
+        select(
+            exists().where(
+                Enrolment.class_id == who.session.class_id,
+                Enrolment.user_id == user.id,
+                Enrolment.status == EnrolmentStatus.ACTIVE,
+            )
+        )
+    )
+    if not enrolled:
+        refuse(N_("no such learner in this class"), code="not_found")
+    return user
 
 
 def mute_person(who: Member, user_id, muted, now: datetime) -> tuple[dict, bool]:
     """Mute or unmute one learner of the class in this session (instructors): their chat lines
     and questions are refused meanwhile. Return the `person_muted` payload and whether it changed."""
     require_instructor(who)
-    user_id, muted = record_id(user_id, "user_id"), _true_or_false(muted, "muted")
-    learner = _core(_LEARNER_OF_CLASS, {"user_id": user_id, "class_id": who.session.class_id}).first()
-    if learner is None:
-        refuse(N_("no such learner in this class"), code="not_found")
+    learner, muted = class_learner(who, user_id), _true_or_false(muted, "muted")
+    user_id = learner.id
     if muted:
         params = {"session_id": who.session.id, "user_id": user_id, "muted_by_id": who.user.id, "muted_at": now}
         changed = _core_upsert(_MUTE, params).first() is not None
