@@ -27,6 +27,15 @@
     data.session_id = sessionId;
     socket.emit(event, data, function (ack) { if (ack && ack.ok && done) { done(ack); } });
   }
+  // Sends what the person typed; once the server accepts it, empties the box unless they have
+  // already started typing the next line (an acknowledgement may arrive while they type).
+  function sendTyped(event, input) {
+    var body = input.value;
+    if (!body.trim()) { return; }
+    send(event, { client_id: clientId(), body: body }, function () {
+      if (input.value === body) { input.value = ""; }
+    });
+  }
   function status(text) { $("room-status").textContent = text; }
   function showError(message) {
     var box = $("room-error");
@@ -395,15 +404,11 @@
 
   $("chat-form").addEventListener("submit", function (event) {
     event.preventDefault();
-    var input = $("chat-input");
-    if (!input.value.trim()) { return; }
-    send("chat", { client_id: clientId(), body: input.value }, function () { input.value = ""; });
+    sendTyped("chat", $("chat-input"));
   });
   $("ask-form").addEventListener("submit", function (event) {
     event.preventDefault();
-    var input = $("ask-input");
-    if (!input.value.trim()) { return; }
-    send("ask", { client_id: clientId(), body: input.value }, function () { input.value = ""; });
+    sendTyped("ask", $("ask-input"));
   });
   root.addEventListener("click", function (event) {
     var target = event.target.closest("[data-action], [data-slide]");
