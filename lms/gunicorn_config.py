@@ -1,0 +1,16 @@
+"""How a production process runs: `gunicorn -c python:lms.gunicorn_config -b ADDRESS wsgi:app`.
+
+One gevent worker per process (Socket.IO keeps each connection in the process that accepted it;
+several processes share rooms through the message queue). The systemd unit in deploy/ and the
+tests that start real servers use this file, so what is tested is what runs.
+"""
+
+worker_class = "gevent"
+workers = 1
+# The control socket (gunicorn 25+) is for gunicornc; nothing here uses it, and every process
+# would otherwise want the same socket file.
+control_socket_disable = True
+# After SIGTERM a process stops accepting, then waits this long for requests in flight. Live-room
+# connections do not end by themselves, so they are told to reconnect elsewhere at once; the
+# wait is only for ordinary requests.
+graceful_timeout = 10
