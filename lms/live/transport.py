@@ -12,6 +12,8 @@ Three things python-socketio does not do by itself (docs/live-protocol.md, docs/
   `refused_packets`.
 - **Cutting a room on every process.** `cut()` sends the sockets in a room one last event and then
   disconnects them, on this process and, through the message queue, on every other one.
+- **Knowing when the queue is lost.** The Redis queue is watched (`lms.live.queue_watch`): while it
+  does not carry this process's events, the process says so to its sockets.
 
 The hooks are Engine.IO's documented event handlers (`eio.on`), wrapped around python-socketio's
 own; `install()` attaches them to each app's new server.
@@ -29,6 +31,7 @@ from socketio.base_manager import BaseManager
 
 from lms.auth.account import load_account
 from lms.live import packets
+from lms.live.queue_watch import WatchedRedis
 from lms.observability import security_event
 
 NAMESPACE = "/live"
@@ -108,8 +111,8 @@ class QueuedCuts:
 
 # Flask-SocketIO's choice of queue by the URL's scheme (any other: Kombu).
 _QUEUES = (
-    ("redis://", socketio.RedisManager),
-    ("rediss://", socketio.RedisManager),
+    ("redis://", WatchedRedis),
+    ("rediss://", WatchedRedis),
     ("kafka://", socketio.KafkaManager),
     ("zmq", socketio.ZmqManager),
 )
@@ -120,7 +123,7 @@ def room_manager(queue_url: str | None, channel: str = "flask-socketio") -> Base
     if not queue_url:
         return LocalRooms()
     base = next((cls for prefix, cls in _QUEUES if queue_url.startswith(prefix)), socketio.KombuManager)
-    return type(f"Queued{base.__name__}", (QueuedCuts, base), {})(queue_url, channel=channel)
+    return type(f"Queued{base.__name__}", (QueuedCuts, base), {"namespace": NAMESPACE})(queue_url, channel=channel)
 
 
 def cut(server: socketio.Server, room: str, event: str, data: dict) -> None:

@@ -348,7 +348,7 @@
     if (joining) { joinAgain = true; return; }
     joining = true;
     socket.emit("join", { session_id: sessionId }, function (ack) {
-      if (ack && ack.ok) { draw(ack.snapshot); }
+      if (ack && ack.ok) { draw(ack.snapshot); $("room-link").hidden = ack.link_up !== false; }
       if (ack && ack.error === "removed") { shutOutWith(ack.message); }
       var waiting = held;
       held = [];
@@ -389,6 +389,12 @@
   socket.on("poll_counts", drawPoll);
   socket.on("slide", function (s) { showSlide(s.section); });
   socket.on("room_error", function (e) { showError(e.message); });
+  // The server lost (false) or regained (true) its link to the other server processes: what was
+  // said meanwhile elsewhere is in the database, so a regained link joins again to redraw.
+  socket.on("live_link", function (link) {
+    $("room-link").hidden = link.up;
+    if (link.up) { rejoin(); }
+  });
   socket.on("logged_out", function () { shutOutWith(root.dataset.textLoggedOut); });
   socket.on("removed", function (r) { shutOutWith(r.message); });  // {code, message, session_id}
   socket.on("removal", follow(function (r) {  // staff: {user, removed}
