@@ -14,3 +14,19 @@ control_socket_disable = True
 # connections do not end by themselves, so they are told to reconnect elsewhere at once; the
 # wait is only for ordinary requests.
 graceful_timeout = 10
+
+
+def post_worker_init(worker) -> None:
+    """On SIGTERM, besides gunicorn's own stop, hand the live room's connections over at once."""
+    import signal
+
+    import gevent
+
+    from lms.extensions import socketio
+    from lms.live.shutdown import hand_over
+
+    def stop(_signum, _frame) -> None:
+        worker.alive = False  # gunicorn's own SIGTERM handling: stop accepting, finish what runs
+        gevent.spawn(hand_over, socketio.server)  # not in the signal handler: it writes to the database
+
+    signal.signal(signal.SIGTERM, stop)
