@@ -1,4 +1,8 @@
-"""How a production process runs: `gunicorn -c python:lms.gunicorn_config -b ADDRESS wsgi:app`.
+"""How a production process runs: `gunicorn -c lms/gunicorn_config.py -b ADDRESS wsgi:app`.
+
+Given as a file path, not `python:lms.gunicorn_config`: importing the `lms` package would load
+Flask, SQLAlchemy and the rest in gunicorn's master, before the gevent worker patches the standard
+library (gevent warns about it, and sockets made that early would block the whole worker).
 
 One gevent worker per process (Socket.IO keeps each connection in the process that accepted it;
 several processes share rooms through the message queue). The systemd unit in deploy/ and the
