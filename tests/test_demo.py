@@ -125,3 +125,7 @@ def test_the_class_progress_shows_credited_time(demo, auth, client):
     page = client.get(f"/classes/{demo['class'].id}/progress").get_data(as_text=True)
     row = next(r for r in page.split('data-test="learner-row"')[1:] if "(hv01)" in r)
     assert "89 phút" in row  # 6 modules read 12 minutes, the case study 17
+    auth.logout()
+    auth.login("hv01", DEMO_PASSWORD)
+    transcript = client.get("/reports/transcript").get_data(as_text=True)
+    assert "thời gian học: 89 phút" in transcript  # the credited time, not the course's 6 hours

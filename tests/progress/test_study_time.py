@@ -1,5 +1,7 @@
 """Honest study time: a module with `min_minutes` is "done" only once the pings credited that long."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -7,10 +9,12 @@ from sqlalchemy import select
 
 from lms.database import utcnow
 from lms.extensions import db
+from lms.progress import service as progress_service
 from lms.progress import views as progress_views
 from lms.progress.completion import minutes_left, seconds_still_needed
 from lms.progress.models import ModuleProgress
 from tests import factories
+from tests.conftest import AuthActions
 
 TOO_EARLY = "Bài này yêu cầu học ít nhất 2 phút trước khi được đánh dấu hoàn thành: còn khoảng {left} phút nữa."
 
@@ -113,3 +117,31 @@ def test_a_module_without_a_minimum_is_done_at_once(world, auth):
     response = auth.post(f"/classes/{world.course_class.id}/modules/mo-dau/done")
     assert response.status_code == 303
     assert the_row().completed_at is not None
+
+
+def test_pings_of_two_tabs_arriving_together_credit_the_time_once(timed, app, auth, monkeypatch):
+    """Each ping is slowed down between reading the row and writing it: without the row lock both
+    tabs would read the same last ping and both be credited the same minute."""
+    clock = Clock(monkeypatch)
+    auth.post(timed["ping"])  # the page opens
+    other_tab = app.test_client()
+    AuthActions(other_tab).login("hv.mai")
+    clock.advance(60)
+    slow_credit = progress_service.credited_seconds
+
+    def credited_slowly(*args):
+        time.sleep(0.3)
+        return slow_credit(*args)
+
+    monkeypatch.setattr(progress_service, "credited_seconds", credited_slowly)
+    answers = []
+    tabs = [
+        threading.Thread(target=lambda tab=tab: answers.append(AuthActions(tab).post(timed["ping"]).get_json()))
+        for tab in (auth.client, other_tab)
+    ]
+    for tab in tabs:
+        tab.start()
+    for tab in tabs:
+        tab.join(timeout=30)
+    assert sorted(a["credited"] for a in answers) == [0, 60]
+    assert the_row().seconds_spent == 60
