@@ -33,7 +33,14 @@ from lms.live.service import mark_attendance, schedule_session
 from lms.localtime import VIETNAM
 from lms.org.models import Unit
 from lms.progress.service import mark_done, record_heartbeat, refresh_completion
-from lms.quizzes.attempts import active_quizzes, drawn_questions, mark_essay, start_attempt, submit_attempt
+from lms.quizzes.attempts import (
+    DrawnQuestion,
+    active_quizzes,
+    drawn_questions,
+    mark_essay,
+    start_attempt,
+    submit_attempt,
+)
 from lms.quizzes.models import QuizAttempt
 from lms.quizzes.questions import QuestionType
 
@@ -142,7 +149,7 @@ def seed_demo(now: datetime) -> DemoSummary | None:
     )
     db.session.add(course_class)
     enrol_users(course_class, learners, source="admin")
-    return seed_activity(course_class, users, learners, now)
+    return seed_activity(course_class, users, now)
 
 
 # --- activity: what the learners, instructors and admin have done so far -----------------------
@@ -174,6 +181,7 @@ class LearnerPlan:
     modules_done: int
     attended: str = ""  # "online", "ruled" (marked present by the instructor) or "" (absent)
     quiz: str = ""  # "passed" (essay marked), "pending" (essay waiting), "failed", or "" (not tried)
+    reading_now: bool = True  # has the next module open (read for a while, not long enough for "done")
 
 
 # hv01 finished everything and is certified; hv02 waits for an essay mark; hv03 failed the quiz once;
@@ -185,15 +193,13 @@ PLANS = {
     "hv04": LearnerPlan(5, "online"),
     "hv05": LearnerPlan(4, "ruled"),
     "hv06": LearnerPlan(3, "online"),
-    "hv07": LearnerPlan(2),
+    "hv07": LearnerPlan(2, reading_now=False),
     "hv08": LearnerPlan(1, "online"),
     "hv09": LearnerPlan(0),  # opened the first module and read a while, not done yet
 }
 
 
-def seed_activity(
-    course_class: CourseClass, staff: dict[str, User], learners: list[User], now: datetime
-) -> DemoSummary:
+def seed_activity(course_class: CourseClass, staff: dict[str, User], now: datetime) -> DemoSummary:
     """Give the demo class a past session with attendance, progress, quiz attempts and a certificate."""
     instructor = staff["gv.lan"]
     enrolments = {
@@ -206,7 +212,7 @@ def seed_activity(
         start = now - timedelta(days=6)
         for module in modules[: plan.modules_done]:
             start = _read(enrolment, module, start, done=True) + timedelta(hours=5)
-        if plan.modules_done < len(modules) and username != "hv07":
+        if plan.reading_now and plan.modules_done < len(modules):
             _read(enrolment, modules[plan.modules_done], now - timedelta(hours=3), done=False)
     rng = random.Random(2026)  # the same demo every time
     for username, plan in PLANS.items():
@@ -306,37 +312,38 @@ def _answers(attempt: QuizAttempt, right: int | None, essay: bool) -> dict[str, 
     form: dict[str, list[str]] = {}
     answered = 0
     for number, drawn in enumerate(drawn_questions(attempt)):
-        question = drawn.question
-        if question.type == QuestionType.ESSAY:
+        if drawn.question.type == QuestionType.ESSAY:
             if essay:
                 form[f"q{number}"] = [ESSAY_ANSWER]
-            continue
-        if right is not None and answered >= right:
-            continue
-        answered += 1
-        if question.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-            best = max(c.weight for c in question.choices)
-            chosen = [
-                i
-                for i, c in enumerate(question.choices)
-                if c.weight > 0 and (question.type == QuestionType.MULTIPLE or c.weight == best)
-            ]
-            form[f"q{number}"] = [str(drawn.order.index(i)) for i in chosen]
-        elif question.type == QuestionType.TRUE_FALSE:
-            form[f"q{number}"] = ["true" if question.correct else "false"]
-        elif question.type == QuestionType.SHORT_ANSWER:
-            best = max(question.choices, key=lambda c: c.weight)
-            form[f"q{number}"] = [best.text.replace("*", "")]
-        elif question.type == QuestionType.NUMERICAL:
-            best = max((a for a in question.numeric if a.value is not None), key=lambda a: a.weight)
-            form[f"q{number}"] = [f"{best.value:g}"]
-        elif question.type == QuestionType.MATCHING:
-            for slot, pair in enumerate(drawn.prompts):
-                answer = question.pairs[pair].answer
-                form[f"q{number}-{slot}"] = [
-                    str(next(p for p, o in enumerate(drawn.order) if question.pairs[o].answer == answer))
-                ]
+        elif right is None or answered < right:
+            answered += 1
+            form.update(_right_answer(number, drawn))
     return form
+
+
+def _right_answer(number: int, drawn: DrawnQuestion) -> dict[str, list[str]]:
+    """The form fields answering one drawn question right, options named by their place on the page."""
+    question, name = drawn.question, f"q{number}"
+    if question.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        best = max(c.weight for c in question.choices)
+        chosen = [
+            i
+            for i, c in enumerate(question.choices)
+            if c.weight > 0 and (question.type == QuestionType.MULTIPLE or c.weight == best)
+        ]
+        return {name: [str(drawn.order.index(i)) for i in chosen]}
+    if question.type == QuestionType.TRUE_FALSE:
+        return {name: ["true" if question.correct else "false"]}
+    if question.type == QuestionType.SHORT_ANSWER:
+        return {name: [max(question.choices, key=lambda c: c.weight).text.replace("*", "")]}
+    if question.type == QuestionType.NUMERICAL:
+        best = max((a for a in question.numeric if a.value is not None), key=lambda a: a.weight)
+        return {name: [f"{best.value:g}"]}
+    if question.type == QuestionType.MATCHING:
+        # Each prompt takes the place of the (first) shown answer with its pair's answer text.
+        place = {question.pairs[o].answer: p for p, o in reversed(list(enumerate(drawn.order)))}
+        return {f"{name}-{slot}": [str(place[question.pairs[pair].answer])] for slot, pair in enumerate(drawn.prompts)}
+    return {}
 
 
 @demo_cli.command("seed")

@@ -49,6 +49,9 @@ def test_the_seed_obeys_the_rules_it_would_be_held_to(demo):
     hv01 = enrolment_of("hv01")
     assert completion_for(hv01).complete and hv01.completed_at is not None and hv01.certified_at is not None
     assert not completion_for(enrolment_of("hv02")).complete
+    waiting = db.session.scalar(select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment_of("hv02").id))
+    # Every question of every type answered right; only the essay (1 point) waits for its mark.
+    assert waiting.state == AttemptState.PENDING and waiting.points == waiting.max_points - 1
 
 
 def test_the_report_shows_a_completion_and_learners_part_way(demo, auth, client):
