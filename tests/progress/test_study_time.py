@@ -11,7 +11,6 @@ from lms.database import utcnow
 from lms.extensions import db
 from lms.progress import service as progress_service
 from lms.progress import views as progress_views
-from lms.progress.completion import minutes_left, seconds_still_needed
 from lms.progress.models import ModuleProgress
 from tests import factories
 from tests.conftest import AuthActions
@@ -49,14 +48,6 @@ class Clock:
 def the_row() -> ModuleProgress | None:
     db.session.expire_all()
     return db.session.scalar(select(ModuleProgress))
-
-
-def test_remaining_time_is_counted_in_whole_minutes_rounded_up():
-    assert seconds_still_needed(None, 0) == 0
-    assert seconds_still_needed(2, 0) == 120
-    assert seconds_still_needed(2, 90) == 30
-    assert seconds_still_needed(2, 500) == 0
-    assert [minutes_left(s) for s in (0, 1, 60, 61, 120)] == [0, 1, 1, 2, 2]
 
 
 def test_the_page_says_how_long_is_still_needed(timed, client):

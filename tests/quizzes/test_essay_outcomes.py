@@ -4,7 +4,6 @@ from sqlalchemy import select
 
 from lms.auth.models import Role, User
 from lms.extensions import db
-from lms.quizzes.grading import MarkState, marked_state
 from lms.quizzes.models import AttemptState, QuizAttempt
 from tests import factories
 from tests.quizzes.conftest import right_answers, shown_questions, start
@@ -48,14 +47,6 @@ def test_a_marked_essay_counts_by_its_mark_in_the_item_analysis(quiz_world, auth
     essay = shown_questions(attempt(nam_attempt))["Tình huống"]
     auth.post(f"/marking/{nam_attempt}/{essay}", {"points": "0,5"})  # half marks: not right
     assert question_rows(client, quiz_world)["Tình huống"] == "1/2"
-
-
-def test_marked_state_follows_the_instructors_mark():
-    assert marked_state("pending", None) == MarkState.PENDING
-    assert marked_state("pending", 1.0) == MarkState.RIGHT
-    assert marked_state("pending", 0.5) == MarkState.PARTIAL
-    assert marked_state("pending", 0.0) == MarkState.WRONG
-    assert marked_state("wrong", None) == MarkState.WRONG
 
 
 def test_an_empty_essay_says_it_scored_zero_not_that_it_waits(quiz_world, auth, client):
