@@ -1,4 +1,4 @@
-"""The dashboard links to the next requirement when it is a live session (`next_step` itself: test_completion_edges.py)."""
+"""The dashboard links to a live session left to attend (`next_step` itself: test_completion_edges.py)."""
 
 from datetime import UTC, datetime, timedelta
 
