@@ -357,7 +357,7 @@ def seed_command():
             click.echo("An account 'admin' exists: the demo data seeded earlier may still be there.")
         return
     click.echo("Demo data created.")
-    starts = summary.upcoming.starts_at.astimezone(VIETNAM).strftime("%H:%M")
+    starts = summary.upcoming.starts_at.astimezone(VIETNAM).strftime("%H:%M on %d/%m/%Y")
     click.echo(f'  live session "{summary.upcoming.title}" starts at {starts}; its room is open now')
     click.echo(f"  {summary.in_progress} learners part-way through, 1 essay waiting in the marking queue")
     click.echo(f"  hv01 completed and certified: /verify/{summary.certificate.verification_code}")
