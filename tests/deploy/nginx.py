@@ -25,7 +25,7 @@ LISTEN_HTTP = "    listen 80;"
 LISTEN_HTTP_V6 = "    listen [::]:80;"
 LISTEN_HTTPS = "    listen 443 ssl;"
 LISTEN_HTTPS_V6 = "    listen [::]:443 ssl;"
-UPSTREAM_SERVERS = ("    server 127.0.0.1:8001;", "    server 127.0.0.1:8002;")
+UPSTREAM_SERVERS = ("    server 127.0.0.1:8001 max_fails=0;", "    server 127.0.0.1:8002 max_fails=0;")
 STATIC_ROOT = "        alias /opt/lms/lms/static/;"
 CERTIFICATE = "    ssl_certificate /etc/ssl/certs/ssl-cert-snakeoil.pem;"
 CERTIFICATE_KEY = "    ssl_certificate_key /etc/ssl/private/ssl-cert-snakeoil.key;"
@@ -60,7 +60,7 @@ def site_for_test(
 
     - `listen 80` and `listen 443 ssl` → 127.0.0.1 and free ports (the IPv6 `listen [::]` lines
       are dropped: a test machine may have no IPv6);
-    - the upstream's two `server 127.0.0.1:8001/8002` lines → the test's app processes' ports;
+    - the upstream's two `server 127.0.0.1:8001/8002 max_fails=0` lines → the test's app processes' ports;
     - the /static/ `alias /opt/lms/lms/static/` → this checkout's lms/static/;
     - the snakeoil certificate and key → a self-signed pair made by the test.
     """
@@ -69,7 +69,7 @@ def site_for_test(
         LISTEN_HTTP_V6: "",
         LISTEN_HTTPS: f"    listen 127.0.0.1:{https_port} ssl;",
         LISTEN_HTTPS_V6: "",
-        UPSTREAM_SERVERS[0]: "\n".join(f"    server 127.0.0.1:{port};" for port in app_ports),
+        UPSTREAM_SERVERS[0]: "\n".join(f"    server 127.0.0.1:{port} max_fails=0;" for port in app_ports),
         UPSTREAM_SERVERS[1]: "",
         STATIC_ROOT: f"        alias {static_root}/;",
         CERTIFICATE: f"    ssl_certificate {certificate};",
