@@ -49,9 +49,7 @@ def test_systemd_analyze_verify_accepts_the_units(tmp_path):
 
 def test_an_app_process_runs_production_gunicorn_settings_with_the_shared_environment():
     service = unit("lms@.service")["Service"]
-    assert service["ExecStart"] == (
-        f"{INSTALL}/.venv/bin/gunicorn -c python:lms.gunicorn_config -b 127.0.0.1:%i wsgi:app"
-    )
+    assert service["ExecStart"] == (f"{INSTALL}/.venv/bin/gunicorn -c lms/gunicorn_config.py -b 127.0.0.1:%i wsgi:app")
     assert (service["User"], service["WorkingDirectory"], service["EnvironmentFile"]) == (
         "lms",
         INSTALL,
