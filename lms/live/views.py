@@ -16,7 +16,7 @@ from lms.database import utcnow, write_transaction
 from lms.extensions import db, limiter
 from lms.live import service
 from lms.live.attendance import stretches_text
-from lms.live.calendar import session_calendar
+from lms.live.calendar import session_calendar, uid_domain
 from lms.live.checkin import checkin_code, seconds_left
 from lms.live.events import announce_cancelled
 from lms.live.models import LiveSession, SessionState
@@ -255,7 +255,7 @@ def room_page(session_id: int):
 def session_ics(session_id: int):
     """One session as a calendar file."""
     session = _session_for_viewer(session_id)
-    body = session_calendar([session], _session_url, session.title, request.host)
+    body = session_calendar([session], _session_url, session.title, uid_domain(current_app.config))
     return download(body, f"session-{session.id}.ics", "text/calendar")
 
 
@@ -265,7 +265,9 @@ def calendar_feed(token: str):
     user = service.calendar_owner(token)
     if user is None:
         abort(404)
-    body = session_calendar(service.feed_sessions(user), _session_url, _("Live sessions"), request.host)
+    body = session_calendar(
+        service.feed_sessions(user), _session_url, _("Live sessions"), uid_domain(current_app.config)
+    )
     return body, 200, {"Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "private, max-age=900"}
 
 
