@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.courses.access import load_class_for_staff, load_class_for_viewer, may_manage_class
-from lms.csvfiles import csv_for_excel
+from lms.csvfiles import CSV_FORMATS, csv_for_excel
 from lms.database import utcnow, write_transaction
 from lms.extensions import db, limiter
 from lms.live import service
@@ -176,7 +176,8 @@ def attendance(session_id: int):
             flash(_("Attendance updated."), "success")
             return redirect(url_for("live.attendance", session_id=session.id), 303)
     rows = attendance_rows(session)
-    if request.args.get("format") == "csv":
+    delimiter = CSV_FORMATS.get(request.args.get("format", ""))
+    if delimiter:
         body = csv_for_excel(
             ATTENDANCE_CSV_COLUMNS,
             (
@@ -193,6 +194,7 @@ def attendance(session_id: int):
                 ]
                 for r in rows
             ),
+            delimiter,
         )
         return download(body, f"attendance-{session.id}.csv", "text/csv")
     return render_template("live/attendance.html", session=session, rows=rows, error=error), 400 if error else 200

@@ -96,7 +96,7 @@ def _question_stat(key: str, question: Question | None, seen: int, right: int) -
     return QuestionStat(key, question.title, seen, right, question.idnumber, list(question.tags))
 
 
-def results_csv(report: QuizReport) -> bytes:
+def results_csv(report: QuizReport, delimiter: str = ",") -> bytes:
     """The learners' results as CSV for Excel, formula cells escaped."""
     return csv_for_excel(
         ["username", "full_name", "unit", "attempts", "best_percent", "passed", "waiting_for_marking"],
@@ -112,4 +112,5 @@ def results_csv(report: QuizReport) -> bytes:
             ]
             for r in report.learners
         ),
+        delimiter,
     )

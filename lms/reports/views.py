@@ -19,6 +19,7 @@ from lms.database import utcnow
 from lms.extensions import db
 from lms.reports import queries
 from lms.reports.charts import Bar, bar_chart
+from lms.csvfiles import CSV_FORMATS
 from lms.reports.export import csv_bytes, name_column, report_table, xlsx_bytes
 from lms.reports.figures import (
     Report,
@@ -114,7 +115,7 @@ def report(kind: str):
     if parsed.filters.course_id and parsed.filters.course_id not in {c.id for c in courses}:
         parsed.errors.append(_l("Choose a course from the list."))
     export = request.args.get("format", "")
-    if export not in ("", "csv", "xlsx"):
+    if export not in ("", "xlsx", *CSV_FORMATS):
         parsed.errors.append(_l("Choose CSV or XLSX to download."))
     # Links keep the filters in one order; a bad value is shown back as typed, to be corrected.
     args = _plain_args() if parsed.errors else parsed.filters.as_args()
@@ -142,8 +143,9 @@ def _download(result: Report, export: str):
     table = report_table(result)
     stamp = utcnow().strftime("%Y%m%d")
     name = f"completion-{result.kind}-{stamp}.{export}"
-    if export == "csv":
-        body, mimetype = csv_bytes(table), "text/csv; charset=utf-8"
+    if export in CSV_FORMATS:
+        body, mimetype = csv_bytes(table, CSV_FORMATS[export]), "text/csv; charset=utf-8"
+        name = f"completion-{result.kind}-{stamp}.csv"
     else:
         body = xlsx_bytes(table, str(KINDS[result.kind]), name_column(result.kind))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
