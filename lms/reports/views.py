@@ -15,11 +15,11 @@ from lms.auth.decorators import roles_required
 from lms.auth.models import Role, User
 from lms.courses.access import load_class_for_staff
 from lms.courses.models import ClassMode, CourseClass
+from lms.csvfiles import CSV_FORMATS
 from lms.database import utcnow
 from lms.extensions import db
 from lms.reports import queries
 from lms.reports.charts import Bar, bar_chart
-from lms.csvfiles import CSV_FORMATS
 from lms.reports.export import csv_bytes, name_column, report_table, xlsx_bytes
 from lms.reports.figures import (
     Report,
