@@ -278,9 +278,17 @@ def calendar_feed(token: str):
 def calendar_settings():
     """Show the user's calendar feed address; make a new one, which revokes the old."""
     if request.method == "POST":
+        revoke = request.form.get("action") == "revoke"
+        had_one = current_user.calendar_token is not None
         with write_transaction():
-            service.renew_calendar_token(current_user.id, revoke=request.form.get("action") == "revoke")
-        flash(_("Your calendar address has changed; the old one no longer works."), "success")
+            service.renew_calendar_token(current_user.id, revoke=revoke)
+        if revoke:
+            message = _("Your calendar address is turned off; calendars subscribed to it no longer update.")
+        elif had_one:
+            message = _("Your calendar address has changed; the old one no longer works.")
+        else:
+            message = _("Your calendar address is ready: copy it into your calendar app.")
+        flash(message, "success")
         return redirect(url_for("live.calendar_settings"), 303)
     feed = (
         url_for("live.calendar_feed", token=current_user.calendar_token, _external=True)
