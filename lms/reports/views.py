@@ -18,6 +18,7 @@ from lms.courses.models import ClassMode, CourseClass
 from lms.csvfiles import CSV_FORMATS
 from lms.database import utcnow
 from lms.extensions import db
+from lms.i18n import format_percentage
 from lms.reports import queries
 from lms.reports.charts import Bar, bar_chart
 from lms.reports.export import csv_bytes, name_column, report_table, xlsx_bytes
@@ -81,8 +82,8 @@ def _build(kind: str, filters: ReportFilters, classes: list[CourseClass]) -> Rep
 def _chart(report: Report) -> object:
     bars = []
     for row in report.rows:
-        counts, rate = row.counts, percent(row.counts.rate)
-        shown = "–" if rate is None else f"{rate}%"
+        counts = row.counts
+        shown = format_percentage(percent(counts.rate), 0)
         bars.append(
             Bar(
                 label=("· " * row.depth) + row.label,
