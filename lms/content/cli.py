@@ -37,6 +37,14 @@ def _summary(tree: ContentTree) -> str:
     )
 
 
+def _report_warnings(tree: ContentTree) -> None:
+    """Print what was read but is probably not what the author meant (`file:line: warning: ...`)."""
+    for course in tree.courses:
+        for quiz in course.quizzes:
+            for warning in quiz.warnings:
+                click.echo(f"{Path(course.path) / quiz.path}:{warning.line}: warning: {warning.message}", err=True)
+
+
 def _report_errors(tree: ContentTree) -> None:
     for error in tree.errors:
         click.echo(str(error), err=True)
@@ -49,6 +57,7 @@ def check_command(directory):
     """Validate course sources without writing; exit 1 on any error."""
     _root, tree = _read_with_progress(directory)
     click.echo(_summary(tree))
+    _report_warnings(tree)
     if tree.errors:
         for error in tree.errors:
             click.echo(str(error), err=True)

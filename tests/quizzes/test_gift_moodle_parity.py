@@ -203,3 +203,16 @@ def test_item_analysis_shows_each_questions_id_and_tags(app, auth, client, tmp_p
     row = page.one(data_test="question-row")
     assert row.one(data_test="question-id").text == "[CCHC-393]"
     assert [tag.text for tag in row.find_all(data_test="question-tag")] == ["một cửa", "cấp xã"]
+
+
+def test_content_check_prints_a_gift_warning_with_file_and_line(runner, tmp_path):
+    quiz = "---\ntitle: Kiểm tra\n---\n::A:: Câu tốt {T}\n\n:Tên:: Câu hỏi {=a ~b}\n"
+    write_course(tmp_path, quizzes={"kiem-tra.gift": quiz})
+    result = runner.invoke(args=["content", "check", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    expected = (
+        f"{tmp_path / 'demo' / 'quizzes' / 'kiem-tra.gift'}:6: warning: ':Tên:: Câu hỏi' looks like a broken title "
+        "(a title is written ::Title::); it is read as question text"
+    )
+    assert expected in result.output.splitlines()
+    assert "OK: no problems found." in result.output
