@@ -84,6 +84,18 @@ def format_percentage(value: float | None, digits: int = 2, locale: str | Locale
     return format_percent(value / 100, format=pattern.format(decimals=decimals), locale=reader)
 
 
+# As filters they take the template context (unused): Jinja then never folds `{{ 1029|number }}`
+# into a constant at compile time, in whatever language the first page that compiled it used.
+@pass_context
+def number_filter(_context: Context, value: float | None) -> str:
+    return format_number(value)
+
+
+@pass_context
+def percentage_filter(_context: Context, value: float | None, digits: int = 2) -> str:
+    return format_percentage(value, digits)
+
+
 def install_template_translations(app: Flask) -> None:
     """Replace Flask-Babel's template callables and add the number filters (call after `babel.init_app`).
 
@@ -92,4 +104,4 @@ def install_template_translations(app: Flask) -> None:
     (CSV, XLSX) keep plain machine-readable numbers.
     """
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
-    app.jinja_env.filters.update(number=format_number, percentage=format_percentage)
+    app.jinja_env.filters.update(number=number_filter, percentage=percentage_filter)

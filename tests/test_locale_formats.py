@@ -11,6 +11,8 @@ import ast
 from pathlib import Path
 
 import pytest
+from flask import session
+from flask_babel import refresh
 from sqlalchemy import select
 
 from lms.audit.actions import ACTION_SENTENCES
@@ -47,10 +49,10 @@ def test_numbers_in_the_readers_locale():
     assert format_number(None, locale="vi") == "–"
 
 
-def test_filters_follow_the_request_language(app):
-    template = app.jinja_env.from_string("{{ 90.48|percentage }} · {{ 62.5|percentage(0) }} · {{ 1.5|number }}")
-    with app.test_request_context(headers={"Accept-Language": "vi"}):
-        assert template.render() == f"90,48{NBSP}% · 62{NBSP}% · 1,5"
+def test_filters_speak_vietnamese_by_default(app):
+    template = app.jinja_env.from_string("{{ a|percentage }} · {{ b|percentage(0) }} · {{ c|number }}")
+    with app.test_request_context():  # Vietnamese, the default
+        assert template.render(a=90.48, b=62.5, c=1.5) == f"90,48{NBSP}% · 62{NBSP}% · 1,5"
 
 
 def test_report_page_shows_rates_the_vietnamese_way(export_world, auth, client):  # noqa: F811
@@ -141,3 +143,16 @@ def test_calendar_page_offers_a_copy_button_for_the_feed(world, auth, client):
         "Đã sao chép",
     )
     assert [s.attrs["src"] for s in page.find_all("script") if "copy" in s.attrs.get("src", "")]
+
+
+def test_report_counts_use_the_readers_thousands_separator(app):
+    """A province has more than a thousand learners: 1.029 in Vietnamese, 1,029 in English."""
+    source = app.jinja_env.loader.get_source(app.jinja_env, "reports/report.html")[0]
+    assert source.count("|number }}") == 12  # six counts in each row and in the total
+    count = app.jinja_env.from_string("{{ n|number }} · {{ p|percentage }} · {{ 1029|number }}")
+    with app.test_request_context():
+        assert count.render(n=1029, p=62.5) == f"1.029 · 62,5{NBSP}% · 1.029"
+    with app.test_request_context():
+        session["locale"] = "en"
+        refresh()  # the test's app context outlives one request: forget the locale found before
+        assert count.render(n=1029, p=62.5) == "1,029 · 62.5% · 1,029"  # a literal too: not folded once
