@@ -25,6 +25,8 @@ ACTION_SENTENCES = {
     "unit.move": _l("Moved a unit"),
     "unit.retire": _l("Retired a unit"),
     "unit.restore": _l("Restored a unit"),
+    "unit.head_set": _l("Made someone a head of a unit"),
+    "unit.head_remove": _l("Removed a head of a unit"),
     "class.create": _l("Created a class"),
     "class.update": _l("Changed a class"),
     "class.enrol": _l("Enrolled learners in a class"),
