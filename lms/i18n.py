@@ -10,6 +10,8 @@ Nothing here switches language in the middle of a request; code that did (Flask-
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from babel import Locale
 from babel.numbers import format_decimal, format_percent
 from flask import Flask, g, has_app_context
@@ -70,10 +72,12 @@ def format_percentage(value: float | None, digits: int = 2, locale: str | Locale
     """A percentage (90.48 means 90.48 %) as the reader writes it: "90,48 %" (vi), "90.48%" (en).
 
     At most `digits` decimals, without trailing zeros ("75 %", not "75,00 %"); "–" for none.
-    Rounding is Babel's (half to even): where a rule decides, round before (lms.reports.figures).
+    Rounded half up, as the pages did before (62.5 shows as 63 with no decimals), not Babel's
+    half-to-even.
     """
     if value is None:
         return NO_VALUE
+    value = Decimal(str(value)).quantize(Decimal(1).scaleb(-max(digits, 0)), rounding=ROUND_HALF_UP)
     reader = _reader_locale(locale)
     decimals = "." + "#" * digits if digits > 0 else ""
     pattern = PERCENT_PATTERNS.get(reader.language)

@@ -35,6 +35,8 @@ LMS = Path(__file__).resolve().parent.parent / "lms"
         (75, 2, "vi", f"75{NBSP}%"),
         (62.5, 2, "vi", f"62,5{NBSP}%"),
         (63, 0, "vi", f"63{NBSP}%"),
+        (62.5, 0, "vi", f"63{NBSP}%"),  # half up, as before
+        (90.485, 2, "en", "90.49%"),
         (1234.5, 1, "vi", f"1.234,5{NBSP}%"),
         (None, 2, "vi", "–"),
     ],
@@ -52,7 +54,7 @@ def test_numbers_in_the_readers_locale():
 def test_filters_speak_vietnamese_by_default(app):
     template = app.jinja_env.from_string("{{ a|percentage }} · {{ b|percentage(0) }} · {{ c|number }}")
     with app.test_request_context():  # Vietnamese, the default
-        assert template.render(a=90.48, b=62.5, c=1.5) == f"90,48{NBSP}% · 62{NBSP}% · 1,5"
+        assert template.render(a=90.48, b=62.5, c=1.5) == f"90,48{NBSP}% · 63{NBSP}% · 1,5"
 
 
 def test_report_page_shows_rates_the_vietnamese_way(export_world, auth, client):  # noqa: F811
