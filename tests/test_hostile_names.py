@@ -39,6 +39,7 @@ from lms.courses.models import CourseClass, Enrolment
 from lms.csvfiles import FORMULA_STARTS
 from lms.extensions import db
 from lms.live.models import LiveSession
+from lms.org.heads import set_head
 from lms.org.models import Unit
 from lms.quizzes.models import QuizAttempt
 from tests import factories
@@ -71,6 +72,7 @@ ATTENDANCE_REASON = evil("attendance")
 OVERRIDE_REASON = evil("override")
 REVOKE_REASON = evil("revoked")
 ESSAY = evil("essay")
+HEAD = evil("head")
 
 COURSE_YML = f"title: '{COURSE}'\nsummary: '{SUMMARY}'\n"
 MODULE_MD = f"---\ntitle: '{MODULE}'\nminutes: 5\n---\nNội dung.\n"
@@ -264,6 +266,13 @@ def hostile(app, tmp_path, monkeypatch):
     attempt = db.session.get(QuizAttempt, attempt_id)
     assert attempt.state == "pending"
 
+    # The unit's head (a learner in no class) nominates the learner for the open class.
+    head = factories.make_user("ld.evil", Role.LEARNER, unit, HEAD)
+    set_head(unit, head)
+    db.session.commit()
+    open_class = db.session.scalar(select(CourseClass.id).where(CourseClass.code == "EVIL-OPEN"))
+    form(client_of("ld.evil"), "/heads/nominate", {"user_id": learner.id, "class_id": open_class})
+
     return SimpleNamespace(
         client_of=client_of,
         unit=unit.id,
@@ -277,7 +286,7 @@ def hostile(app, tmp_path, monkeypatch):
         revoked_code=first.verification_code,
         attempt=attempt_id,
         token=learner.calendar_token,
-        open_class=db.session.scalar(select(CourseClass.id).where(CourseClass.code == "EVIL-OPEN")),
+        open_class=open_class,
     )
 
 
@@ -285,7 +294,7 @@ def hostile(app, tmp_path, monkeypatch):
 FOOTER = (LEARNER, UNIT)  # every page shows the logged-in learner's name and unit
 HTML_PAGES = [
     # the learner
-    ("hv.evil", "/", (*FOOTER, CLASS, COURSE)),
+    ("hv.evil", "/", (*FOOTER, CLASS, COURSE, HEAD, OPEN_CLASS)),  # the head's nomination
     ("hv.evil", "/classes", (*FOOTER, OPEN_CLASS, COURSE)),
     ("hv.evil", "/classes/{cls}", (*FOOTER, CLASS, COURSE, MODULE, QUIZ, "X-INJECTED")),
     ("hv.evil", "/classes/{cls}/modules/evil", (*FOOTER, MODULE)),
@@ -336,6 +345,13 @@ HTML_PAGES = [
     ("admin", "/reports/units?mode=hybrid&from=2026-01-01", (UNIT, UNIT_LEVEL, COURSE)),
     ("admin", "/reports/classes/{cls}", (LEARNER, UNIT, CLASS)),
     ("admin", "/reports/transcript/{learner}", (LEARNER, UNIT, CLASS, COURSE, MODULE, QUIZ, CLASS_LEVEL)),
+    # the unit's head, and the open class's instructor deciding the head's nomination
+    ("ld.evil", "/heads/", (HEAD, UNIT, LEARNER, OPEN_CLASS)),
+    ("ld.evil", "/heads/people", (HEAD, UNIT, LEARNER, INSTRUCTOR)),
+    ("ld.evil", "/heads/nominate", (LEARNER, UNIT, CLASS, OPEN_CLASS)),
+    ("ld.evil", "/reports/heads/units", (UNIT, UNIT_LEVEL)),
+    ("ld.evil", "/reports/transcript/{learner}", (LEARNER, UNIT, CLASS, COURSE, MODULE, QUIZ)),
+    ("gv.evil", "/classes/{open_class}/nominations", (LEARNER, UNIT, HEAD, OPEN_CLASS)),
     # anyone
     ("anonymous", "/verify/{code}", (LEARNER, COURSE, CLASS)),
     ("anonymous", "/verify/{revoked_code}", (LEARNER, REVOKE_REASON)),
@@ -347,6 +363,7 @@ TABLE_FILES = [
     ("admin", "/reports/courses?format={fmt}", (COURSE,)),
     ("admin", "/reports/levels?format={fmt}", (CLASS_LEVEL,)),
     ("gv.evil", "/reports/classes?format={fmt}", (CLASS, COURSE)),
+    ("ld.evil", "/reports/heads/units?format={fmt}", (UNIT, UNIT_LEVEL)),
 ]
 CSV_ONLY = [
     ("gv.evil", "/sessions/{session}/attendance?format=csv", (LEARNER, UNIT, ATTENDANCE_REASON)),
@@ -507,6 +524,7 @@ def test_every_get_route_is_covered(app):
         "revoked_code": "y" * 32,
         "token": "t" * 40,
         "fmt": "csv",
+        "open_class": 2,
     }
     covered = set()
     for _role, path, _expected in HTML_PAGES + TABLE_FILES + CSV_ONLY:

@@ -23,8 +23,15 @@ WARNINGS = ("development server", "production deployment", "MonkeyPatchWarning",
 
 
 def make_run_commands(port: int) -> list[str]:
+    # Run as a user would, not as a sub-make of `make test` (which would add "make[1]: ..." lines).
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     dry_run = subprocess.run(
-        ["make", "-n", "run", f"PORT={port}", "HOST=127.0.0.1"], cwd=REPO, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", "run", f"PORT={port}", "HOST=127.0.0.1"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return [line for line in dry_run.stdout.splitlines() if line.strip()]
 
