@@ -22,6 +22,7 @@ from lms.live.events import announce_cancelled
 from lms.live.models import LiveSession, SessionState
 from lms.live.report import attendance_rows
 from lms.live.schedule import TIME_FIELDS, form_values
+from lms.paging import page_number, page_of
 from lms.refusals import Refused, flash_refusal
 from lms.responses import download
 from lms.text import whole_number
@@ -174,7 +175,8 @@ def attendance(session_id: int):
             error = " ".join(refusal.messages())
         else:
             flash(_("Attendance updated."), "success")
-            return redirect(url_for("live.attendance", session_id=session.id), 303)
+            page = page_number()  # back to the page the instructor was on
+            return redirect(url_for("live.attendance", session_id=session.id, page=page if page > 1 else None), 303)
     rows = attendance_rows(session)
     if request.args.get("format") == "csv":
         body = csv_for_excel(
@@ -195,7 +197,8 @@ def attendance(session_id: int):
             ),
         )
         return download(body, f"attendance-{session.id}.csv", "text/csv")
-    return render_template("live/attendance.html", session=session, rows=rows, error=error), 400 if error else 200
+    page = page_of(rows, page_number())
+    return render_template("live/attendance.html", session=session, page=page, error=error), 400 if error else 200
 
 
 @bp.get("/sessions/<int:session_id>/checkin-code")
