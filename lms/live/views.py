@@ -5,7 +5,7 @@ flash."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -204,15 +204,15 @@ def attendance(session_id: int):
 @bp.get("/sessions/<int:session_id>/checkin-code")
 @login_required
 def checkin_code_page(session_id: int):
-    """The code to show on the room's screen (instructors); the page refreshes itself."""
+    """The code to show on the room's screen (instructors); its script asks for the next one (`?format=json`)."""
     session = _session_for_staff(session_id)
     now = utcnow()
-    return render_template(
-        "live/checkin_code.html",
-        session=session,
-        refresh=seconds_left(now),
-        code=checkin_code(current_app.config["SECRET_KEY"], session.id, now),
-    )
+    code, left = checkin_code(current_app.config["SECRET_KEY"], session.id, now), seconds_left(now)
+    if request.args.get("format") == "json":
+        response = jsonify(code=code, seconds_left=left)
+        response.headers["Cache-Control"] = "no-store"  # a code a minute old is useless
+        return response
+    return render_template("live/checkin_code.html", session=session, seconds_left=left, code=code)
 
 
 @bp.post("/sessions/<int:session_id>/checkin")
