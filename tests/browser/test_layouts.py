@@ -163,9 +163,19 @@ def test_the_live_room_puts_slides_and_chat_side_by_side_on_a_wide_screen(page: 
     slides, chat = page.get_by_test_id("slides"), page.locator(".room-chat")
     assert beside(slides, chat), (slides.bounding_box(), chat.bounding_box())
     assert no_sideways_scroll(page)
-    # The slides' text and the chat are both on the first screen.
+    # The slides' text and the chat are both on the first screen, which new lines do not scroll:
+    # the chat box follows them itself.
     assert page.get_by_test_id("slide-body").bounding_box()["y"] < viewport["height"]
     assert chat.bounding_box()["y"] < viewport["height"]
+    assert page.evaluate("window.scrollY") == 0
+    at_end = "e => e.scrollTop + e.clientHeight >= e.scrollHeight - 2"
+    assert page.get_by_test_id("chat").evaluate(at_end)
+    page.get_by_test_id("chat-input").fill("Một dòng mới")
+    page.get_by_test_id("chat-send").scroll_into_view_if_needed()
+    scrolled = page.evaluate("window.scrollY")  # where typing put the page
+    page.get_by_test_id("chat-send").click()
+    expect(page.get_by_test_id("chat").locator("li").last).to_contain_text("Một dòng mới")
+    assert page.evaluate("window.scrollY") == scrolled and page.get_by_test_id("chat").evaluate(at_end)
 
 
 def test_the_live_room_stacks_slides_and_chat_on_a_phone(page: Page, world, busy_room):

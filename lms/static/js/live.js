@@ -168,8 +168,12 @@
   function addChat(m) {
     var li = chatLine(m);
     if (!li) { return; }
-    $("chat").appendChild(li);
-    li.scrollIntoView({ block: "nearest" });
+    // Follow new lines by scrolling the chat box only (scrolling the page would pull it away from
+    // the slides beside it), and only when the reader is at the end, not reading earlier lines.
+    var box = $("chat");
+    var atEnd = box.scrollHeight - box.scrollTop - box.clientHeight < 48;
+    box.appendChild(li);
+    if (atEnd) { box.scrollTop = box.scrollHeight; }
   }
   function addEarlierChat(page) {  // {chat: [...] oldest first, more}: goes above what is drawn
     var box = $("chat");
