@@ -226,3 +226,33 @@ def test_room_icons_are_svg_with_text_alternatives(page: Page, world, busy_room)
     delete = page.get_by_test_id("chat").locator("li").first.get_by_role("button", name="Xóa tin nhắn")
     expect(delete.locator("svg")).to_have_count(1)
     assert delete.inner_text().strip() == ""
+
+
+# Course text wraps anywhere, so only a table of many columns is wider than a phone: a month's figures.
+WIDE_TABLE = (
+    "| Đơn vị | " + " | ".join(f"Ngày {n}" for n in range(1, 25)) + " |\n" + "|---" * 25 + "|\n"
+    "| Phường 1 | " + " | ".join(str(n * 3) for n in range(1, 25)) + " |\n"
+)
+
+
+def test_a_wide_table_in_a_module_scrolls_from_the_keyboard_on_a_phone(browser, live_server, world):
+    module = world.modules[0]
+    module.html = render_module(
+        f"Bảng tiêu chí.\n\n{WIDE_TABLE}", LinkTargets(world.course.slug, frozenset(), frozenset())
+    ).html
+    db.session.commit()
+    context = browser.new_context(base_url=live_server, bypass_csp=True, viewport=PHONE)  # axe's script
+    try:
+        page = context.new_page()
+        login(page, "hv.mai")
+        page.goto(f"/classes/{world.course_class.id}/modules/{module.slug}")
+        box = page.locator(".module-body .table-scroll")
+        assert box.evaluate("e => e.scrollWidth > e.clientWidth")  # it does scroll sideways
+        assert no_sideways_scroll(page)  # the page itself does not
+        box.focus()
+        page.keyboard.press("ArrowRight")
+        expect(box).to_be_focused()
+        page.wait_for_function("e => e.scrollLeft > 0", arg=box.element_handle())  # the arrow scrolled it
+        assert violations(page) == []
+    finally:
+        context.close()
