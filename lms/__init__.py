@@ -253,6 +253,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.certificates.views import bp as certificates_bp
     from lms.courses.views import bp as courses_bp
     from lms.dashboard.views import bp as dashboard_bp
+    from lms.heads.views import bp as heads_bp
     from lms.live.views import bp as live_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
@@ -269,6 +270,7 @@ def register_blueprints(app: Flask) -> None:
         certificates_bp,
         admin_bp,
         reports_bp,
+        heads_bp,
     ):
         app.register_blueprint(blueprint)
     from lms.live.events import register_events

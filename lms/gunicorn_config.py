@@ -1,4 +1,8 @@
-"""How a production process runs: `gunicorn -c python:lms.gunicorn_config -b ADDRESS wsgi:app`.
+"""How a production process runs: `gunicorn -c lms/gunicorn_config.py -b ADDRESS wsgi:app`.
+
+Given as a file path, not `python:lms.gunicorn_config`: importing the `lms` package would load
+Flask, SQLAlchemy and the rest in gunicorn's master, before the gevent worker patches the standard
+library (gevent warns about it, and sockets made that early would block the whole worker).
 
 One gevent worker per process (Socket.IO keeps each connection in the process that accepted it;
 several processes share rooms through the message queue). The systemd unit in deploy/ and the
@@ -14,3 +18,19 @@ control_socket_disable = True
 # connections do not end by themselves, so they are told to reconnect elsewhere at once; the
 # wait is only for ordinary requests.
 graceful_timeout = 10
+
+
+def post_worker_init(worker) -> None:
+    """On SIGTERM, besides gunicorn's own stop, hand the live room's connections over at once."""
+    import signal
+
+    import gevent
+
+    from lms.extensions import socketio
+    from lms.live.shutdown import hand_over
+
+    def stop(_signum, _frame) -> None:
+        worker.alive = False  # gunicorn's own SIGTERM handling: stop accepting, finish what runs
+        gevent.spawn(hand_over, socketio.server)  # not in the signal handler: it writes to the database
+
+    signal.signal(signal.SIGTERM, stop)

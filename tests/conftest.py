@@ -228,6 +228,11 @@ def auth(client):
 @pytest.fixture
 def world(app, tmp_path):
     """Units, one user per role, a course of three modules (one optional) and two classes."""
+    return build_world(tmp_path)
+
+
+def build_world(tmp_path) -> SimpleNamespace:
+    """The `world` fixture's records, in the database of the current app context."""
     city = factories.make_unit("tp", "Thành phố", "Thành phố")
     ward = factories.make_unit("phuong-1", "Phường 1", "Phường/xã", parent=city)
     other_ward = factories.make_unit("phuong-2", "Phường 2", "Phường/xã", parent=city)

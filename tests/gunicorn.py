@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def start_gunicorn(port: int, env: dict, out=subprocess.DEVNULL, **popen) -> subprocess.Popen:
     """Start one gevent worker serving wsgi:app on 127.0.0.1:`port`, its output to `out`."""
-    command = [sys.executable, "-m", "gunicorn", "-c", "python:lms.gunicorn_config"]
+    command = [sys.executable, "-m", "gunicorn", "-c", "lms/gunicorn_config.py"]
     return subprocess.Popen(
         [*command, "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=REPO, env=env, stdout=out, stderr=out, **popen
     )

@@ -67,11 +67,13 @@ def format_hours(minutes: int) -> str:
     return text.replace(".", ",")
 
 
-def course_minutes(estimated_hours: float | None, module_minutes: Iterable[int | None]) -> int:
-    """The study time a certificate states: the course's hours, else the sum of its modules' estimates."""
-    if estimated_hours:
-        return round(estimated_hours * 60)
-    return sum(m or 0 for m in module_minutes)
+def course_minutes(estimated_hours: float | None) -> int:
+    """The study time a certificate states: the course's declared hours, or none (0) if it declares none.
+
+    Not the learner's credited reading time (it varies with reading speed and misses live sessions),
+    and not a sum of the modules' estimates (a guess the course's authors never stated as its length).
+    """
+    return round(estimated_hours * 60) if estimated_hours else 0
 
 
 def clean_reason(text: str | None) -> str:

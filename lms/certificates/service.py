@@ -128,7 +128,7 @@ def printed_facts(enrolment: Enrolment, complete: bool, now: datetime, zone: tzi
         starts_on=course_class.starts_on,
         ends_on=course_class.ends_on,
         completed_on=finished.astimezone(zone).date(),
-        minutes=course_minutes(course.estimated_hours, (m.estimated_minutes for m in course.active_modules)),
+        minutes=course_minutes(course.estimated_hours),
     )
 
 

@@ -24,9 +24,10 @@ from lms.quizzes.source import QuizSource, read_quiz
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MODULE_FILE_RE = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)\.md$")
 COURSE_KEYS = {"title": str, "summary": str, "estimated_hours": (int, float), "requirements": dict}
-MODULE_KEYS = {"title": str, "summary": str, "minutes": int, "required": bool}
+MODULE_KEYS = {"title": str, "summary": str, "minutes": int, "min_minutes": int, "required": bool}
 REQUIREMENT_KEYS = {"modules": MODULE_MODES, "quizzes": QUIZ_MODES, "attendance": ATTENDANCE_MODES}
 MAX_ASSET_BYTES = 10 * 1024 * 1024
+MAX_MIN_MINUTES = 24 * 60  # a minimum longer than a day of reading is a typo
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class ModuleSource:
     title: str
     summary: str
     minutes: int | None
+    min_minutes: int | None
     required: bool
     html: str
     toc: list[dict]
@@ -290,6 +292,14 @@ def _read_module(path, number, slug, targets: LinkTargets, problems: _Problems) 
     if minutes is not None and minutes <= 0:
         problems.add(path, lines.get("minutes"), "'minutes' must be greater than 0")
         return None
+    min_minutes = data.get("min_minutes")
+    if min_minutes is not None and not 0 < min_minutes <= MAX_MIN_MINUTES:
+        problems.add(path, lines.get("min_minutes"), f"'min_minutes' must be between 1 and {MAX_MIN_MINUTES}")
+        return None
+    if min_minutes is not None and minutes is not None and min_minutes > minutes:
+        message = f"'min_minutes' ({min_minutes}) is more than the module's 'minutes' ({minutes})"
+        problems.add(path, lines.get("min_minutes"), message)
+        return None
     body = unicodedata.normalize("NFC", body)
     rendered = render_module(body, targets)
     for url in rendered.broken_links:
@@ -303,6 +313,7 @@ def _read_module(path, number, slug, targets: LinkTargets, problems: _Problems) 
         title=title,
         summary=str(data.get("summary", "")).strip(),
         minutes=minutes,
+        min_minutes=min_minutes,
         required=data.get("required", True),
         html=rendered.html,
         toc=rendered.toc,

@@ -37,6 +37,7 @@ def _apply_module(module: Module, source: ModuleSource) -> None:
     module.source_path = source.path
     module.source_hash = source.source_hash
     module.estimated_minutes = source.minutes
+    module.min_minutes = source.min_minutes
     module.required = source.required
     module.retired_at = None
 

@@ -16,6 +16,7 @@ from lms.cache import VersionedCache
 from lms.courses.models import Course, CourseClass, Enrolment, EnrolmentStatus, Module
 from lms.courses.service import active_enrolment
 from lms.extensions import db
+from lms.progress.completion import minutes_left, seconds_still_needed
 from lms.progress.models import ModuleProgress
 
 
@@ -81,6 +82,7 @@ class ModuleContent:
     slug: str
     title: str
     estimated_minutes: int | None
+    min_minutes: int | None
     required: bool
     html: str
     position: int
@@ -98,6 +100,16 @@ class ModulePage:
     content: ModuleContent
     enrolment_id: int | None
     completed_at: datetime | None
+    seconds_spent: int = 0  # reading time the server credited to this viewer
+
+    @property
+    def seconds_left(self) -> int:
+        """Reading time still needed before "done" is accepted (0 once reached, or with no minimum)."""
+        return seconds_still_needed(self.content.min_minutes, self.seconds_spent)
+
+    @property
+    def minutes_left(self) -> int:
+        return minutes_left(self.seconds_left)
 
 
 # Content is built once per course version (the hash `flask content sync` stores) and module.
@@ -117,6 +129,7 @@ def _module_state_statement():
             Module.id.label("module_id"),
             Enrolment.id.label("enrolment_id"),
             ModuleProgress.completed_at,
+            ModuleProgress.seconds_spent,
         )
         .select_from(CourseClass)
         .join(Course, Course.id == CourseClass.course_id)
@@ -163,6 +176,7 @@ def _module_content_statement():
             Module.slug,
             Module.title,
             Module.estimated_minutes,
+            Module.min_minutes,
             Module.required,
             Module.html,
             reading_order,
@@ -185,6 +199,7 @@ def _load_module_content(course_id: int, module_id: int) -> ModuleContent:
         slug=row.slug,
         title=row.title,
         estimated_minutes=row.estimated_minutes,
+        min_minutes=row.min_minutes,
         required=row.required,
         html=row.html,
         position=row.position,
@@ -215,4 +230,6 @@ def load_module_page(class_id: int, slug: str) -> ModulePage:
         state.content_hash,
         lambda: _load_module_content(state.course_id, state.module_id),
     )
-    return ModulePage(class_id, state.module_id, content, state.enrolment_id, state.completed_at)
+    return ModulePage(
+        class_id, state.module_id, content, state.enrolment_id, state.completed_at, state.seconds_spent or 0
+    )

@@ -55,6 +55,8 @@ class Module(db.Model):
     source_path: Mapped[str] = mapped_column(String(300))
     source_hash: Mapped[str] = mapped_column(String(64))
     estimated_minutes: Mapped[int | None]
+    # Reading time the server must have credited before "done" is accepted (None: no minimum).
+    min_minutes: Mapped[int | None]
     required: Mapped[bool] = mapped_column(default=True)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

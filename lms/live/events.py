@@ -28,6 +28,7 @@ from lms.auth.sessions import SESSION_KEY, AccessEnded, Scope, secret_hash
 from lms.database import utcnow, write_transaction
 from lms.extensions import db, socketio
 from lms.live import payloads, presence, removals, room, transport
+from lms.live.queue_watch import queue_carries, recheck
 from lms.live.throttle import allowance, stale_sweeps, throttle
 from lms.observability import live_room as observed
 from lms.refusals import N_, Problem, Refused, refuse
@@ -45,6 +46,9 @@ TOO_MANY_EVENTS = Problem(N_("too many events; wait a few seconds"))
 LOGIN_ENDED = Problem(N_("please log in again"))
 CONNECTION_CLOSED = Problem(N_("the connection closed"))
 SERVER_FAILED = Problem(N_("the server could not handle this event"))
+INTERRUPTED = Problem(
+    N_("live updates are interrupted, so this was not sent; wait until the connection is back and send it again")
+)
 
 # The interface language of each connection's account, as last read (at the connection, then on
 # every event, which reloads the account anyway): refusals made before any database work (the
@@ -212,7 +216,8 @@ def handler(event: str, in_room: bool = True, reads_only: bool = False) -> Calla
 
     With `in_room` (every event but the heartbeat) the handler gets the user's `room.Member` for
     the payload's session_id, after the membership check; otherwise the user. An event that is
-    not `reads_only` is refused in a session that has ended or was cancelled.
+    not `reads_only` is refused in a session that has ended or was cancelled, and while the
+    message queue does not carry this process's events to the others (`lms.live.queue_watch`).
     """
 
     def decorate(fn: Callable[..., Outcome]) -> Callable:
@@ -230,6 +235,8 @@ def handler(event: str, in_room: bool = True, reads_only: bool = False) -> Calla
                     actor = room.member(user, payload.get("session_id")) if in_room else user
                     if in_room and not reads_only:
                         room.refuse_if_read_only(actor.session)
+                        if not queue_carries(socketio.server):
+                            raise Refused(INTERRUPTED, code="interrupted")
                     outcome = fn(actor, payload, utcnow())
             except ConnectionGoneError as gone:  # no one is left to tell with a `room_error`
                 return {"ok": False, "error": gone.code, "message": translated(gone)}
@@ -239,6 +246,8 @@ def handler(event: str, in_room: bool = True, reads_only: bool = False) -> Calla
                 return answer_refusal(refusal)
             for name, body, target in outcome.broadcasts:
                 emit(name, body, to=target, namespace=NAMESPACE, include_self=not outcome.others_only)
+            if outcome.broadcasts:  # the queue may have failed just now: this process's sockets hear it at once
+                recheck(socketio.server)
             queue_presence(outcome.presence)
             return {"ok": True, **outcome.ack}
 
@@ -341,7 +350,7 @@ def on_join(who, data, now) -> Outcome:
     if who.instructor:  # the staff readmit from this list
         snapshot["removed"] = removals.removed_people(session_id)
     return Outcome(
-        ack={"snapshot": snapshot},
+        ack={"snapshot": snapshot, "link_up": queue_carries(socketio.server)},
         presence=[(session_id, user_id, None) for user_id in stale if user_id != who.user.id]
         + [(session_id, who.user.id, person)],
     )

@@ -1,4 +1,4 @@
-"""`flask units create|list`."""
+"""`flask units create|list|set-head`."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from lms.auth.service import find_user
 from lms.database import write_transaction
 from lms.extensions import db
+from lms.org import heads
 from lms.org.models import Unit
 from lms.org.service import create_unit, find_unit, unit_path
 from lms.refusals import cli_refusals
@@ -45,3 +47,25 @@ def list_command():
 
     for root in db.session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name)):
         show(root, 0)
+
+
+@units_cli.command("set-head")
+@click.option("--unit", "unit_code", required=True, help="Code of the unit.")
+@click.option("--username", required=True, help="The person who heads it (any role).")
+@click.option("--remove", is_flag=True, help="Stop this person heading the unit.")
+@cli_refusals
+@write_transaction()
+def set_head_command(unit_code, username, remove):
+    """Make a person a head of a unit (or, with --remove, no longer). Audited."""
+    unit, user = find_unit(unit_code), find_user(username)
+    if unit is None:
+        raise click.UsageError(f"unknown unit '{unit_code}'")
+    if user is None:
+        raise click.UsageError(f"unknown user '{username}'")
+    if remove:
+        heads.remove_head(unit, user)
+        click.echo(f"'{user.username}' no longer heads '{unit.code}'.")
+    elif heads.set_head(unit, user):
+        click.echo(f"'{user.username}' now heads '{unit.code}' and its sub-units.")
+    else:
+        click.echo(f"'{user.username}' already heads '{unit.code}'; nothing changed.")

@@ -31,3 +31,19 @@ class Unit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Unit {self.code}>"
+
+
+class UnitHead(db.Model):
+    """A person who heads a unit: they answer for the training of its staff and its sub-units'.
+
+    An assignment, not a kind of account: a learner, an instructor or an admin can head a unit, and a
+    unit can have several heads (a director and deputies).
+    """
+
+    __tablename__ = "unit_heads"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()

@@ -37,3 +37,11 @@ def unit_fields_problem(code: str, name: str, level: str) -> Problem | None:
     if not level or len(level) > 100:
         return Problem(N_("the level must have 1-100 characters"))
     return None
+
+
+def units_within(roots: set[int], parents: dict[int, int | None]) -> set[int]:
+    """The ids of the units in `roots` and every unit below one of them, given each unit's parent id.
+
+    This is what a unit head answers for: the unit they head and all its sub-units, however deep.
+    """
+    return {unit_id for unit_id in parents if any(is_descendant_or_self(unit_id, root, parents) for root in roots)}

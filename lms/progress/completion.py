@@ -69,6 +69,7 @@ class Requirement:
     missing: tuple[str, ...] = ()
     label: object = ""
     reason: object = ""
+    missing_ids: tuple[int, ...] = ()  # the module, quiz or session ids behind `missing`, same order
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,13 @@ class CompletionStatus:
     @property
     def unmet(self) -> tuple[Requirement, ...]:
         return tuple(r for r in self.requirements if not r.met)
+
+    @property
+    def share(self) -> float:
+        """How far along, 0 to 1: the items done (modules, quizzes, sessions) out of all the rules ask
+        for; 1 when they ask for nothing."""
+        total = sum(r.total for r in self.requirements)
+        return 1.0 if total == 0 else sum(min(r.done, r.total) for r in self.requirements) / total
 
 
 MODULE_MODES = ("required", "all", "none")
@@ -101,6 +109,7 @@ def modules_requirement(mode: object, facts: EnrolmentFacts) -> Requirement | No
     counted = [m for m in facts.modules if m.required or mode == "all"]
     done = sum(1 for m in counted if m.done)
     missing = tuple(m.title for m in counted if not m.done)
+    missing_ids = tuple(m.module_id for m in counted if not m.done)
     met = not missing
     if met:
         reason = _l("All %(total)d required modules done.", total=len(counted))
@@ -117,6 +126,7 @@ def modules_requirement(mode: object, facts: EnrolmentFacts) -> Requirement | No
         done=done,
         total=len(counted),
         missing=missing,
+        missing_ids=missing_ids,
         label=_l("Modules"),
         reason=reason,
     )
@@ -132,7 +142,10 @@ def quizzes_requirement(mode: object, facts: EnrolmentFacts) -> Requirement | No
     if not counted:
         return None
     passed = sum(1 for q in counted if q.passed)
-    missing = tuple(q.title for q in counted if not q.passed)
+    # A quiz the learner can act on comes before one waiting for an instructor's mark (a stable sort).
+    not_passed = sorted((q for q in counted if not q.passed), key=lambda q: q.pending)
+    missing = tuple(q.title for q in not_passed)
+    missing_ids = tuple(q.quiz_id for q in not_passed)
     pending = sum(1 for q in counted if not q.passed and q.pending)
     if not missing:
         reason = _l("All %(total)d required quizzes passed.", total=len(counted))
@@ -151,6 +164,7 @@ def quizzes_requirement(mode: object, facts: EnrolmentFacts) -> Requirement | No
         done=passed,
         total=len(counted),
         missing=missing,
+        missing_ids=missing_ids,
         label=_l("Quizzes"),
         reason=reason,
     )
@@ -166,6 +180,7 @@ def attendance_requirement(mode: object, facts: EnrolmentFacts) -> Requirement |
         return None
     attended = sum(1 for s in facts.sessions if s.attended)
     missing = tuple(s.title for s in facts.sessions if not s.attended)
+    missing_ids = tuple(s.session_id for s in facts.sessions if not s.attended)
     total = len(facts.sessions)
     if missing:
         reason = _l("%(done)d of %(total)d required live sessions attended.", done=attended, total=total)
@@ -177,6 +192,7 @@ def attendance_requirement(mode: object, facts: EnrolmentFacts) -> Requirement |
         done=attended,
         total=total,
         missing=missing,
+        missing_ids=missing_ids,
         label=_l("Live sessions"),
         reason=reason,
     )
@@ -199,6 +215,27 @@ def completion_status(requirements: Mapping[str, object], facts: EnrolmentFacts)
     return CompletionStatus(requirements=tuple(v for v in verdicts if v is not None))
 
 
+@dataclass(frozen=True)
+class NextStep:
+    """The first thing still missing for completion: which rule, and which module, quiz or session."""
+
+    key: str  # "modules", "quizzes" or "attendance", the rule's key
+    item_id: int
+    title: str
+    waiting: bool = False  # a quiz whose essay waits for its mark: nothing for the learner to do
+
+
+def next_step(status: CompletionStatus, facts: EnrolmentFacts) -> NextStep | None:
+    """Point at the first missing item of the first unmet rule, in the rules' order; None when complete."""
+    pending_quizzes = {q.quiz_id for q in facts.quizzes if q.pending}
+    for requirement in status.unmet:
+        if requirement.missing_ids:
+            item_id, title = requirement.missing_ids[0], requirement.missing[0]
+            waiting = requirement.key == "quizzes" and item_id in pending_quizzes
+            return NextStep(requirement.key, item_id, title, waiting)
+    return None
+
+
 def credited_seconds(last_seen_at, now, cap_seconds: int) -> int:
     """Return the study time a heartbeat earns: the gap since the last one, if it is short.
 
@@ -209,3 +246,13 @@ def credited_seconds(last_seen_at, now, cap_seconds: int) -> int:
         return 0
     gap = (now - last_seen_at).total_seconds()
     return int(gap) if 0 < gap <= cap_seconds else 0
+
+
+def seconds_still_needed(min_minutes: int | None, seconds_credited: int) -> int:
+    """Return the reading time a module still asks for before it may be marked done (0: none)."""
+    return max(0, (min_minutes or 0) * 60 - seconds_credited)
+
+
+def minutes_left(seconds: int) -> int:
+    """Whole minutes to show for a remaining time, rounded up (30 seconds left is "1 minute")."""
+    return -(-seconds // 60)

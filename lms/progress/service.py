@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,14 +18,24 @@ from lms.progress.completion import (
     CompletionStatus,
     EnrolmentFacts,
     ModuleFact,
+    NextStep,
     QuizFact,
     SessionFact,
     completion_status,
     credited_seconds,
+    minutes_left,
+    next_step,
+    seconds_still_needed,
 )
 from lms.progress.models import ModuleProgress
 from lms.quizzes.attempts import active_quizzes, best_attempts, pending_count
 from lms.quizzes.models import Quiz, QuizAttempt
+from lms.refusals import N_, Problem, Refused
+
+TOO_EARLY = N_(
+    "This module asks for at least %(min)d minutes of reading before it can be marked done: "
+    "about %(left)d more minutes to go. Time counts while the page is open on your screen."
+)
 
 
 @dataclass
@@ -136,9 +147,16 @@ def completion_for(
 
 
 def _progress_row(enrolment: Enrolment, module: Module, now: datetime) -> tuple[ModuleProgress, bool]:
-    """Fetch or create the progress row; a concurrent first visit never makes two."""
-    query = select(ModuleProgress).where(
-        ModuleProgress.enrolment_id == enrolment.id, ModuleProgress.module_id == module.id
+    """Fetch and lock, or create, the progress row; a concurrent first visit never makes two.
+
+    The lock (FOR UPDATE on PostgreSQL; SQLite's write transaction already serialises writers)
+    makes pings from two tabs take turns: each credits only the gap since the other's, so time
+    read in two tabs at once is credited once.
+    """
+    query = (
+        select(ModuleProgress)
+        .where(ModuleProgress.enrolment_id == enrolment.id, ModuleProgress.module_id == module.id)
+        .with_for_update()
     )
     row = db.session.scalar(query)
     if row is not None:
@@ -152,22 +170,35 @@ def _progress_row(enrolment: Enrolment, module: Module, now: datetime) -> tuple[
         return db.session.scalar(query), False
 
 
-def record_heartbeat(enrolment: Enrolment, module: Module, now: datetime, position: str, cap_seconds: int) -> int:
-    """Note that the learner is reading the module; return the seconds credited."""
+class Heartbeat(NamedTuple):
+    """What a ping earned, and the reading time the module still asks for before "done"."""
+
+    credited: int
+    seconds_left: int
+
+
+def record_heartbeat(enrolment: Enrolment, module: Module, now: datetime, position: str, cap_seconds: int) -> Heartbeat:
+    """Note that the learner is reading the module; return the seconds credited and still needed."""
     row, created = _progress_row(enrolment, module, now)
     credit = 0 if created else credited_seconds(row.last_seen_at, now, cap_seconds)
     row.seconds_spent += credit
     row.last_seen_at = max(row.last_seen_at, now)
     if position:
         row.last_position = position[:100]
-    return credit
+    return Heartbeat(credit, seconds_still_needed(module.min_minutes, row.seconds_spent))
 
 
 def mark_done(enrolment: Enrolment, module: Module, now: datetime) -> bool:
-    """Record the module as done; return False when it already was (nothing changes)."""
+    """Record the module as done; return False when it already was (nothing changes).
+
+    Refused while the reading time credited by the pings is below the module's `min_minutes`.
+    """
     row, _created = _progress_row(enrolment, module, now)
     if row.completed_at is not None:
         return False
+    left = seconds_still_needed(module.min_minutes, row.seconds_spent)
+    if left:
+        raise Refused(Problem(TOO_EARLY, min=module.min_minutes, left=minutes_left(left)), code="too_early", status=409)
     row.completed_at = now
     row.last_seen_at = max(row.last_seen_at, now)
     db.session.flush()
@@ -193,6 +224,8 @@ class EnrolmentOverview:
     resume_position: str
     next_module: Module | None
     seconds_spent: int
+    next_step: NextStep | None = None  # the first item completion still misses, whatever its rule
+    next_quiz: Quiz | None = None  # the quiz `next_step` names, when it names one
 
     @property
     def percent(self) -> int:
@@ -208,7 +241,9 @@ def overview(
     records = records_for([enrolment], quizzes)[enrolment.id] if records is None else records
     progress = records.progress
     modules = course.active_modules
-    status = completion_for(enrolment, records, quizzes)
+    facts = enrolment_facts(modules, quizzes, records)
+    status = completion_status(course.requirements, facts)
+    step = next_step(status, facts)
     done_ids = {mid for mid, row in progress.items() if row.completed_at is not None}
     seen = [progress[m.id] for m in modules if m.id in progress]
     next_module = next((m for m in modules if m.id not in done_ids and m.required), None)
@@ -227,6 +262,8 @@ def overview(
         resume_position=latest.last_position if latest and resume and resume.id == latest.module_id else "",
         next_module=next_module,
         seconds_spent=sum(row.seconds_spent for row in seen),
+        next_step=step,
+        next_quiz=next((q for q in quizzes if step and step.key == "quizzes" and q.id == step.item_id), None),
     )
 
 

@@ -11,6 +11,7 @@ from flask_login import login_required
 from lms.courses.access import load_class_for_staff, load_class_for_viewer, load_module
 from lms.database import utcnow, write_transaction
 from lms.progress.service import class_overviews, mark_done, record_heartbeat
+from lms.refusals import Refused, flash_refusal
 
 bp = Blueprint("progress", __name__, template_folder="templates")
 POSITION_RE = re.compile(r"^[A-Za-z0-9_-]{0,100}$")
@@ -29,9 +30,13 @@ def _learner_enrolment(class_id: int, slug: str):
 @login_required
 def done(class_id: int, slug: str):
     """Mark a module as done (idempotent), then go on to the next one."""
-    with write_transaction():
-        enrolment, module = _learner_enrolment(class_id, slug)
-        changed = mark_done(enrolment, module, utcnow())
+    try:
+        with write_transaction():
+            enrolment, module = _learner_enrolment(class_id, slug)
+            changed = mark_done(enrolment, module, utcnow())
+    except Refused as refusal:  # too early: back to the module, told how long is left
+        flash_refusal(refusal)
+        return redirect(url_for("courses.module_page", class_id=class_id, slug=slug), 303)
     if changed:
         flash(_("“%(title)s” is done.", title=module.title), "success")
     target = request.form.get("next_slug", "")
@@ -50,8 +55,8 @@ def ping(class_id: int, slug: str):
     with write_transaction():
         enrolment, module = _learner_enrolment(class_id, slug)
         cap = current_app.config["MODULE_TIME_CAP_SECONDS"]
-        credited = record_heartbeat(enrolment, module, utcnow(), position, cap)
-    return {"credited": credited}
+        heartbeat = record_heartbeat(enrolment, module, utcnow(), position, cap)
+    return heartbeat._asdict()
 
 
 @bp.get("/classes/<int:class_id>/progress")

@@ -386,6 +386,8 @@ def essays_to_mark(class_ids: list[int]) -> list[tuple[QuizAttempt, int, Questio
     for attempt in pending:
         marked = {m.question_index for m in attempt.essay_marks}
         for index, entry in enumerate(drawn_questions(attempt)):
-            if entry.question.type == QuestionType.ESSAY and index not in marked:
+            # An essay left empty scored 0 at submission (unanswered): nothing to mark.
+            waiting = index < len(attempt.marks) and attempt.marks[index]["state"] == MarkState.PENDING
+            if entry.question.type == QuestionType.ESSAY and index not in marked and waiting:
                 items.append((attempt, index, entry.question))
     return items

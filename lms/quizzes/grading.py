@@ -77,6 +77,17 @@ def _choice_mark(question: Question, chosen: list[int]) -> QuestionMark:
     return QuestionMark(fraction, _state(fraction), feedback)
 
 
+def marked_state(state: str, essay_fraction: float | None) -> MarkState:
+    """How a recorded mark came out, once an instructor's essay mark (a fraction) is taken in.
+
+    An essay is stored as pending at submission; its instructor's mark decides it afterwards,
+    by the same thresholds as any other question (full marks right, some partly, none wrong).
+    """
+    if state == MarkState.PENDING and essay_fraction is not None:
+        return _state(essay_fraction)
+    return MarkState(state)
+
+
 def grade_question(question: Question, response) -> QuestionMark:
     """Mark one response; `response` is already validated and mapped to the question's own indices.
 

@@ -6,11 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from lms.courses.models import CourseClass, Enrolment, EnrolmentStatus
 from lms.csvfiles import csv_for_excel
 from lms.extensions import db
-from lms.quizzes.grading import MarkState
+from lms.quizzes.grading import MarkState, marked_state
 from lms.quizzes.models import AttemptState, Quiz, QuizAttempt
 from lms.quizzes.questions import Question
 
@@ -56,7 +57,9 @@ def quiz_results(course_class: CourseClass, quiz: Quiz) -> QuizReport:
     ).all()
     by_enrolment = {e.id: LearnerResult(e) for e in enrolments}
     attempts = db.session.scalars(
-        select(QuizAttempt).where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.enrolment_id.in_(list(by_enrolment)))
+        select(QuizAttempt)
+        .options(selectinload(QuizAttempt.essay_marks))
+        .where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.enrolment_id.in_(list(by_enrolment)))
     ).all()
     titles = {q.get("key"): Question.from_data(q).title for q in quiz.questions}
     # Difficulty: per learner, a question counts as right if any closed attempt got it right.
@@ -72,11 +75,13 @@ def quiz_results(course_class: CourseClass, quiz: Quiz) -> QuizReport:
         if attempt.percent is not None and (result.best_percent is None or attempt.percent > result.best_percent):
             result.best_percent = attempt.percent
         result.passed = result.passed or bool(attempt.passed)
-        for entry, mark in zip(attempt.drawn, attempt.marks, strict=False):
-            if mark["state"] == MarkState.PENDING:
-                continue
+        essay_fractions = {m.question_index: m.fraction for m in attempt.essay_marks}
+        for index, (entry, mark) in enumerate(zip(attempt.drawn, attempt.marks, strict=False)):
+            state = marked_state(mark["state"], essay_fractions.get(index))
+            if state == MarkState.PENDING:
+                continue  # an essay still waiting for its mark is neither right nor wrong yet
             seen[entry["key"]].add(attempt.enrolment_id)
-            if mark["state"] == MarkState.RIGHT:
+            if state == MarkState.RIGHT:
                 right[entry["key"]].add(attempt.enrolment_id)
             titles.setdefault(entry["key"], Question.from_data(entry["question"]).title)
     report = QuizReport(quiz=quiz)

@@ -60,9 +60,11 @@ def test_hours_use_a_decimal_comma(minutes, text):
     assert format_hours(minutes) == text
 
 
-def test_study_time_is_the_course_hours_else_the_modules():
-    assert course_minutes(8, [5, 10]) == 480
-    assert course_minutes(None, [5, None, 10]) == 15
+def test_study_time_is_the_course_declared_hours_only():
+    assert course_minutes(8) == 480
+    assert course_minutes(1.5) == 90
+    # No declared hours: the certificate states none (module estimates are not the course's length).
+    assert course_minutes(None) == 0
 
 
 def test_reasons_must_be_written_and_not_too_long():

@@ -33,6 +33,11 @@ def test_demo_course_is_valid_and_complete():
     assert course.slug == "cai-cach-hanh-chinh"
     assert len(course.modules) >= 6
     assert any("tinh-huong" in m.slug for m in course.modules)
+    # Every required module asks for real reading time; the optional reference list does not.
+    assert {m.slug: m.min_minutes for m in course.modules if m.required} == {
+        m.slug: (15 if m.minutes >= 45 else 10) for m in course.modules if m.required
+    }
+    assert all(m.min_minutes is None for m in course.modules if not m.required)
     assert course.assets, "the demo course shows at least one image"
 
 
@@ -57,6 +62,13 @@ def test_malformed_course_yml_is_reported_with_its_line(tmp_path):
         ('title: "A"\nrequired: "yes"\n', "'required' must be bool"),
         ('summary: "no title"\n', "'title' is required"),
         ('title: "A"\nminutes: 0\n', "'minutes' must be greater than 0"),
+        ('title: "A"\nmin_minutes: "10"\n', "demo/modules/01-a.md:3: 'min_minutes' must be int"),
+        ('title: "A"\nmin_minutes: 0\n', "demo/modules/01-a.md:3: 'min_minutes' must be between 1 and 1440"),
+        ('title: "A"\nmin_minutes: 2000\n', "'min_minutes' must be between 1 and 1440"),
+        (
+            'title: "A"\nminutes: 10\nmin_minutes: 15\n',
+            "demo/modules/01-a.md:4: 'min_minutes' (15) is more than the module's 'minutes' (10)",
+        ),
     ],
 )
 def test_front_matter_keys_are_checked(tmp_path, front, message):

@@ -179,3 +179,16 @@ def test_broken_quiz_is_reported_with_file_and_line(runner, tmp_path):
     assert result.exit_code == 1
     assert "demo/quizzes/kiem-tra.gift:3: 'pass_mark' is a percentage from 0 to 100" in result.output
     assert "demo/quizzes/kiem-tra.gift:9: the positive weights add up to 0%, not 100%" in result.output
+
+
+def test_min_minutes_is_synced_and_a_change_applies_to_who_has_not_finished(app, tmp_path):
+    path = tmp_path / "demo" / "modules" / "01-mo-dau.md"
+    write_course(tmp_path)
+    path.write_text(module_file("Mở đầu", "Nội dung.\n", minutes=20, min_minutes=8))
+    sync_dir(tmp_path)
+    module = db.session.scalar(select(Module).where(Module.slug == "mo-dau"))
+    assert module.min_minutes == 8
+    path.write_text(module_file("Mở đầu", "Nội dung.\n", minutes=20))
+    assert sync_dir(tmp_path).changed == ["demo", "demo/mo-dau"]
+    db.session.expire_all()
+    assert db.session.get(Module, module.id).min_minutes is None

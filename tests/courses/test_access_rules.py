@@ -7,7 +7,7 @@ the person gets: 404 for what does not exist, 403 for what is not theirs.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask_login import login_user
@@ -18,7 +18,7 @@ from lms.courses.access import ModuleLink, load_class_for_staff, load_class_for_
 from lms.courses.models import Enrolment, Module
 from lms.database import utcnow
 from lms.extensions import db
-from lms.progress.service import mark_done
+from lms.progress.service import mark_done, record_heartbeat
 from tests import factories
 
 
@@ -158,3 +158,23 @@ def test_module_page_follows_a_new_version_of_the_course(world, signed_in):
     world.course.content_hash = "a-new-version"
     db.session.commit()
     assert load_module_page(world.course_class.id, "mo-dau").content.title == "Mở đầu (bản mới)"
+
+
+def test_module_page_holds_the_minimum_and_the_readers_credited_time(world, signed_in, tmp_path):
+    module = factories.module_file("Đọc kỹ", "Nội dung.\n", minutes=20, min_minutes=3)
+    course = factories.make_course(tmp_path, slug="doc-ky", modules={"01-doc-ky.md": module})
+    course_class = factories.make_class(course, "LOP-DOC", learners=[world.learner], instructors=[world.teacher])
+    enrolment = course_class.enrolments[0]
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    for seconds in (0, 60, 121):  # opened, then two pings: 121 s credited
+        record_heartbeat(enrolment, course.active_modules[0], start + timedelta(seconds=seconds), "", 90)
+    db.session.commit()
+    signed_in(world.learner)
+    page = load_module_page(course_class.id, "doc-ky")
+    assert (page.content.min_minutes, page.seconds_spent, page.seconds_left, page.minutes_left) == (3, 121, 59, 1)
+    signed_in(world.teacher)
+    preview = load_module_page(course_class.id, "doc-ky")
+    assert (preview.seconds_spent, preview.seconds_left) == (0, 180)
+    signed_in(world.learner)
+    assert load_module_page(world.course_class.id, "mo-dau").content.min_minutes is None
+    assert load_module_page(world.course_class.id, "mo-dau").seconds_left == 0

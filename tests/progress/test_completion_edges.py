@@ -14,11 +14,15 @@ from lms.progress.completion import (
     CompletionStatus,
     EnrolmentFacts,
     ModuleFact,
+    NextStep,
     QuizFact,
     Requirement,
     SessionFact,
     completion_status,
     credited_seconds,
+    minutes_left,
+    next_step,
+    seconds_still_needed,
 )
 
 
@@ -236,3 +240,59 @@ NOW = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 )
 def test_heartbeat_credits_whole_seconds_of_a_short_gap(seconds_ago, expected):
     assert credited_seconds(NOW - timedelta(seconds=seconds_ago), NOW, 60) == expected
+
+
+def test_remaining_time_is_counted_in_whole_minutes_rounded_up():
+    assert seconds_still_needed(None, 0) == 0
+    assert seconds_still_needed(2, 0) == 120
+    assert seconds_still_needed(2, 90) == 30
+    assert seconds_still_needed(2, 500) == 0
+    assert [seconds_still_needed(1, s) for s in (59, 60, 61)] == [1, 0, 0]
+    assert seconds_still_needed(0, 0) == 0
+    assert [minutes_left(s) for s in (0, 1, 59, 60, 61, 120)] == [0, 1, 1, 1, 2, 2]
+
+
+def step(requirements, facts):
+    return next_step(completion_status(requirements, facts), facts)
+
+
+def test_the_next_step_follows_the_rules_in_order():
+    modules = (
+        ModuleFact(1, "Bài 1", True, True),
+        ModuleFact(2, "Bài 2", True, False),
+        ModuleFact(3, "Thêm", False, False),
+    )
+    quizzes = (QuizFact(7, "Kiểm tra A", True, False, pending=True), QuizFact(8, "Kiểm tra B", True, False))
+    sessions = (SessionFact(5, "Buổi 1", 0.2, 0.8),)
+    facts = EnrolmentFacts(modules, quizzes, sessions)
+    assert step({}, facts) == NextStep("modules", 2, "Bài 2")
+    # Modules done: the quiz the learner can take comes before the one waiting for a mark.
+    done = (ModuleFact(1, "Bài 1", True, True), ModuleFact(2, "Bài 2", True, True))
+    assert step({}, EnrolmentFacts(done, quizzes, sessions)) == NextStep("quizzes", 8, "Kiểm tra B")
+    waiting = (QuizFact(7, "Kiểm tra A", True, False, pending=True),)
+    assert step({}, EnrolmentFacts(done, waiting, sessions)) == NextStep("quizzes", 7, "Kiểm tra A", waiting=True)
+    passed = (QuizFact(7, "Kiểm tra A", True, True),)
+    assert step({}, EnrolmentFacts(done, passed, sessions)) == NextStep("attendance", 5, "Buổi 1")
+    attended = (SessionFact(5, "Buổi 1", 0.9, 0.8),)
+    assert step({}, EnrolmentFacts(done, passed, attended)) is None
+    # An optional module counts only when the course requires all of them.
+    assert step({"modules": "all"}, EnrolmentFacts(modules[:1] + done[1:] + modules[2:])) == NextStep(
+        "modules", 3, "Thêm"
+    )
+
+
+def test_missing_ids_name_the_same_items_as_the_missing_titles_in_order():
+    modules = (
+        ModuleFact(4, "Bài 4", True, False),
+        ModuleFact(2, "Bài 2", True, True),
+        ModuleFact(9, "Bài 9", True, False),
+    )
+    quizzes = (QuizFact(7, "A", True, False, pending=True), QuizFact(3, "B", True, True), QuizFact(8, "C", True, False))
+    sessions = (SessionFact(6, "Buổi 2", 0.5, 0.8), SessionFact(5, "Buổi 1", 0.8, 0.8))
+    by_key = {r.key: r for r in completion_status({}, EnrolmentFacts(modules, quizzes, sessions)).requirements}
+    assert (by_key["modules"].missing_ids, by_key["modules"].missing) == ((4, 9), ("Bài 4", "Bài 9"))
+    assert (by_key["quizzes"].missing_ids, by_key["quizzes"].missing) == ((8, 7), ("C", "A"))
+    assert (by_key["attendance"].missing_ids, by_key["attendance"].missing) == ((6,), ("Buổi 2",))
+    done = EnrolmentFacts((ModuleFact(2, "Bài 2", True, True),), (QuizFact(3, "B", True, True),))
+    assert [r.missing_ids for r in completion_status({}, done).requirements] == [(), ()]
+    assert next_step(completion_status({}, done), done) is None

@@ -52,7 +52,7 @@ def test_completion_is_stamped_when_required_modules_are_done(learner, auth, cli
 
 def test_heartbeat_credits_time_between_pings_only(learner, auth):
     path = f"/classes/{learner.course_class.id}/modules/mo-dau/ping"
-    assert auth.post(path, {"position": "muc-tieu"}).get_json() == {"credited": 0}
+    assert auth.post(path, {"position": "muc-tieu"}).get_json() == {"credited": 0, "seconds_left": 0}
     (row,) = progress_rows()
     assert row.last_position == "muc-tieu" and row.seconds_spent == 0
     row.last_seen_at -= timedelta(seconds=40)  # as if the last ping was 40 s ago

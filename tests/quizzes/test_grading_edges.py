@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from lms.quizzes.grading import MarkState, QuestionMark, grade_question, parse_number, total_score
+from lms.quizzes.grading import MarkState, QuestionMark, grade_question, marked_state, parse_number, total_score
 from lms.quizzes.questions import Choice, MatchPair, NumericAnswer, Question, QuestionType
 
 T = QuestionType
@@ -67,3 +67,14 @@ def test_an_unknown_kind_is_named():
     question.type = "drawing"
     with pytest.raises(ValueError, match=r"^cannot grade drawing$"):
         grade_question(question, "x")
+
+
+def test_marked_state_follows_the_instructors_mark():
+    assert marked_state("pending", None) == MarkState.PENDING
+    assert marked_state("pending", 1.0) == MarkState.RIGHT
+    assert marked_state("pending", 0.5) == MarkState.PARTIAL
+    assert marked_state("pending", 0.0) == MarkState.WRONG
+    assert marked_state("wrong", None) == MarkState.WRONG
+    assert marked_state("pending", 0.9999) == MarkState.RIGHT  # the same "right" boundary as any question
+    assert marked_state("pending", 0.999) == MarkState.PARTIAL
+    assert marked_state("unanswered", 1.0) == MarkState.UNANSWERED  # a mark only decides a pending essay

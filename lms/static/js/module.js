@@ -17,6 +17,14 @@
     return current;
   }
 
+  // Once the server says the minimum reading time is reached, say so (the wording comes from the page).
+  var timeNeeded = document.querySelector("[data-test=time-needed]");
+  function showTimeLeft(answer) {
+    if (timeNeeded && answer && answer.seconds_left === 0) {
+      timeNeeded.textContent = timeNeeded.dataset.doneText;
+    }
+  }
+
   function ping() {
     var body = new FormData();
     body.append("csrf_token", csrf);
@@ -26,6 +34,8 @@
       return;
     }
     fetch(url, { method: "POST", body: body, credentials: "same-origin", keepalive: true })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(showTimeLeft)
       .catch(function () { /* offline: the next ping catches up */ });
   }
 
