@@ -163,6 +163,12 @@ def test_the_live_room_puts_slides_and_chat_side_by_side_on_a_wide_screen(page: 
     slides, chat = page.get_by_test_id("slides"), page.locator(".room-chat")
     assert beside(slides, chat), (slides.bounding_box(), chat.bounding_box())
     assert no_sideways_scroll(page)
+    # A banner (here the one saying live updates are interrupted, shown by hand) spans both columns.
+    page.get_by_test_id("room-link").evaluate("e => { e.textContent = 'Mất liên kết'; e.hidden = false; }")
+    banner, left, right = (x.bounding_box() for x in (page.get_by_test_id("room-link"), slides, chat))
+    assert banner["x"] <= left["x"] + 1 and banner["x"] + banner["width"] >= right["x"] + right["width"] - 1
+    assert banner["y"] + banner["height"] <= left["y"]
+    page.get_by_test_id("room-link").evaluate("e => { e.hidden = true; }")
     # The slides' text and the chat are both on the first screen, which new lines do not scroll:
     # the chat box follows them itself.
     assert page.get_by_test_id("slide-body").bounding_box()["y"] < viewport["height"]
