@@ -15,8 +15,10 @@ from lms.auth.decorators import roles_required
 from lms.auth.models import Role, User
 from lms.courses.access import load_class_for_staff
 from lms.courses.models import ClassMode, CourseClass
+from lms.csvfiles import CSV_FORMATS
 from lms.database import utcnow
 from lms.extensions import db
+from lms.i18n import format_percentage
 from lms.org.heads import answered_unit_ids
 from lms.reports import queries
 from lms.reports.charts import Bar, bar_chart
@@ -84,8 +86,8 @@ def _build(kind: str, filters: ReportFilters, classes: list[CourseClass], unit_i
 def _chart(report: Report) -> object:
     bars = []
     for row in report.rows:
-        counts, rate = row.counts, percent(row.counts.rate)
-        shown = "–" if rate is None else f"{rate}%"
+        counts = row.counts
+        shown = format_percentage(percent(counts.rate), 0)
         bars.append(
             Bar(
                 label=("· " * row.depth) + row.label,
@@ -135,7 +137,7 @@ def _report_page(kind: str, kinds: dict, endpoint: str, unit_ids: set[int] | Non
     if parsed.filters.course_id and parsed.filters.course_id not in {c.id for c in courses}:
         parsed.errors.append(_l("Choose a course from the list."))
     export = request.args.get("format", "")
-    if export not in ("", "csv", "xlsx"):
+    if export not in ("", "xlsx", *CSV_FORMATS):
         parsed.errors.append(_l("Choose CSV or XLSX to download."))
     # Links keep the filters in one order; a bad value is shown back as typed, to be corrected.
     args = _plain_args() if parsed.errors else parsed.filters.as_args()
@@ -165,8 +167,9 @@ def _download(result: Report, export: str):
     table = report_table(result)
     stamp = utcnow().strftime("%Y%m%d")
     name = f"completion-{result.kind}-{stamp}.{export}"
-    if export == "csv":
-        body, mimetype = csv_bytes(table), "text/csv; charset=utf-8"
+    if export in CSV_FORMATS:
+        body, mimetype = csv_bytes(table, CSV_FORMATS[export]), "text/csv; charset=utf-8"
+        name = f"completion-{result.kind}-{stamp}.csv"
     else:
         body = xlsx_bytes(table, str(KINDS[result.kind]), name_column(result.kind))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
