@@ -133,6 +133,7 @@ MODEL_MODULES = (
     "lms.live.models",
     "lms.audit.models",
     "lms.certificates.models",
+    "lms.heads.models",
 )
 
 
