@@ -114,3 +114,11 @@ def enrolment_of(user, course_class) -> Enrolment:
     return db.session.scalar(
         db.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.class_id == course_class.id)
     )
+
+
+def enrol_many(course_class: CourseClass, unit: Unit, count: int, prefix: str = "hv.so") -> list[User]:
+    """`count` more learners of the unit ("Học Viên 01", ...) enrolled in the class, for long lists."""
+    learners = [make_user(f"{prefix}{n:02d}", Role.LEARNER, unit, f"Học Viên {n:02d}") for n in range(1, count + 1)]
+    enrol_users(course_class, learners, source="admin")
+    db.session.commit()
+    return learners

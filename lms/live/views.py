@@ -5,7 +5,7 @@ flash."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -22,6 +22,7 @@ from lms.live.events import announce_cancelled
 from lms.live.models import LiveSession, SessionState
 from lms.live.report import attendance_rows
 from lms.live.schedule import TIME_FIELDS, form_values
+from lms.paging import page_number, page_of
 from lms.refusals import Refused, flash_refusal
 from lms.responses import download
 from lms.text import whole_number
@@ -174,7 +175,8 @@ def attendance(session_id: int):
             error = " ".join(refusal.messages())
         else:
             flash(_("Attendance updated."), "success")
-            return redirect(url_for("live.attendance", session_id=session.id), 303)
+            page = page_number()  # back to the page the instructor was on
+            return redirect(url_for("live.attendance", session_id=session.id, page=page if page > 1 else None), 303)
     rows = attendance_rows(session)
     delimiter = CSV_FORMATS.get(request.args.get("format", ""))
     if delimiter:
@@ -197,21 +199,22 @@ def attendance(session_id: int):
             delimiter,
         )
         return download(body, f"attendance-{session.id}.csv", "text/csv")
-    return render_template("live/attendance.html", session=session, rows=rows, error=error), 400 if error else 200
+    page = page_of(rows, page_number())
+    return render_template("live/attendance.html", session=session, page=page, error=error), 400 if error else 200
 
 
 @bp.get("/sessions/<int:session_id>/checkin-code")
 @login_required
 def checkin_code_page(session_id: int):
-    """The code to show on the room's screen (instructors); the page refreshes itself."""
+    """The code to show on the room's screen (instructors); its script asks for the next one (`?format=json`)."""
     session = _session_for_staff(session_id)
     now = utcnow()
-    return render_template(
-        "live/checkin_code.html",
-        session=session,
-        refresh=seconds_left(now),
-        code=checkin_code(current_app.config["SECRET_KEY"], session.id, now),
-    )
+    code, left = checkin_code(current_app.config["SECRET_KEY"], session.id, now), seconds_left(now)
+    if request.args.get("format") == "json":
+        response = jsonify(code=code, seconds_left=left)
+        response.headers["Cache-Control"] = "no-store"  # a code a minute old is useless
+        return response
+    return render_template("live/checkin_code.html", session=session, seconds_left=left, code=code)
 
 
 @bp.post("/sessions/<int:session_id>/checkin")

@@ -158,7 +158,7 @@ def test_markdown_features_render():
     )
     rendered = render_module(body, TARGETS)
     assert '<h2 id="danh-gia-ket-qua">' in rendered.html
-    assert '<div class="table-scroll"><table>' in rendered.html
+    assert '<div class="table-scroll" tabindex="0"><table>' in rendered.html  # a keyboard can scroll it
     assert '<code class="language-python">' in rendered.html
     assert '<div class="admonition note">' in rendered.html
     assert 'href="#danh-gia-ket-qua"' in rendered.html  # the [TOC]
@@ -211,3 +211,9 @@ def test_demo_course_has_a_final_quiz_that_counts():
     assert len(kinds) >= 15 and kinds.count("essay") == 1
     assert {"single", "multiple", "truefalse", "shortanswer", "numerical", "matching"} <= set(kinds)
     assert quiz.required and course.requirements.get("quizzes", "required") == "required"
+
+
+def test_only_a_focusable_box_survives_the_sanitizer_not_other_tab_orders():
+    """The table boxes' `tabindex="0"` is kept; a course cannot reorder the page's tab stops."""
+    rendered = render_module('<div tabindex="3">a</div>\n\n<span tabindex="0">b</span>\n', TARGETS)
+    assert "tabindex" not in rendered.html
