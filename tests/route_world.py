@@ -125,7 +125,9 @@ def build_world(tmp_path: Path) -> SimpleNamespace:
     third_learner = factories.make_user("hv.lan", Role.LEARNER, other_ward, "Lê Thị Lan")
     withdrawn_learner = factories.make_user("hv.rut", Role.LEARNER, ward, "Phạm Văn Rút")
     outsider = factories.make_user("hv.ngoai", Role.LEARNER, ward, "Hồ Văn Ngoại")
-    course = factories.make_course(tmp_path, quizzes={"kiem-tra.gift": QUIZ}, assets={"so-do.svg": SVG})
+    course = factories.make_course(
+        tmp_path, quizzes={"kiem-tra.gift": QUIZ}, assets={"so-do.svg": SVG}, evaluation=factories.EVALUATION_YML
+    )
     lop1 = factories.make_class(
         course,
         "LOP-1",

@@ -279,6 +279,18 @@ ROWS = [
         lambda w: {"user_id": w.learner.id}, target="the learner's own"),
     Row("GET", "/reports/transcript/<int:user_id>", STAFF_OF_LOP1,
         lambda w: {"user_id": w.other_learner.id}, target="another learner's"),
+    # --- course evaluations (the learner is certified: the form is open to them) ------------------
+    Row("GET", "/evaluations/", (L, 403, 403, 403, 200, 200, 200)),
+    Row("GET", "/evaluations/classes/<int:class_id>", MEMBERS_OF_LOP1, lop1),  # staff: a preview
+    Row("POST", "/evaluations/classes/<int:class_id>", (L, 303, 403, 403, 403, 403, 403), lop1,
+        form=lambda w: {"q:phu_hop": "4", "q:thoi_luong": "2", f"q:ro_rang@{w.teacher.id}": "5", "q:gop_y": "Tốt"},
+        writes=tables("evaluation_submissions", "evaluation_results")),
+    Row("GET", "/evaluations/classes/<int:class_id>/results", STAFF_OF_LOP1, lop1),
+    Row("POST", "/evaluations/classes/<int:class_id>/settings", (L, 403, 403, 403, 303, 403, 303), lop1,
+        form=lambda w: {"required": "1", "closes_on": ""}, writes=tables("class_evaluations", *AUDITED)),
+    Row("GET", "/evaluations/instructors/<int:user_id>", (L, 403, 403, 403, 200, 403, 200),
+        lambda w: {"user_id": w.teacher.id}),
+    Row("GET", "/evaluations/courses/<int:course_id>", ADMIN_ONLY, lambda w: {"course_id": w.course.id}),
     # --- admin: overview, audit, classes ----------------------------------------------------------
     Row("GET", "/admin/", ADMIN_ONLY),
     Row("GET", "/admin/audit", ADMIN_ONLY),

@@ -12,6 +12,7 @@ from lms.auth.models import Role
 from lms.certificates.service import valid_certificates
 from lms.courses.service import classes_taught, my_enrolments, open_classes
 from lms.database import utcnow
+from lms.evaluations.service import evaluations_to_answer
 from lms.live.service import cancelled_notices, upcoming_sessions
 from lms.progress.service import overview
 from lms.quizzes.attempts import essays_to_mark
@@ -36,4 +37,5 @@ def home():
         upcoming=upcoming_sessions(current_user, enrolments=enrolments, taught=taught),
         cancelled=cancelled_notices(enrolments, utcnow()),
         open_count=len(open_classes(current_user, date.today())) if current_user.role == Role.LEARNER else 0,
+        evaluations=evaluations_to_answer(enrolments, utcnow()),
     )

@@ -26,15 +26,16 @@ def evaluation_facts(enrolments: list[Enrolment]) -> dict[int, EvaluationFact]:
     if not chosen:
         return {}
     with_form = set(db.session.scalars(select(EvaluationForm.course_id)))
-    answered = set(
-        db.session.execute(
+    answered = {
+        tuple(row)
+        for row in db.session.execute(
             select(EvaluationSubmission.class_id, EvaluationSubmission.user_id).where(
                 tuple_(EvaluationSubmission.class_id, EvaluationSubmission.user_id).in_(
                     [(e.class_id, e.user_id) for e in chosen]
                 )
             )
-        ).tuples()
-    )
+        )
+    }
     return {
         e.id: EvaluationFact(e.class_id, e.course_class.course.title, True, (e.class_id, e.user_id) in answered)
         for e in chosen

@@ -104,13 +104,21 @@ def learner_evaluation(enrolment: Enrolment, now: datetime) -> LearnerEvaluation
         return None
     settings = settings_of(course_class.id)
     answered = has_answered(course_class.id, enrolment.user_id)
-    state = evaluation_window(
-        local_day(now),
-        settings.closes_on,
-        last_session_over(course_class, now),
-        not answered and _ready(enrolment),
-    )
+    over = last_session_over(course_class, now)
+    # The completion check costs a few queries: only when the last session does not open the form.
+    ready = not over and not answered and _ready(enrolment)
+    state = evaluation_window(local_day(now), settings.closes_on, over, ready)
     return LearnerEvaluation(form, state, answered, settings)
+
+
+def evaluations_to_answer(enrolments: list[Enrolment], now: datetime) -> set[int]:
+    """The classes (ids) among these enrolments whose evaluation is open and not yet answered."""
+    waiting = set()
+    for enrolment in enrolments:
+        view = learner_evaluation(enrolment, now)
+        if view is not None and not view.answered and view.state == WindowState.OPEN:
+            waiting.add(enrolment.class_id)
+    return waiting
 
 
 def submit_answers(enrolment: Enrolment, submitted: dict[str, str], now: datetime) -> None:
@@ -194,7 +202,7 @@ def tallies_of(classes: list[CourseClass]) -> dict[int, Tallies]:
             select(Enrolment.class_id, func.count())
             .where(Enrolment.class_id.in_(ids), Enrolment.status == EnrolmentStatus.ACTIVE)
             .group_by(Enrolment.class_id)
-        ).tuples()
+        ).all()
     )
     rows = {
         r.class_id: r for r in db.session.scalars(select(EvaluationResults).where(EvaluationResults.class_id.in_(ids)))

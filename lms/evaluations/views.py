@@ -141,7 +141,11 @@ def answer(class_id: int):
         except Refused as refusal:
             if refusal.status == 404:
                 raise
-            errors, messages, status = refusal.by_field(), refusal.messages(), refusal.status
+            # Problems about a question go next to it; the others (answered already, closed, an
+            # unknown question) at the top.
+            errors = {p.field: p.translated() for p in reversed(refusal.problems) if p.field}
+            messages = [p.translated() for p in refusal.problems if not p.field]
+            status = refusal.status
         else:
             flash(_("Thank you. Your answers were recorded without your name."), "success")
             return redirect(url_for("evaluations.answer", class_id=class_id), 303)
@@ -155,7 +159,7 @@ def answer(class_id: int):
         preview=False,
         given=request.form if request.method == "POST" else {},
         errors=errors,
-        messages=[m for m in messages if m not in errors.values()],
+        messages=messages,
     ), status
 
 

@@ -41,19 +41,22 @@ BROKEN = [
     ("no sections", "title: T\n", 1, "needs a list of 'sections'"),
     (
         "unknown section",
-        "title: T\nsections:\n  - key: catering\n    title: A\n    questions:\n      - {id: a, type: comment, text: x}\n",
+        "title: T\nsections:\n  - key: catering\n    title: A\n    questions:\n"
+        "      - {id: a, type: comment, text: x}\n",
         3,
         "a section's 'key' must be one of content, instructors, organisation, format",
     ),
     (
         "bad question type",
-        "title: T\nsections:\n  - key: content\n    title: A\n    questions:\n      - id: a\n        type: stars\n        text: x\n",
+        "title: T\nsections:\n  - key: content\n    title: A\n    questions:\n"
+        "      - id: a\n        type: stars\n        text: x\n",
         7,
         "a question's 'type' must be one of rating, choice, comment",
     ),
     (
         "rating without its ends",
-        "title: T\nsections:\n  - key: content\n    title: A\n    questions:\n      - id: a\n        type: rating\n        text: x\n",
+        "title: T\nsections:\n  - key: content\n    title: A\n    questions:\n"
+        "      - id: a\n        type: rating\n        text: x\n",
         6,
         "a rating question needs a 'low' text",
     ),
