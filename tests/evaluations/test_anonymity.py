@@ -42,11 +42,12 @@ def _answer_sets(w) -> list[dict[str, str]]:
 def _physical_dump() -> list[tuple[str, list[tuple]]]:
     """Every row of every table, in the order the database stores them."""
     order = "rowid" if db.engine.dialect.name == "sqlite" else "ctid"
+    query = 'SELECT * FROM "{}" ORDER BY ' + order  # noqa: S608 - table names from our own metadata
     with db.engine.connect() as connection:
         return [
             (
                 table.name,
-                [tuple(row) for row in connection.execute(text(f'SELECT * FROM "{table.name}" ORDER BY {order}'))],
+                [tuple(row) for row in connection.execute(text(query.format(table.name)))],
             )
             for table in db.metadata.sorted_tables
         ]
