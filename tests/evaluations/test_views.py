@@ -186,7 +186,8 @@ def test_settings_make_the_evaluation_a_requirement_that_counts_the_fact_only(au
     auth.logout()
     auth.login(ev.learner.username)
     dashboard = auth.client.get("/").get_data(as_text=True)
-    assert f'data-test="next-step"\n           href="/evaluations/classes/{ev.lop1.id}">Answer the course evaluation' in dashboard
+    link = f'data-test="next-step"\n           href="/evaluations/classes/{ev.lop1.id}">'
+    assert link + "Answer the course evaluation" in dashboard
     assert "Course evaluation: The course evaluation is still to be answered." in dashboard
     _answer(auth, ev, ev.learner, answers_for(ev, phu_hop="1"))
     db.session.expire_all()
