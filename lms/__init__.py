@@ -255,6 +255,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.courses.views import bp as courses_bp
     from lms.dashboard.views import bp as dashboard_bp
     from lms.evaluations.views import bp as evaluations_bp
+    from lms.heads.views import bp as heads_bp
     from lms.live.views import bp as live_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
@@ -272,6 +273,7 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
         reports_bp,
         evaluations_bp,
+        heads_bp,
     ):
         app.register_blueprint(blueprint)
     from lms.live.events import register_events

@@ -8,7 +8,7 @@ from pathlib import Path
 from lms.auth.models import Role, User
 from lms.content.parse import read_content
 from lms.content.sync import sync_courses
-from lms.courses.models import Course, CourseClass
+from lms.courses.models import Course, CourseClass, Enrolment
 from lms.courses.service import enrol_users
 from lms.database import utcnow
 from lms.extensions import db
@@ -144,3 +144,10 @@ def make_class(
         enrol_users(course_class, list(learners), source="admin")
     db.session.commit()
     return course_class
+
+
+def enrolment_of(user, course_class) -> Enrolment:
+    """The user's enrolment in the class."""
+    return db.session.scalar(
+        db.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.class_id == course_class.id)
+    )

@@ -14,6 +14,7 @@ from lms.courses.service import classes_taught, my_enrolments, open_classes
 from lms.database import utcnow
 from lms.evaluations.service import evaluations_to_answer
 from lms.live.service import cancelled_notices, upcoming_sessions
+from lms.org.heads import headed_units
 from lms.progress.service import overview
 from lms.quizzes.attempts import essays_to_mark
 
@@ -38,4 +39,5 @@ def home():
         cancelled=cancelled_notices(enrolments, utcnow()),
         open_count=len(open_classes(current_user, date.today())) if current_user.role == Role.LEARNER else 0,
         evaluations=evaluations_to_answer(enrolments, utcnow()),
+        headed=headed_units(current_user.id),
     )

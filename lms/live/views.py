@@ -11,12 +11,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.courses.access import load_class_for_staff, load_class_for_viewer, may_manage_class
-from lms.csvfiles import csv_for_excel
+from lms.csvfiles import CSV_FORMATS, csv_for_excel
 from lms.database import utcnow, write_transaction
 from lms.extensions import db, limiter
 from lms.live import service
 from lms.live.attendance import stretches_text
-from lms.live.calendar import session_calendar
+from lms.live.calendar import session_calendar, uid_domain
 from lms.live.checkin import checkin_code, seconds_left
 from lms.live.events import announce_cancelled
 from lms.live.models import LiveSession, SessionState
@@ -176,7 +176,8 @@ def attendance(session_id: int):
             flash(_("Attendance updated."), "success")
             return redirect(url_for("live.attendance", session_id=session.id), 303)
     rows = attendance_rows(session)
-    if request.args.get("format") == "csv":
+    delimiter = CSV_FORMATS.get(request.args.get("format", ""))
+    if delimiter:
         body = csv_for_excel(
             ATTENDANCE_CSV_COLUMNS,
             (
@@ -193,6 +194,7 @@ def attendance(session_id: int):
                 ]
                 for r in rows
             ),
+            delimiter,
         )
         return download(body, f"attendance-{session.id}.csv", "text/csv")
     return render_template("live/attendance.html", session=session, rows=rows, error=error), 400 if error else 200
@@ -255,7 +257,7 @@ def room_page(session_id: int):
 def session_ics(session_id: int):
     """One session as a calendar file."""
     session = _session_for_viewer(session_id)
-    body = session_calendar([session], _session_url, session.title, request.host)
+    body = session_calendar([session], _session_url, session.title, uid_domain(current_app.config))
     return download(body, f"session-{session.id}.ics", "text/calendar")
 
 
@@ -265,7 +267,9 @@ def calendar_feed(token: str):
     user = service.calendar_owner(token)
     if user is None:
         abort(404)
-    body = session_calendar(service.feed_sessions(user), _session_url, _("Live sessions"), request.host)
+    body = session_calendar(
+        service.feed_sessions(user), _session_url, _("Live sessions"), uid_domain(current_app.config)
+    )
     return body, 200, {"Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "private, max-age=900"}
 
 
@@ -274,9 +278,17 @@ def calendar_feed(token: str):
 def calendar_settings():
     """Show the user's calendar feed address; make a new one, which revokes the old."""
     if request.method == "POST":
+        revoke = request.form.get("action") == "revoke"
+        had_one = current_user.calendar_token is not None
         with write_transaction():
-            service.renew_calendar_token(current_user.id, revoke=request.form.get("action") == "revoke")
-        flash(_("Your calendar address has changed; the old one no longer works."), "success")
+            service.renew_calendar_token(current_user.id, revoke=revoke)
+        if revoke:
+            message = _("Your calendar address is turned off; calendars subscribed to it no longer update.")
+        elif had_one:
+            message = _("Your calendar address has changed; the old one no longer works.")
+        else:
+            message = _("Your calendar address is ready: copy it into your calendar app.")
+        flash(message, "success")
         return redirect(url_for("live.calendar_settings"), 303)
     feed = (
         url_for("live.calendar_feed", token=current_user.calendar_token, _external=True)

@@ -100,6 +100,13 @@ class CompletionStatus:
     def unmet(self) -> tuple[Requirement, ...]:
         return tuple(r for r in self.requirements if not r.met)
 
+    @property
+    def share(self) -> float:
+        """How far along, 0 to 1: the items done (modules, quizzes, sessions) out of all the rules ask
+        for; 1 when they ask for nothing."""
+        total = sum(r.total for r in self.requirements)
+        return 1.0 if total == 0 else sum(min(r.done, r.total) for r in self.requirements) / total
+
 
 MODULE_MODES = ("required", "all", "none")
 QUIZ_MODES = ("required", "all", "none")

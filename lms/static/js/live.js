@@ -36,6 +36,11 @@
       if (input.value === body) { input.value = ""; }
     });
   }
+  function showLink(up) {  // the banner saying live updates are interrupted, while they are
+    var box = $("room-link");
+    box.textContent = up ? "" : root.dataset.textLinkLost;
+    box.hidden = up;
+  }
   function status(text) { $("room-status").textContent = text; }
   function showError(message) {
     var box = $("room-error");
@@ -348,7 +353,7 @@
     if (joining) { joinAgain = true; return; }
     joining = true;
     socket.emit("join", { session_id: sessionId }, function (ack) {
-      if (ack && ack.ok) { draw(ack.snapshot); $("room-link").hidden = ack.link_up !== false; }
+      if (ack && ack.ok) { draw(ack.snapshot); showLink(ack.link_up !== false); }
       if (ack && ack.error === "removed") { shutOutWith(ack.message); }
       var waiting = held;
       held = [];
@@ -392,7 +397,7 @@
   // The server lost (false) or regained (true) its link to the other server processes: what was
   // said meanwhile elsewhere is in the database, so a regained link joins again to redraw.
   socket.on("live_link", function (link) {
-    $("room-link").hidden = link.up;
+    showLink(link.up);
     if (link.up) { rejoin(); }
   });
   socket.on("logged_out", function () { shutOutWith(root.dataset.textLoggedOut); });
