@@ -134,6 +134,7 @@ MODEL_MODULES = (
     "lms.audit.models",
     "lms.certificates.models",
     "lms.evaluations.models",
+    "lms.heads.models",
 )
 
 

@@ -24,6 +24,7 @@ from lms.courses.models import Enrolment
 from lms.courses.service import withdraw
 from lms.database import utcnow
 from lms.extensions import db, limiter
+from lms.heads.nominations import nominate
 from lms.live.models import ChatMessage, HandRaise, LiveSession, Poll, RoomQuestion
 from lms.org.heads import set_head
 from lms.progress.service import mark_done
@@ -137,12 +138,10 @@ def build_world(tmp_path: Path) -> SimpleNamespace:
     third_learner = factories.make_user("hv.lan", Role.LEARNER, other_ward, "Lê Thị Lan")
     withdrawn_learner = factories.make_user("hv.rut", Role.LEARNER, ward, "Phạm Văn Rút")
     outsider = factories.make_user("hv.ngoai", Role.LEARNER, ward, "Hồ Văn Ngoại")
-    for username, name, headed in (
-        ("ld.phuong1", "Lãnh Đạo Phường Một", ward),
-        ("ld.phuong2", "Lãnh Đạo Phường Hai", other_ward),
-        ("ld.thanhpho", "Lãnh Đạo Thành Phố", city),
-    ):
-        set_head(headed, factories.make_user(username, Role.LEARNER, empty_ward, name))
+    ward_head = factories.make_user("ld.phuong1", Role.LEARNER, empty_ward, "Lãnh Đạo Phường Một")
+    set_head(ward, ward_head)
+    set_head(other_ward, factories.make_user("ld.phuong2", Role.LEARNER, empty_ward, "Lãnh Đạo Phường Hai"))
+    set_head(city, factories.make_user("ld.thanhpho", Role.LEARNER, empty_ward, "Lãnh Đạo Thành Phố"))
     course = factories.make_course(
         tmp_path, quizzes={"kiem-tra.gift": QUIZ}, assets={"so-do.svg": SVG}, evaluation=factories.EVALUATION_YML
     )
@@ -153,6 +152,8 @@ def build_world(tmp_path: Path) -> SimpleNamespace:
         learners=[learner, other_learner, third_learner, withdrawn_learner],
     )
     lop2 = factories.make_class(course, "LOP-2", instructors=[other_teacher], self_enrol=True)
+    # The head of Phường 1 has put the outsider forward for LOP-1: its staff decide.
+    nomination = nominate(ward_head, outsider, lop1, utcnow().date())
     quiz = db.session.scalar(select(Quiz))
     now = utcnow()
     # A reset code the outsider may use on /activate (the code is known; only its hash is stored).
@@ -234,6 +235,7 @@ def build_world(tmp_path: Path) -> SimpleNamespace:
         chat=chat,
         question=question,
         poll=poll,
+        nomination=nomination,
     )
 
 

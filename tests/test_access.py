@@ -301,6 +301,14 @@ ROWS = [
     Row("GET", "/evaluations/instructors/<int:user_id>", (L, 403, 403, 403, 200, 403, 200),
         lambda w: {"user_id": w.teacher.id}),
     Row("GET", "/evaluations/courses/<int:course_id>", ADMIN_ONLY, lambda w: {"course_id": w.course.id}),
+    Row("GET", "/heads/nominate", signed_in(403), heads=(200, 200, 200)),
+    # the outsider (Phường 1) for LOP-2: their head and the city's head may, the sibling unit's head may not
+    Row("POST", "/heads/nominate", signed_in(403), form=lambda w: {"user_id": w.outsider.id, "class_id": w.lop2.id},
+        heads=(303, 400, 303), writes=tables("nominations", *AUDITED)),
+    Row("GET", "/classes/<int:class_id>/nominations", STAFF_OF_LOP1, lop1),
+    Row("POST", "/nominations/<int:nomination_id>/decide", (L, 403, 403, 403, 303, 403, 303),
+        lambda w: {"nomination_id": w.nomination.id}, form=lambda w: {"decision": "accept"},
+        writes=tables("nominations", "enrolments", *AUDITED)),
     # --- admin: overview, audit, classes ----------------------------------------------------------
     Row("GET", "/admin/", ADMIN_ONLY),
     Row("GET", "/admin/audit", ADMIN_ONLY),

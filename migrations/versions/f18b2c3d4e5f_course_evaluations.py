@@ -5,7 +5,7 @@ who answered (class, user; nothing else) and each class's answers aggregated in 
 link to who gave them.
 
 Revision ID: f18b2c3d4e5f
-Revises: f14a2b7c3d10
+Revises: f17b2c3d4e5f
 Create Date: 2026-12-03 17:10:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f18b2c3d4e5f'
-down_revision = 'f14a2b7c3d10'
+down_revision = 'f17b2c3d4e5f'
 branch_labels = None
 depends_on = None
 

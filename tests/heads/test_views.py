@@ -9,24 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lms.auth.models import Role
 from lms.database import utcnow
 from lms.extensions import db
 from lms.localtime import VIETNAM
-from lms.org.heads import set_head
 from lms.progress.service import mark_done
-from tests.factories import enrolment_of, make_user
-
-
-@pytest.fixture
-def heads(world):
-    """Heads (learners in no class) of Phường 1, Phường 2 and the city above both."""
-    made = {}
-    for username, unit in (("ld.p1", world.ward), ("ld.p2", world.other_ward), ("ld.tp", world.city)):
-        made[username] = make_user(username, Role.LEARNER, world.city, f"Lãnh đạo {unit.name}")
-        set_head(unit, made[username])
-    db.session.commit()
-    return made
+from tests.factories import enrolment_of
 
 
 @pytest.fixture
