@@ -34,6 +34,7 @@ from lms.evaluations.rules import (
     AskedQuestion,
     QuestionResult,
     Tallies,
+    WindowState,
     about_instructor,
     combine,
     overall_mean,
@@ -144,7 +145,9 @@ def answer(class_id: int):
             # Problems about a question go next to it; the others (answered already, closed, an
             # unknown question) at the top.
             errors = {p.field: p.translated() for p in reversed(refusal.problems) if p.field}
-            messages = [p.translated() for p in refusal.problems if not p.field]
+            # A closed or not yet open form: the page's banner says so already, with the day.
+            window = refusal.code in (WindowState.CLOSED.value, WindowState.NOT_YET.value)
+            messages = [] if window else [p.translated() for p in refusal.problems if not p.field]
             status = refusal.status
         else:
             flash(_("Thank you. Your answers were recorded without your name."), "success")
