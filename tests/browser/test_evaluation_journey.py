@@ -71,6 +71,9 @@ def test_a_learner_answers_on_a_phone_and_an_admin_reads_the_results(page: Page,
     content = page.locator('[data-test="question-result"][data-key="phu_hop"]')
     expect(content.get_by_test_id("mean")).to_have_text("Mean: 3.8 / 5 from 5 answers")  # 2+3+4+5+5
     expect(content.locator("svg[role=img]")).to_be_visible()
+    page.set_viewport_size(PHONE)  # the results fit a phone too: charts shrink, tables scroll in their box
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.set_viewport_size({"width": 1280, "height": 900})
     with page.expect_download() as download:
         page.get_by_test_id("download-csv").click()
     rows = list(csv.reader(io.StringIO(download.value.path().read_bytes().decode("utf-8-sig"))))

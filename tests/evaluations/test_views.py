@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from lms.audit.models import AuditEvent
 from lms.courses.models import Enrolment
 from lms.database import utcnow
 from lms.evaluations.models import ClassEvaluation, EvaluationResults, EvaluationSubmission
@@ -194,6 +195,17 @@ def test_settings_make_the_evaluation_a_requirement_that_counts_the_fact_only(au
     enrolment = db.session.get(Enrolment, enrolment.id)
     assert completion_for(enrolment).complete
     assert enrolment.completed_at is not None
+
+
+def test_changing_the_settings_is_audited_and_saving_them_unchanged_is_not(auth, ev):
+    auth.login(ev.teacher.username)
+    auth.post(f"{_url(ev)}/settings", {"closes_on": "2026-12-31"})
+    page = auth.post(f"{_url(ev)}/settings", {"closes_on": "2026-12-31"}, follow_redirects=True)
+    assert "Nothing changed." in page.get_data(as_text=True)
+    rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "evaluation.settings")).all()
+    assert [(r.actor_id, r.target, r.details) for r in rows] == [
+        (ev.teacher.id, f"class:{ev.lop1.id}", {"required": False, "closes_on": "2026-12-31"})
+    ]
 
 
 def test_a_bad_closing_day_is_refused(auth, ev):
