@@ -98,11 +98,10 @@ def _render_results(template: str, title: str, results: list[QuestionResult], ta
         charts=charts,
         overall=mean_text(overall_mean(results)) if tallies.visible else "–",
         rate=rate_text(tallies.response_rate),
-        too_few=bool(export) and not tallies.visible,
         mean_text=mean_text,
         rate_text=rate_text,
         **context,
-    ), (409 if export and not tallies.visible else 200)
+    ), (409 if export else 200)  # a download asked of a group under 5: the page says why instead
 
 
 # --- learners -------------------------------------------------------------------------------
