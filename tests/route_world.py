@@ -142,7 +142,9 @@ def build_world(tmp_path: Path) -> SimpleNamespace:
     set_head(ward, ward_head)
     set_head(other_ward, factories.make_user("ld.phuong2", Role.LEARNER, empty_ward, "Lãnh Đạo Phường Hai"))
     set_head(city, factories.make_user("ld.thanhpho", Role.LEARNER, empty_ward, "Lãnh Đạo Thành Phố"))
-    course = factories.make_course(tmp_path, quizzes={"kiem-tra.gift": QUIZ}, assets={"so-do.svg": SVG})
+    course = factories.make_course(
+        tmp_path, quizzes={"kiem-tra.gift": QUIZ}, assets={"so-do.svg": SVG}, evaluation=factories.EVALUATION_YML
+    )
     lop1 = factories.make_class(
         course,
         "LOP-1",

@@ -289,6 +289,18 @@ ROWS = [
     Row("GET", "/heads/", signed_in(403), heads=(200, 200, 200)),
     Row("GET", "/heads/people", signed_in(403), heads=(200, 200, 200)),
     Row("GET", "/reports/heads/<kind>", signed_in(403), lambda w: {"kind": "units"}, heads=(200, 200, 200)),
+    # --- course evaluations (the learner is certified: the form is open to them) ------------------
+    Row("GET", "/evaluations/", (L, 403, 403, 403, 200, 200, 200)),
+    Row("GET", "/evaluations/classes/<int:class_id>", MEMBERS_OF_LOP1, lop1),  # staff: a preview
+    Row("POST", "/evaluations/classes/<int:class_id>", (L, 303, 403, 403, 403, 403, 403), lop1,
+        form=lambda w: {"q:phu_hop": "4", "q:thoi_luong": "2", f"q:ro_rang@{w.teacher.id}": "5", "q:gop_y": "Tốt"},
+        writes=tables("evaluation_submissions", "evaluation_results")),
+    Row("GET", "/evaluations/classes/<int:class_id>/results", STAFF_OF_LOP1, lop1),
+    Row("POST", "/evaluations/classes/<int:class_id>/settings", (L, 403, 403, 403, 303, 403, 303), lop1,
+        form=lambda w: {"required": "1", "closes_on": ""}, writes=tables("class_evaluations", *AUDITED)),
+    Row("GET", "/evaluations/instructors/<int:user_id>", (L, 403, 403, 403, 200, 403, 200),
+        lambda w: {"user_id": w.teacher.id}),
+    Row("GET", "/evaluations/courses/<int:course_id>", ADMIN_ONLY, lambda w: {"course_id": w.course.id}),
     Row("GET", "/heads/nominate", signed_in(403), heads=(200, 200, 200)),
     # the outsider (Phường 1) for LOP-2: their head and the city's head may, the sibling unit's head may not
     Row("POST", "/heads/nominate", signed_in(403), form=lambda w: {"user_id": w.outsider.id, "class_id": w.lop2.id},

@@ -37,6 +37,7 @@ from lms.auth.models import Role, User
 from lms.certificates.models import Certificate
 from lms.courses.models import CourseClass, Enrolment
 from lms.csvfiles import FORMULA_STARTS
+from lms.evaluations.models import EvaluationResults
 from lms.extensions import db
 from lms.live.models import LiveSession
 from lms.org.heads import set_head
@@ -74,6 +75,15 @@ REVOKE_REASON = evil("revoked")
 ESSAY = evil("essay")
 HEAD = evil("head")
 
+EVALUATION_QUESTION = evil("evaluation")
+EVALUATION_COMMENT = evil("comment")
+EVALUATION_YML = (
+    "title: 'Phiếu'\nsections:\n  - key: instructors\n    title: 'Giảng viên'\n    questions:\n"
+    f"      - id: ro_rang\n        type: rating\n        text: '{EVALUATION_QUESTION}'\n"
+    "        low: 'Kém'\n        high: 'Tốt'\n"
+    "  - key: format\n    title: 'Hình thức'\n    questions:\n      - id: gop_y\n        type: comment\n"
+    "        text: 'Góp ý'\n"
+)
 COURSE_YML = f"title: '{COURSE}'\nsummary: '{SUMMARY}'\n"
 MODULE_MD = f"---\ntitle: '{MODULE}'\nminutes: 5\n---\nNội dung.\n"
 QUIZ_GIFT = f"---\ntitle: '{QUIZ}'\nrequired: false\n---\n::Tình huống:: Xử lý hồ sơ thiếu?{{}}\n"
@@ -140,6 +150,7 @@ def hostile(app, tmp_path, monkeypatch):
         course_yml=COURSE_YML,
         modules={"01-evil.md": MODULE_MD},
         quizzes={"bai-tap.gift": QUIZ_GIFT},
+        evaluation=EVALUATION_YML,
     )
     db.session.commit()
     admin = client_of("admin")
@@ -221,6 +232,15 @@ def hostile(app, tmp_path, monkeypatch):
     enrolment = db.session.scalar(
         select(Enrolment).where(Enrolment.class_id == class_id, Enrolment.user_id == learner.id)
     )
+    # Five answers (a group large enough to be shown), one with a hostile comment.
+    db.session.add(
+        EvaluationResults(
+            class_id=class_id,
+            respondents=5,
+            tallies={f"ro_rang@{instructor.id}": [0, 0, 0, 1, 4]},
+            comments={"gop_y": [EVALUATION_COMMENT]},
+        )
+    )
 
     # Not completed: a certificate issued by override, revoked, then issued again; both show their reasons.
     review = f"/certificates/classes/{class_id}"
@@ -287,6 +307,8 @@ def hostile(app, tmp_path, monkeypatch):
         attempt=attempt_id,
         token=learner.calendar_token,
         open_class=open_class,
+        instructor=instructor.id,
+        course=course.id,
     )
 
 
@@ -306,6 +328,7 @@ HTML_PAGES = [
     ("hv.evil", "/sessions/{session}/room", (*FOOTER,)),
     ("hv.evil", "/calendar", (*FOOTER, "X-INJECTED")),
     ("hv.evil", "/account", (*FOOTER,)),
+    ("hv.evil", "/evaluations/classes/{cls}", (*FOOTER, CLASS, COURSE)),  # not open yet: no questions
     # the instructor
     ("gv.evil", "/", (INSTRUCTOR, UNIT, CLASS)),
     ("gv.evil", "/classes/{cls}/progress", (INSTRUCTOR, LEARNER, CLASS)),
@@ -318,6 +341,10 @@ HTML_PAGES = [
     ("gv.evil", "/sessions/{session}/checkin-code", (INSTRUCTOR,)),
     ("gv.evil", "/reports/classes/{cls}", (LEARNER, UNIT, CLASS, COURSE)),
     ("gv.evil", "/reports/transcript/{learner}", (LEARNER, UNIT, CLASS, COURSE)),
+    ("gv.evil", "/evaluations/", (INSTRUCTOR, CLASS)),
+    ("gv.evil", "/evaluations/classes/{cls}", (INSTRUCTOR, CLASS, COURSE, EVALUATION_QUESTION)),  # the preview
+    ("gv.evil", "/evaluations/classes/{cls}/results", (INSTRUCTOR, CLASS, EVALUATION_QUESTION, EVALUATION_COMMENT)),
+    ("gv.evil", "/evaluations/instructors/{instructor}", (INSTRUCTOR, EVALUATION_QUESTION)),
     # the admin
     ("admin", "/admin/", (CLASS, COURSE)),
     ("admin", "/admin/units", (UNIT, UNIT_LEVEL)),
@@ -352,6 +379,7 @@ HTML_PAGES = [
     ("ld.evil", "/reports/heads/units", (UNIT, UNIT_LEVEL)),
     ("ld.evil", "/reports/transcript/{learner}", (LEARNER, UNIT, CLASS, COURSE, MODULE, QUIZ)),
     ("gv.evil", "/classes/{open_class}/nominations", (LEARNER, UNIT, HEAD, OPEN_CLASS)),
+    ("admin", "/evaluations/courses/{course}", (COURSE, EVALUATION_QUESTION, EVALUATION_COMMENT)),
     # anyone
     ("anonymous", "/verify/{code}", (LEARNER, COURSE, CLASS)),
     ("anonymous", "/verify/{revoked_code}", (LEARNER, REVOKE_REASON)),
@@ -364,6 +392,12 @@ TABLE_FILES = [
     ("admin", "/reports/levels?format={fmt}", (CLASS_LEVEL,)),
     ("gv.evil", "/reports/classes?format={fmt}", (CLASS, COURSE)),
     ("ld.evil", "/reports/heads/units?format={fmt}", (UNIT, UNIT_LEVEL)),
+    (
+        "gv.evil",
+        "/evaluations/classes/{cls}/results?format={fmt}",
+        (CLASS, INSTRUCTOR, EVALUATION_QUESTION, EVALUATION_COMMENT),
+    ),
+    ("admin", "/evaluations/courses/{course}?format={fmt}", (COURSE, EVALUATION_QUESTION, EVALUATION_COMMENT)),
 ]
 CSV_ONLY = [
     ("gv.evil", "/sessions/{session}/attendance?format=csv", (LEARNER, UNIT, ATTENDANCE_REASON)),
@@ -525,6 +559,8 @@ def test_every_get_route_is_covered(app):
         "token": "t" * 40,
         "fmt": "csv",
         "open_class": 2,
+        "instructor": 1,
+        "course": 1,
     }
     covered = set()
     for _role, path, _expected in HTML_PAGES + TABLE_FILES + CSV_ONLY:

@@ -42,6 +42,7 @@ ACTION_SENTENCES = {
     "live.remove": _l("Removed a learner from a live session"),
     "live.readmit": _l("Let a learner back into a live session"),
     "essay.mark": _l("Marked an essay answer"),
+    "evaluation.settings": _l("Changed a class's evaluation settings"),
     "certificate.issue": _l("Issued a certificate"),
     "certificate.revoke": _l("Revoked a certificate"),
     "backup.create": _l("Made a backup"),

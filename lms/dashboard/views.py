@@ -12,6 +12,7 @@ from lms.auth.models import Role
 from lms.certificates.service import valid_certificates
 from lms.courses.service import classes_taught, my_enrolments, open_classes
 from lms.database import utcnow
+from lms.evaluations.service import evaluations_to_answer
 from lms.heads.nominations import nominations_of, pending_counts
 from lms.live.service import cancelled_notices, upcoming_sessions
 from lms.org.heads import headed_units
@@ -40,6 +41,7 @@ def home():
         upcoming=upcoming_sessions(current_user, enrolments=enrolments, taught=taught),
         cancelled=cancelled_notices(enrolments, utcnow()),
         open_count=len(open_classes(current_user, date.today())) if current_user.role == Role.LEARNER else 0,
+        evaluations=evaluations_to_answer(enrolments, utcnow()),
         headed=headed_units(current_user.id),
         my_nominations=nominations_of(current_user, since=utcnow() - NOMINATIONS_SHOWN_FOR),
         nominated=pending_counts([c.id for c in taught]),
