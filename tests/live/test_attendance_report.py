@@ -15,7 +15,13 @@ from lms.progress.service import completion_for
 
 @pytest.fixture
 def held(world):
-    start = datetime.now(UTC) - timedelta(hours=2)
+    # Held at 09:00 Vietnam time (today's if that is two hours past, else yesterday's): a stretch
+    # that crossed midnight would be written with its date ("23:07–04/12 00:01").
+    now = datetime.now(VIETNAM)
+    start = now.replace(hour=9, minute=0, second=0, microsecond=0)
+    if start > now - timedelta(hours=2):
+        start -= timedelta(days=1)
+    start = start.astimezone(UTC)
     session = LiveSession(class_id=world.course_class.id, title="Buổi 1", starts_at=start, duration_minutes=60)
     db.session.add(session)
     db.session.flush()
