@@ -236,6 +236,7 @@ def build_world(tmp_path: Path) -> SimpleNamespace:
         question=question,
         poll=poll,
         nomination=nomination,
+        ward_head=ward_head,
     )
 
 

@@ -310,6 +310,11 @@ ROWS = [
         lambda w: {"nomination_id": w.nomination.id}, form=lambda w: {"decision": "accept"},
         writes=tables("nominations", "enrolments", *AUDITED)),
     # --- admin: overview, audit, classes ----------------------------------------------------------
+    Row("POST", "/admin/units/<int:unit_id>/heads", (L, 403, 403, 403, 403, 403, 303),
+        lambda w: {"unit_id": w.ward.id}, form=lambda w: {"username": "gv.binh"},
+        writes=tables("unit_heads", *AUDITED)),
+    Row("POST", "/admin/units/<int:unit_id>/heads/<int:user_id>/remove", (L, 403, 403, 403, 403, 403, 303),
+        lambda w: {"unit_id": w.ward.id, "user_id": w.ward_head.id}, writes=tables("unit_heads", *AUDITED)),
     Row("GET", "/admin/", ADMIN_ONLY),
     Row("GET", "/admin/audit", ADMIN_ONLY),
     Row("GET", "/admin/classes", ADMIN_ONLY),

@@ -348,7 +348,7 @@ HTML_PAGES = [
     # the admin
     ("admin", "/admin/", (CLASS, COURSE)),
     ("admin", "/admin/units", (UNIT, UNIT_LEVEL)),
-    ("admin", "/admin/units/{unit}", (UNIT, UNIT_LEVEL)),
+    ("admin", "/admin/units/{unit}", (UNIT, UNIT_LEVEL, HEAD)),
     ("admin", "/admin/users", (LEARNER, INSTRUCTOR, EMAIL, UNIT)),
     ("admin", "/admin/users?q=evil", (LEARNER, INSTRUCTOR, EMAIL, UNIT)),
     ("admin", "/admin/users/{learner}", (LEARNER, EMAIL, UNIT)),

@@ -10,8 +10,10 @@ from sqlalchemy import func, select
 from lms.admin.blueprint import bp
 from lms.auth.decorators import roles_required
 from lms.auth.models import Role, User
+from lms.auth.service import find_user
 from lms.database import utcnow, write_transaction
 from lms.extensions import db
+from lms.org.heads import heads_of, remove_head, set_head
 from lms.org.models import Unit
 from lms.org.service import (
     create_unit,
@@ -97,6 +99,7 @@ def _render_unit(unit: Unit, error: str | None = None, values=None):
         error=error,
         values=values or {},
         people=db.session.scalar(select(func.count()).where(User.unit_id == unit.id)),
+        heads=heads_of(unit),
     ), 400 if error else 200
 
 
@@ -160,5 +163,35 @@ def restore_unit_view(unit_id: int):
     def action(unit):
         restore_unit(unit, actor_id=current_user.id)
         return _("Unit restored.")
+
+    return _unit_action(unit_id, action)
+
+
+@bp.post("/units/<int:unit_id>/heads")
+@roles_required(Role.ADMIN)
+def add_unit_head(unit_id: int):
+    """Make a person (any role, by username) a head of the unit."""
+
+    def action(unit):
+        username = request.form.get("username", "")
+        person = find_user(username) if username.strip() else None
+        if person is None:
+            raise Refused(Problem(N_("no account has the username '%(username)s'"), username=username.strip()[:64]))
+        if set_head(unit, person, actor_id=current_user.id):
+            return _("%(name)s now heads this unit and its sub-units.", name=person.full_name)
+        return _("Nothing changed.")
+
+    return _unit_action(unit_id, action)
+
+
+@bp.post("/units/<int:unit_id>/heads/<int:user_id>/remove")
+@roles_required(Role.ADMIN)
+def remove_unit_head(unit_id: int, user_id: int):
+    """Stop a person heading the unit."""
+
+    def action(unit):
+        person = db.get_or_404(User, user_id)
+        remove_head(unit, person, actor_id=current_user.id)
+        return _("%(name)s no longer heads this unit.", name=person.full_name)
 
     return _unit_action(unit_id, action)

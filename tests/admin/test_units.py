@@ -129,3 +129,28 @@ def test_a_retired_unit_cannot_be_restored_under_a_retired_parent(world, auth):
     world.city.retired_at = utcnow()
     auth.login("admin")
     assert auth.post(f"/admin/units/{world.ward.id}/restore").status_code == 400
+
+
+def form_error(response) -> str:
+    page = response.get_data(as_text=True)
+    start = page.index('data-test="form-error">') + len('data-test="form-error">')
+    return page[start : page.index("</p>", start)]
+
+
+def test_admin_sets_and_removes_a_unit_head_on_the_unit_page(world, auth, client):
+    auth.login("admin")
+    path = f"/admin/units/{world.ward.id}"
+    added = auth.post(f"{path}/heads", {"username": " GV.AN "})
+    assert added.status_code == 303
+    page = client.get(path).get_data(as_text=True)
+    assert "Giảng Viên An nay phụ trách đơn vị này và các đơn vị trực thuộc." in page
+    assert 'data-test="unit-head" data-username="gv.an"' in page
+    unknown = auth.post(f"{path}/heads", {"username": "khong.co"})
+    assert unknown.status_code == 400
+    assert form_error(unknown) == "không có tài khoản nào có tên đăng nhập &#39;khong.co&#39;"
+    removed = auth.post(f"{path}/heads/{world.teacher.id}/remove")
+    assert removed.status_code == 303
+    assert "Giảng Viên An không còn phụ trách đơn vị này." in client.get(path).get_data(as_text=True)
+    not_head = auth.post(f"{path}/heads/{world.teacher.id}/remove")
+    assert form_error(not_head) == "&#39;gv.an&#39; không phải là lãnh đạo của đơn vị &#39;phuong-1&#39;"
+    assert audit_actions()[-2:] == ["unit.head_set", "unit.head_remove"]
