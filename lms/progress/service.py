@@ -38,11 +38,27 @@ TOO_EARLY = N_(
 )
 
 
+class ProgressFacts(NamedTuple):
+    """What the pages and rules read of one progress row (a read-only copy, not the mapped row)."""
+
+    module_id: int
+    first_opened_at: datetime
+    last_seen_at: datetime
+    completed_at: datetime | None
+    seconds_spent: int
+    last_position: str
+
+
+# Plain columns rather than mapped rows: a report over 100,000 enrolments reads hundreds of
+# thousands of progress rows, and building a mapped object for each was most of its time.
+PROGRESS_FACT_COLUMNS = tuple(getattr(ModuleProgress, name) for name in ProgressFacts._fields)
+
+
 @dataclass
 class EnrolmentRecords:
     """What one enrolment has done, gathered in as few queries as possible."""
 
-    progress: dict[int, ModuleProgress] = field(default_factory=dict)
+    progress: dict[int, ProgressFacts] = field(default_factory=dict)
     best: dict[int, QuizAttempt] = field(default_factory=dict)  # quiz id -> best closed attempt
     pending: dict[int, int] = field(default_factory=dict)  # quiz id -> attempts awaiting a mark
     sessions: tuple[SessionFact, ...] = ()  # required live sessions of the class, with the share attended
@@ -54,8 +70,9 @@ def records_for(enrolments: list[Enrolment], quizzes: list[Quiz]) -> dict[int, E
     ids = list(records)
     if not ids:
         return records
-    for row in db.session.scalars(select(ModuleProgress).where(ModuleProgress.enrolment_id.in_(ids))):
-        records[row.enrolment_id].progress[row.module_id] = row
+    query = select(ModuleProgress.enrolment_id, *PROGRESS_FACT_COLUMNS).where(ModuleProgress.enrolment_id.in_(ids))
+    for enrolment_id, *columns in db.session.execute(query):
+        records[enrolment_id].progress[columns[0]] = ProgressFacts(*columns)
     quiz_ids = [q.id for q in quizzes]
     for (enrolment_id, quiz_id), attempt in best_attempts(ids, quiz_ids).items():
         records[enrolment_id].best[quiz_id] = attempt
