@@ -60,6 +60,10 @@ HOST = "127.0.0.1"
 USER_AGENT = "lms-bench/1"
 DEMO_PASSWORD = "hoctap2026"  # the demo seed's password (lms/demo.py)
 TARGET_RATIO = 0.5  # the module page must reach at least this share of hello-world's requests/s
+# The targets since the exam-day issue: each page against the LMS's own signed-in no-op of the
+# same round (what every signed-in request costs before its view runs).
+FLOOR_TARGETS = {"module page": 0.5, "dashboard": 0.33}
+DEMO_QUIZ = "kiem-tra-cuoi-khoa"  # the demo course's quiz (content/)
 HELLO_BODY = "Hello, World!"
 HELLO_APP = f'''\
 """A Flask hello-world, served exactly like the LMS for comparison."""
@@ -408,7 +412,10 @@ def lms_targets(server: Server, username: str) -> list[Target]:
     body = check_page(server.base, module)
     if "data-ping-url" not in body:
         raise BenchError(f"{module.path} is not shown as to an enrolled learner")
-    return [module, dashboard]
+    class_path = links[0].split("/modules/")[0]
+    quiz = Target("quiz page", server.port, f"{class_path}/quizzes/{DEMO_QUIZ}", 'data-test="quiz-rules"', cookie)
+    check_page(server.base, quiz)
+    return [module, dashboard, quiz]
 
 
 # --------------------------------------------------------------------------------------------
@@ -716,6 +723,25 @@ def print_table(results: list[Result], with_rounds: bool) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def floor_verdicts(results: list[Result]) -> list[tuple[str, bool]]:
+    """Each page's requests/s against the signed-in no-op's in the same round (median of rounds)."""
+    checks = []
+    for name in (*FLOOR_TARGETS, "quiz page"):
+        shares = []
+        for page in (r for r in results if r.target == name):
+            floor = next(r for r in results if r.round == page.round and r.target == "LMS no-op, signed in")
+            shares.append(page.rps / floor.rps if floor.rps else float("nan"))
+        if not shares:
+            continue
+        share = statistics.median(shares)
+        if name in FLOOR_TARGETS:
+            goal = FLOOR_TARGETS[name]
+            checks.append((f"{name}: {share:.2f}× the signed-in no-op (target ≥ {goal}×)", share >= goal))
+        else:
+            print(f"  {name}: {share:.2f}× the signed-in no-op")
+    return checks
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -738,8 +764,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="stop a measurement after this many requests (python generator)",
     )
     parser.add_argument("--user", default="hv01", help="demo learner to log in as (hv01)")
+    parser.add_argument("--quick", action="store_true", help="1 s warm-up and 3 s per target (a short check)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.warmup, args.duration = 1.0, 3.0
     if not (
         0 < args.duration <= 600 and 0 <= args.warmup <= 120 and 1 <= args.clients <= 1000 and 1 <= args.rounds <= 20
     ):
@@ -790,7 +819,7 @@ def run(args: argparse.Namespace) -> int:
         check_page(hello.base, hello_target)
         reference_target = Target("reference page", reference.port, "/", REFERENCE_MARKER)
         check_page(reference.base, reference_target)
-        module, dashboard = lms_targets(lms, args.user)
+        module, dashboard, quiz = lms_targets(lms, args.user)
         # What every LMS request pays before its view's own work: the same no-op, without and with
         # the signed-in learner's session cookie (decoded and checked, the account not read).
         floors = [
@@ -818,6 +847,7 @@ def run(args: argparse.Namespace) -> int:
                 (reference_target, reference),
                 (module, lms),
                 (dashboard, lms),
+                (quiz, lms),
                 *((floor, lms) for floor in floors),
             ]
             for target, server in targets:
@@ -834,7 +864,7 @@ def run(args: argparse.Namespace) -> int:
                 if r.round == number and r.target != "hello-world":
                     r.ratio = r.rps / base.rps if base.rps else float("nan")
         # The session must still be valid: a page turned into a redirect would not be measured.
-        for target in (module, dashboard):
+        for target in (module, dashboard, quiz):
             check_page(lms.base, target)
     finally:
         for server in servers:
@@ -859,12 +889,16 @@ def run(args: argparse.Namespace) -> int:
         )
     module_ratios = [r.ratio for r in results if r.target == "module page"]
     ratio = statistics.median(module_ratios)
-    verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
     print(
         f"\nModule page: {ratio:.2f}× hello-world"
-        f"{' (median of ' + str(len(module_ratios)) + ' rounds)' if len(module_ratios) > 1 else ''} — "
-        f"target ≥ {TARGET_RATIO}× {verdict}."
+        f"{' (median of ' + str(len(module_ratios)) + ' rounds)' if len(module_ratios) > 1 else ''} "
+        f"(the withdrawn target was ≥ {TARGET_RATIO}× hello-world)."
     )
+    print("\nTargets (pages against the LMS's signed-in no-op of the same round, median over rounds):")
+    floor_checks = floor_verdicts(results)
+    for text, met in floor_checks:
+        print(f"  {'met    ' if met else 'NOT met'}  {text}")
+    print("  (the quiz page is measured without a target; the autosave under load: bench/exam_day.py)")
 
     def median_ratio(name: str) -> float:
         return statistics.median(r.ratio for r in results if r.target == name)
@@ -896,6 +930,7 @@ def run(args: argparse.Namespace) -> int:
                     "results": [{**asdict(r), "cpu_ms_per_request": r.cpu_ms_per_request} for r in results],
                     "module_ratio": ratio,
                     "target": TARGET_RATIO,
+                    "targets": [{"check": text, "met": met} for text, met in floor_checks],
                 },
                 indent=2,
                 ensure_ascii=False,
