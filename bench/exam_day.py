@@ -393,6 +393,16 @@ def start_servers(env: dict, workdir: Path, count: int) -> list:
     return servers
 
 
+def server_errors(servers: list) -> None:
+    """The servers' own error lines (their logs go with the temporary folder): why requests failed."""
+    for server in servers:
+        lines = [line for line in server.log.read_text(errors="replace").splitlines() if "rror" in line]
+        if lines:
+            print(f"{server.name}: {len(lines)} error lines in its log, the last ones:")
+            for line in lines[-3:]:
+                print(f"  {line[:300]}")
+
+
 def percentile_ms(values: list[float], share: float) -> float:
     return 1000 * hb.percentile(values, share) if values else float("nan")
 
@@ -513,6 +523,7 @@ def run(args: argparse.Namespace) -> int:
             for server in servers:
                 if server.proc.poll() is not None:
                     raise BenchError(f"{server.name} died during the run:\n{hb.tail(server.log)}")
+            server_errors(servers)
             db_cpu = database_cpu_seconds(database_url)
             results = [json.loads(Path(p).read_text()) for p in parts]
             outcomes = [o for r in results for o in r["outcomes"]]
