@@ -35,6 +35,7 @@ import random
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -403,6 +404,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # SIGTERM (a timeout, a stop) unwinds through the `finally` blocks: the database is dropped.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     try:
         return run(args)
     except (RuntimeError, subprocess.CalledProcessError) as exc:
