@@ -13,7 +13,7 @@ from lms.certificates.service import valid_certificates
 from lms.courses.service import classes_taught, my_enrolments, open_classes
 from lms.database import utcnow
 from lms.live.service import cancelled_notices, upcoming_sessions
-from lms.progress.service import overview
+from lms.progress.service import overviews_of
 from lms.quizzes.attempts import essays_to_mark
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
@@ -24,7 +24,7 @@ bp = Blueprint("dashboard", __name__, template_folder="templates")
 def home():
     """The user's home: their classes with progress, and what to do next."""
     enrolments = my_enrolments(current_user, with_courses=True)
-    overviews = [overview(e) for e in enrolments]
+    overviews = overviews_of(enrolments)
     certificates = valid_certificates([e.id for e in enrolments])
     taught = classes_taught(current_user) if current_user.role in (Role.INSTRUCTOR, Role.ADMIN) else []
     return render_template(
