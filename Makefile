@@ -35,11 +35,18 @@ lock: | $(BIN)/python
 translations: $(VENV)/.runtime
 	$(BIN)/pybabel compile --use-fuzzy -d lms/translations
 
+# `make run` serves with production's server (gunicorn, one gevent worker, lms/gunicorn_config.py),
+# not Werkzeug's development server and its "do not use it in a production deployment" warning.
+# The settings file is loaded by path, not as `python:lms.gunicorn_config`: importing the `lms`
+# package before gevent patches the standard library makes gevent warn (MonkeyPatchWarning).
+RUN_SERVER = LMS_SOCKETIO_ASYNC_MODE=gevent $(BIN)/gunicorn -c lms/gunicorn_config.py -b $(HOST):$(PORT) wsgi:app
+
 run: translations
 	$(FLASK) db upgrade
 	$(FLASK) content sync content/
 	$(FLASK) demo seed
-	$(FLASK) serve --host $(HOST) --port $(PORT)
+	@echo "Serving on http://$(HOST):$(PORT) with gunicorn and gevent, as production runs (Ctrl+C to stop)"
+	$(RUN_SERVER)
 
 # The suite runs in parallel, one pytest-xdist worker per core (each with its own database, Socket.IO
 # channel and temporary folder); a test file stays on one worker, so module fixtures are built once.

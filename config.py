@@ -125,6 +125,9 @@ class Config:
     CERTIFICATE_ISSUER_URL = os.environ.get("LMS_CERTIFICATE_ISSUER_URL", "")
     CERTIFICATE_SERIAL_PREFIX = os.environ.get("LMS_CERTIFICATE_SERIAL_PREFIX", "CCHC")
     PUBLIC_BASE_URL = os.environ.get("LMS_PUBLIC_BASE_URL", "").rstrip("/")
+    # The domain after "@" in calendar event UIDs (empty: the public base URL's host). It must never
+    # change once calendars have subscribed, or every event is seen as new. See lms/live/calendar.py.
+    CALENDAR_UID_DOMAIN = os.environ.get("LMS_CALENDAR_UID_DOMAIN", "")
     # Looking up verification codes: only misses count, so guessing is slow and real checks are not.
     VERIFY_RATE_LIMIT = os.environ.get("LMS_VERIFY_RATE_LIMIT", "20 per minute; 200 per day")
 

@@ -133,6 +133,8 @@ MODEL_MODULES = (
     "lms.live.models",
     "lms.audit.models",
     "lms.certificates.models",
+    "lms.evaluations.models",
+    "lms.heads.models",
 )
 
 
@@ -253,6 +255,8 @@ def register_blueprints(app: Flask) -> None:
     from lms.certificates.views import bp as certificates_bp
     from lms.courses.views import bp as courses_bp
     from lms.dashboard.views import bp as dashboard_bp
+    from lms.evaluations.views import bp as evaluations_bp
+    from lms.heads.views import bp as heads_bp
     from lms.live.views import bp as live_bp
     from lms.progress.views import bp as progress_bp
     from lms.quizzes.views import bp as quizzes_bp
@@ -269,6 +273,8 @@ def register_blueprints(app: Flask) -> None:
         certificates_bp,
         admin_bp,
         reports_bp,
+        evaluations_bp,
+        heads_bp,
     ):
         app.register_blueprint(blueprint)
     from lms.live.events import register_events

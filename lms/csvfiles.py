@@ -65,10 +65,16 @@ def spreadsheet_safe(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_for_excel(header: list[str], rows) -> bytes:
+# The CSV downloads offered: `?format=csv` separates with commas; `?format=csv-semicolon` with
+# semicolons, which is what Excel expects where the decimal separator is a comma (Vietnamese
+# regional settings), so a double-click opens it in columns. Numbers stay machine-readable in both.
+CSV_FORMATS = {"csv": ",", "csv-semicolon": ";"}
+
+
+def csv_for_excel(header: list[str], rows, delimiter: str = ",") -> bytes:
     """CSV that Excel opens with the right accents (UTF-8 with BOM), formula cells escaped."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=delimiter)
     writer.writerow(header)
     for row in rows:
         writer.writerow([spreadsheet_safe(v) for v in row])

@@ -8,7 +8,7 @@ from pathlib import Path
 from lms.auth.models import Role, User
 from lms.content.parse import read_content
 from lms.content.sync import sync_courses
-from lms.courses.models import Course, CourseClass
+from lms.courses.models import Course, CourseClass, Enrolment
 from lms.courses.service import enrol_users
 from lms.database import utcnow
 from lms.extensions import db
@@ -55,8 +55,10 @@ def write_course(
     course_yml: str | None = None,
     assets: dict | None = None,
     quizzes: dict | None = None,
+    evaluation: str | None = None,
 ) -> Path:
-    """Write a course folder; `modules` and `quizzes` map file names to file text."""
+    """Write a course folder; `modules` and `quizzes` map file names to file text, `evaluation` is
+    the text of its evaluation.yml."""
     course_dir = root / slug
     (course_dir / "modules").mkdir(parents=True, exist_ok=True)
     (course_dir / "course.yml").write_text(
@@ -73,11 +75,46 @@ def write_course(
     for name, text in (quizzes or {}).items():
         (course_dir / "quizzes").mkdir(exist_ok=True)
         (course_dir / "quizzes" / name).write_text(text, encoding="utf-8")
+    if evaluation is not None:
+        (course_dir / "evaluation.yml").write_text(evaluation, encoding="utf-8")
     for name, data in (assets or {}).items():
         path = course_dir / "assets" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     return course_dir
+
+
+EVALUATION_YML = """\
+title: "Phiếu khảo sát lớp học"
+intro: "Phiếu không ghi tên."
+sections:
+  - key: content
+    title: "Nội dung"
+    questions:
+      - id: phu_hop
+        type: rating
+        text: "Nội dung phù hợp với công việc"
+        low: "Hoàn toàn không đồng ý"
+        high: "Hoàn toàn đồng ý"
+      - id: thoi_luong
+        type: choice
+        text: "Thời lượng"
+        options: ["Quá ngắn", "Vừa đủ", "Quá dài"]
+  - key: instructors
+    title: "Giảng viên"
+    questions:
+      - id: ro_rang
+        type: rating
+        text: "Giảng viên truyền đạt rõ ràng"
+        low: "Rất kém"
+        high: "Rất tốt"
+  - key: format
+    title: "Hình thức"
+    questions:
+      - id: gop_y
+        type: comment
+        text: "Góp ý của Anh/Chị"
+"""
 
 
 def sync_dir(root: Path):
@@ -107,3 +144,18 @@ def make_class(
         enrol_users(course_class, list(learners), source="admin")
     db.session.commit()
     return course_class
+
+
+def enrolment_of(user, course_class) -> Enrolment:
+    """The user's enrolment in the class."""
+    return db.session.scalar(
+        db.select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.class_id == course_class.id)
+    )
+
+
+def enrol_many(course_class: CourseClass, unit: Unit, count: int, prefix: str = "hv.so") -> list[User]:
+    """`count` more learners of the unit ("Học Viên 01", ...) enrolled in the class, for long lists."""
+    learners = [make_user(f"{prefix}{n:02d}", Role.LEARNER, unit, f"Học Viên {n:02d}") for n in range(1, count + 1)]
+    enrol_users(course_class, learners, source="admin")
+    db.session.commit()
+    return learners

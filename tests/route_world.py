@@ -24,7 +24,9 @@ from lms.courses.models import Enrolment
 from lms.courses.service import withdraw
 from lms.database import utcnow
 from lms.extensions import db, limiter
+from lms.heads.nominations import nominate
 from lms.live.models import ChatMessage, HandRaise, LiveSession, Poll, RoomQuestion
+from lms.org.heads import set_head
 from lms.progress.service import mark_done
 from lms.quizzes import attempts as quiz_attempts
 from lms.quizzes.models import Quiz
@@ -45,9 +47,9 @@ class Visitor:
     username: str | None
 
 
-# The columns of the access matrix, in order. A new kind of visitor (say, the head of a unit) is
-# one more entry here, one more account in `build_world`, and one more number in each row.
-VISITORS = (
+# The columns of the access matrix, in order. A new kind of visitor is one more entry here, one
+# more account in `build_world`, and one more number in each row.
+ACCOUNT_VISITORS = (
     Visitor("anonymous", None),
     Visitor("learner", "hv.mai"),  # enrolled in LOP-1
     Visitor("withdrawn", "hv.rut"),  # was in LOP-1, withdrawn (with an open quiz attempt)
@@ -56,7 +58,18 @@ VISITORS = (
     Visitor("other_teacher", "gv.binh"),  # instructor of LOP-2 only
     Visitor("admin", "admin"),
 )
+# Unit heads: learners in no class (of Phường 3) who head a unit. Heading opens only the heads'
+# pages and the transcripts of the heads' people, so a row gives them their own numbers only where
+# it says so; elsewhere they get the outsider's.
+HEAD_VISITORS = (
+    Visitor("head", "ld.phuong1"),  # heads Phường 1: hv.mai, hv.rut, hv.ngoai
+    Visitor("sibling_head", "ld.phuong2"),  # heads Phường 2: hv.nam, hv.lan
+    Visitor("parent_head", "ld.thanhpho"),  # heads Thành phố, above both
+)
+VISITORS = ACCOUNT_VISITORS + HEAD_VISITORS
 VISITOR_NAMES = tuple(v.name for v in VISITORS)
+ACCOUNT_VISITOR_NAMES = tuple(v.name for v in ACCOUNT_VISITORS)
+HEAD_VISITOR_NAMES = tuple(v.name for v in HEAD_VISITORS)
 
 
 @dataclass
@@ -125,7 +138,13 @@ def build_world(tmp_path: Path) -> SimpleNamespace:
     third_learner = factories.make_user("hv.lan", Role.LEARNER, other_ward, "Lê Thị Lan")
     withdrawn_learner = factories.make_user("hv.rut", Role.LEARNER, ward, "Phạm Văn Rút")
     outsider = factories.make_user("hv.ngoai", Role.LEARNER, ward, "Hồ Văn Ngoại")
-    course = factories.make_course(tmp_path, quizzes={"kiem-tra.gift": QUIZ}, assets={"so-do.svg": SVG})
+    ward_head = factories.make_user("ld.phuong1", Role.LEARNER, empty_ward, "Lãnh Đạo Phường Một")
+    set_head(ward, ward_head)
+    set_head(other_ward, factories.make_user("ld.phuong2", Role.LEARNER, empty_ward, "Lãnh Đạo Phường Hai"))
+    set_head(city, factories.make_user("ld.thanhpho", Role.LEARNER, empty_ward, "Lãnh Đạo Thành Phố"))
+    course = factories.make_course(
+        tmp_path, quizzes={"kiem-tra.gift": QUIZ}, assets={"so-do.svg": SVG}, evaluation=factories.EVALUATION_YML
+    )
     lop1 = factories.make_class(
         course,
         "LOP-1",
@@ -133,6 +152,8 @@ def build_world(tmp_path: Path) -> SimpleNamespace:
         learners=[learner, other_learner, third_learner, withdrawn_learner],
     )
     lop2 = factories.make_class(course, "LOP-2", instructors=[other_teacher], self_enrol=True)
+    # The head of Phường 1 has put the outsider forward for LOP-1: its staff decide.
+    nomination = nominate(ward_head, outsider, lop1, utcnow().date())
     quiz = db.session.scalar(select(Quiz))
     now = utcnow()
     # A reset code the outsider may use on /activate (the code is known; only its hash is stored).
@@ -214,6 +235,7 @@ def build_world(tmp_path: Path) -> SimpleNamespace:
         chat=chat,
         question=question,
         poll=poll,
+        nomination=nomination,
     )
 
 

@@ -32,7 +32,7 @@ from lms.live.checkin import checkin_code
 from lms.live.schedule import utc_to_local_input
 from tests import snapshots
 from tests.factories import PASSWORD
-from tests.route_world import RESET_CODE, VISITOR_NAMES
+from tests.route_world import ACCOUNT_VISITOR_NAMES, HEAD_VISITOR_NAMES, RESET_CODE, VISITOR_NAMES
 
 L = 302  # anonymous visitors are sent to the login page
 REFUSED = {400, 403, 404, 405, 410}
@@ -40,11 +40,11 @@ PLACEHOLDER = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
 
 
 def everyone(status: int) -> tuple[int, ...]:
-    return (status,) * len(VISITOR_NAMES)
+    return (status,) * len(ACCOUNT_VISITOR_NAMES)
 
 
 def signed_in(status: int) -> tuple[int, ...]:
-    return (L,) + (status,) * (len(VISITOR_NAMES) - 1)
+    return (L,) + (status,) * (len(ACCOUNT_VISITOR_NAMES) - 1)
 
 
 ADMIN_ONLY = (L, 403, 403, 403, 403, 403, 200)
@@ -58,13 +58,14 @@ class Row:
 
     method: str
     rule: str
-    expect: tuple[int, ...]  # one status per visitor, in the order of VISITOR_NAMES
+    expect: tuple[int, ...]  # one status per visitor, in the order of ACCOUNT_VISITOR_NAMES
     args: Callable = lambda w: {}
     form: Callable | None = None  # a realistic, harmless form (POST)
     target: str = ""  # names the record when a rule is listed more than once
     writes: frozenset[str] = frozenset()  # tables a POST changes for the visitors it serves
     writes_for: dict[str, frozenset[str]] = field(default_factory=dict)  # per-visitor exceptions
     public: bool = False  # anonymous visitors may use it (their 302 is not "to the login page")
+    heads: tuple[int, int, int] | None = None  # the heads' statuses (HEAD_VISITOR_NAMES); else the outsider's
 
     @property
     def id(self) -> str:
@@ -75,13 +76,17 @@ class Row:
         return PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), self.rule)
 
     def status(self, visitor: str) -> int:
-        return self.expect[VISITOR_NAMES.index(visitor)]
+        if visitor in HEAD_VISITOR_NAMES:
+            return self.heads[HEAD_VISITOR_NAMES.index(visitor)] if self.heads else self.status("outsider")
+        return self.expect[ACCOUNT_VISITOR_NAMES.index(visitor)]
 
     def refused(self, visitor: str) -> bool:
         status = self.status(visitor)
         return status in REFUSED or (visitor == "anonymous" and status == L)
 
     def expected_writes(self, visitor: str) -> set[str]:
+        if visitor in HEAD_VISITOR_NAMES and not self.heads and "outsider" in self.writes_for:
+            return set(self.writes_for["outsider"])
         if visitor in self.writes_for:
             return set(self.writes_for[visitor])
         return set() if self.method == "GET" or self.refused(visitor) else set(self.writes)
@@ -275,10 +280,35 @@ ROWS = [
     Row("GET", "/reports/<kind>", (L, 403, 403, 403, 200, 200, 200), lambda w: {"kind": "units"}),
     Row("GET", "/reports/classes/<int:class_id>", STAFF_OF_LOP1, lop1),
     Row("GET", "/reports/transcript", signed_in(200)),
+    # heads: of the learner's unit and of the unit above it, not of a sibling unit
     Row("GET", "/reports/transcript/<int:user_id>", (L, 200, 403, 403, 200, 403, 200),
-        lambda w: {"user_id": w.learner.id}, target="the learner's own"),
+        lambda w: {"user_id": w.learner.id}, target="the learner's own", heads=(200, 403, 200)),
     Row("GET", "/reports/transcript/<int:user_id>", STAFF_OF_LOP1,
-        lambda w: {"user_id": w.other_learner.id}, target="another learner's"),
+        lambda w: {"user_id": w.other_learner.id}, target="another learner's", heads=(403, 200, 200)),
+    # --- unit heads ---------------------------------------------------------------------------------
+    Row("GET", "/heads/", signed_in(403), heads=(200, 200, 200)),
+    Row("GET", "/heads/people", signed_in(403), heads=(200, 200, 200)),
+    Row("GET", "/reports/heads/<kind>", signed_in(403), lambda w: {"kind": "units"}, heads=(200, 200, 200)),
+    # --- course evaluations (the learner is certified: the form is open to them) ------------------
+    Row("GET", "/evaluations/", (L, 403, 403, 403, 200, 200, 200)),
+    Row("GET", "/evaluations/classes/<int:class_id>", MEMBERS_OF_LOP1, lop1),  # staff: a preview
+    Row("POST", "/evaluations/classes/<int:class_id>", (L, 303, 403, 403, 403, 403, 403), lop1,
+        form=lambda w: {"q:phu_hop": "4", "q:thoi_luong": "2", f"q:ro_rang@{w.teacher.id}": "5", "q:gop_y": "Tốt"},
+        writes=tables("evaluation_submissions", "evaluation_results")),
+    Row("GET", "/evaluations/classes/<int:class_id>/results", STAFF_OF_LOP1, lop1),
+    Row("POST", "/evaluations/classes/<int:class_id>/settings", (L, 403, 403, 403, 303, 403, 303), lop1,
+        form=lambda w: {"required": "1", "closes_on": ""}, writes=tables("class_evaluations", *AUDITED)),
+    Row("GET", "/evaluations/instructors/<int:user_id>", (L, 403, 403, 403, 200, 403, 200),
+        lambda w: {"user_id": w.teacher.id}),
+    Row("GET", "/evaluations/courses/<int:course_id>", ADMIN_ONLY, lambda w: {"course_id": w.course.id}),
+    Row("GET", "/heads/nominate", signed_in(403), heads=(200, 200, 200)),
+    # the outsider (Phường 1) for LOP-2: their head and the city's head may, the sibling unit's head may not
+    Row("POST", "/heads/nominate", signed_in(403), form=lambda w: {"user_id": w.outsider.id, "class_id": w.lop2.id},
+        heads=(303, 400, 303), writes=tables("nominations", *AUDITED)),
+    Row("GET", "/classes/<int:class_id>/nominations", STAFF_OF_LOP1, lop1),
+    Row("POST", "/nominations/<int:nomination_id>/decide", (L, 403, 403, 403, 303, 403, 303),
+        lambda w: {"nomination_id": w.nomination.id}, form=lambda w: {"decision": "accept"},
+        writes=tables("nominations", "enrolments", *AUDITED)),
     # --- admin: overview, audit, classes ----------------------------------------------------------
     Row("GET", "/admin/", ADMIN_ONLY),
     Row("GET", "/admin/audit", ADMIN_ONLY),
@@ -375,7 +405,7 @@ def test_every_route_is_in_the_matrix(route_world):
     in_table = {(row.rule, row.method) for row in ROWS}
     assert in_map - in_table == set(), "routes without a row in the access matrix"
     assert in_table - in_map == set(), "rows for routes that do not exist"
-    assert all(len(row.expect) == len(VISITOR_NAMES) for row in ROWS), "a row lacks a visitor's status"
+    assert all(len(row.expect) == len(ACCOUNT_VISITOR_NAMES) for row in ROWS), "a row lacks a visitor's status"
     assert len({row.id for row in ROWS}) == len(ROWS)
 
 

@@ -18,7 +18,7 @@ from tests.test_access import ROWS, Row
 
 EXPIRED = "Your form expired or was sent from elsewhere. Please reload the page and try again."
 # Signed-in visitors first: a route is swept as someone who may use it.
-PREFERRED = ("admin", "teacher", "learner", "anonymous")
+PREFERRED = ("admin", "teacher", "learner", "head", "anonymous")
 
 
 def _user_of(row: Row) -> str:

@@ -60,7 +60,7 @@ def test_the_report_shows_a_completion_and_learners_part_way(demo, auth, client)
     row = page.split('data-test="report-row"', 1)[1].split("</tr>", 1)[0]
     cells = dict(re.findall(r'data-test="([a-z-]+)">([^<]*)<', row))
     assert (cells["places"], cells["completed"], cells["certified"]) == ("20", "1", "1")
-    assert int(cells["in-progress"]) == 8 and cells["rate"] == "5%"
+    assert int(cells["in-progress"]) == 8 and cells["rate"] == "5\u00a0%"  # Vietnamese: a no-break space before %
 
 
 def test_the_marking_queue_lists_the_unmarked_essay(demo, auth, client):
@@ -94,13 +94,17 @@ def test_the_past_session_has_its_attendance(demo, auth, client):
     past = db.session.scalar(select(LiveSession).where(LiveSession.state == SessionState.ENDED))
     auth.login("gv.lan", DEMO_PASSWORD)
     page = client.get(f"/sessions/{past.id}/attendance").get_data(as_text=True)
-    rows = {
-        row.split("<td>")[1].split("</td>")[0]: [cell.split("</td>")[0] for cell in row.split("<td>")[2:5]]
-        for row in page.split('data-test="attendance-row"')[1:]
+    cards = {  # each learner's card: name -> (minutes, share, the facts line)
+        card.split("<strong>")[1].split("</strong>")[0]: (
+            card.split('data-test="minutes">')[1].split("</span>")[0],
+            card.split('data-test="share">')[1].split("</span>")[0],
+            card.split('class="attendance-facts">')[1].split("</p>")[0],
+        )
+        for card in page.split('data-test="attendance-row"')[1:]
     }
-    assert rows["Phạm Văn Đức"][:2] == ["86", "96%"]  # hv01, online for 86 of 90 minutes
-    assert "Dự tại hội trường, giảng viên điểm danh" in rows["Bùi Thanh Tùng"][2]  # hv05, marked present
-    assert rows["Dương Minh Khoa"][:2] == ["0", "0%"]  # hv07 missed it
+    assert cards["Phạm Văn Đức"][:2] == ("86", "96\u00a0%")  # hv01, online for 86 of 90 minutes
+    assert "Dự tại hội trường, giảng viên điểm danh" in cards["Bùi Thanh Tùng"][2]  # hv05, marked present
+    assert cards["Dương Minh Khoa"][:2] == ("0", "0\u00a0%")  # hv07 missed it
 
 
 def test_learners_see_their_progress_attempts_and_next_step(demo, auth, client):

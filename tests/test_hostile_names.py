@@ -37,8 +37,10 @@ from lms.auth.models import Role, User
 from lms.certificates.models import Certificate
 from lms.courses.models import CourseClass, Enrolment
 from lms.csvfiles import FORMULA_STARTS
+from lms.evaluations.models import EvaluationResults
 from lms.extensions import db
 from lms.live.models import LiveSession
+from lms.org.heads import set_head
 from lms.org.models import Unit
 from lms.quizzes.models import QuizAttempt
 from tests import factories
@@ -71,7 +73,17 @@ ATTENDANCE_REASON = evil("attendance")
 OVERRIDE_REASON = evil("override")
 REVOKE_REASON = evil("revoked")
 ESSAY = evil("essay")
+HEAD = evil("head")
 
+EVALUATION_QUESTION = evil("evaluation")
+EVALUATION_COMMENT = evil("comment")
+EVALUATION_YML = (
+    "title: 'Phiếu'\nsections:\n  - key: instructors\n    title: 'Giảng viên'\n    questions:\n"
+    f"      - id: ro_rang\n        type: rating\n        text: '{EVALUATION_QUESTION}'\n"
+    "        low: 'Kém'\n        high: 'Tốt'\n"
+    "  - key: format\n    title: 'Hình thức'\n    questions:\n      - id: gop_y\n        type: comment\n"
+    "        text: 'Góp ý'\n"
+)
 COURSE_YML = f"title: '{COURSE}'\nsummary: '{SUMMARY}'\n"
 MODULE_MD = f"---\ntitle: '{MODULE}'\nminutes: 5\n---\nNội dung.\n"
 QUIZ_GIFT = f"---\ntitle: '{QUIZ}'\nrequired: false\n---\n::Tình huống:: Xử lý hồ sơ thiếu?{{}}\n"
@@ -138,6 +150,7 @@ def hostile(app, tmp_path, monkeypatch):
         course_yml=COURSE_YML,
         modules={"01-evil.md": MODULE_MD},
         quizzes={"bai-tap.gift": QUIZ_GIFT},
+        evaluation=EVALUATION_YML,
     )
     db.session.commit()
     admin = client_of("admin")
@@ -219,6 +232,15 @@ def hostile(app, tmp_path, monkeypatch):
     enrolment = db.session.scalar(
         select(Enrolment).where(Enrolment.class_id == class_id, Enrolment.user_id == learner.id)
     )
+    # Five answers (a group large enough to be shown), one with a hostile comment.
+    db.session.add(
+        EvaluationResults(
+            class_id=class_id,
+            respondents=5,
+            tallies={f"ro_rang@{instructor.id}": [0, 0, 0, 1, 4]},
+            comments={"gop_y": [EVALUATION_COMMENT]},
+        )
+    )
 
     # Not completed: a certificate issued by override, revoked, then issued again; both show their reasons.
     review = f"/certificates/classes/{class_id}"
@@ -264,6 +286,13 @@ def hostile(app, tmp_path, monkeypatch):
     attempt = db.session.get(QuizAttempt, attempt_id)
     assert attempt.state == "pending"
 
+    # The unit's head (a learner in no class) nominates the learner for the open class.
+    head = factories.make_user("ld.evil", Role.LEARNER, unit, HEAD)
+    set_head(unit, head)
+    db.session.commit()
+    open_class = db.session.scalar(select(CourseClass.id).where(CourseClass.code == "EVIL-OPEN"))
+    form(client_of("ld.evil"), "/heads/nominate", {"user_id": learner.id, "class_id": open_class})
+
     return SimpleNamespace(
         client_of=client_of,
         unit=unit.id,
@@ -277,7 +306,9 @@ def hostile(app, tmp_path, monkeypatch):
         revoked_code=first.verification_code,
         attempt=attempt_id,
         token=learner.calendar_token,
-        open_class=db.session.scalar(select(CourseClass.id).where(CourseClass.code == "EVIL-OPEN")),
+        open_class=open_class,
+        instructor=instructor.id,
+        course=course.id,
     )
 
 
@@ -285,7 +316,7 @@ def hostile(app, tmp_path, monkeypatch):
 FOOTER = (LEARNER, UNIT)  # every page shows the logged-in learner's name and unit
 HTML_PAGES = [
     # the learner
-    ("hv.evil", "/", (*FOOTER, CLASS, COURSE)),
+    ("hv.evil", "/", (*FOOTER, CLASS, COURSE, HEAD, OPEN_CLASS)),  # the head's nomination
     ("hv.evil", "/classes", (*FOOTER, OPEN_CLASS, COURSE)),
     ("hv.evil", "/classes/{cls}", (*FOOTER, CLASS, COURSE, MODULE, QUIZ, "X-INJECTED")),
     ("hv.evil", "/classes/{cls}/modules/evil", (*FOOTER, MODULE)),
@@ -297,6 +328,7 @@ HTML_PAGES = [
     ("hv.evil", "/sessions/{session}/room", (*FOOTER,)),
     ("hv.evil", "/calendar", (*FOOTER, "X-INJECTED")),
     ("hv.evil", "/account", (*FOOTER,)),
+    ("hv.evil", "/evaluations/classes/{cls}", (*FOOTER, CLASS, COURSE)),  # not open yet: no questions
     # the instructor
     ("gv.evil", "/", (INSTRUCTOR, UNIT, CLASS)),
     ("gv.evil", "/classes/{cls}/progress", (INSTRUCTOR, LEARNER, CLASS)),
@@ -309,6 +341,10 @@ HTML_PAGES = [
     ("gv.evil", "/sessions/{session}/checkin-code", (INSTRUCTOR,)),
     ("gv.evil", "/reports/classes/{cls}", (LEARNER, UNIT, CLASS, COURSE)),
     ("gv.evil", "/reports/transcript/{learner}", (LEARNER, UNIT, CLASS, COURSE)),
+    ("gv.evil", "/evaluations/", (INSTRUCTOR, CLASS)),
+    ("gv.evil", "/evaluations/classes/{cls}", (INSTRUCTOR, CLASS, COURSE, EVALUATION_QUESTION)),  # the preview
+    ("gv.evil", "/evaluations/classes/{cls}/results", (INSTRUCTOR, CLASS, EVALUATION_QUESTION, EVALUATION_COMMENT)),
+    ("gv.evil", "/evaluations/instructors/{instructor}", (INSTRUCTOR, EVALUATION_QUESTION)),
     # the admin
     ("admin", "/admin/", (CLASS, COURSE)),
     ("admin", "/admin/units", (UNIT, UNIT_LEVEL)),
@@ -336,6 +372,14 @@ HTML_PAGES = [
     ("admin", "/reports/units?mode=hybrid&from=2026-01-01", (UNIT, UNIT_LEVEL, COURSE)),
     ("admin", "/reports/classes/{cls}", (LEARNER, UNIT, CLASS)),
     ("admin", "/reports/transcript/{learner}", (LEARNER, UNIT, CLASS, COURSE, MODULE, QUIZ, CLASS_LEVEL)),
+    # the unit's head, and the open class's instructor deciding the head's nomination
+    ("ld.evil", "/heads/", (HEAD, UNIT, LEARNER, OPEN_CLASS)),
+    ("ld.evil", "/heads/people", (HEAD, UNIT, LEARNER, INSTRUCTOR)),
+    ("ld.evil", "/heads/nominate", (LEARNER, UNIT, CLASS, OPEN_CLASS)),
+    ("ld.evil", "/reports/heads/units", (UNIT, UNIT_LEVEL)),
+    ("ld.evil", "/reports/transcript/{learner}", (LEARNER, UNIT, CLASS, COURSE, MODULE, QUIZ)),
+    ("gv.evil", "/classes/{open_class}/nominations", (LEARNER, UNIT, HEAD, OPEN_CLASS)),
+    ("admin", "/evaluations/courses/{course}", (COURSE, EVALUATION_QUESTION, EVALUATION_COMMENT)),
     # anyone
     ("anonymous", "/verify/{code}", (LEARNER, COURSE, CLASS)),
     ("anonymous", "/verify/{revoked_code}", (LEARNER, REVOKE_REASON)),
@@ -347,6 +391,13 @@ TABLE_FILES = [
     ("admin", "/reports/courses?format={fmt}", (COURSE,)),
     ("admin", "/reports/levels?format={fmt}", (CLASS_LEVEL,)),
     ("gv.evil", "/reports/classes?format={fmt}", (CLASS, COURSE)),
+    ("ld.evil", "/reports/heads/units?format={fmt}", (UNIT, UNIT_LEVEL)),
+    (
+        "gv.evil",
+        "/evaluations/classes/{cls}/results?format={fmt}",
+        (CLASS, INSTRUCTOR, EVALUATION_QUESTION, EVALUATION_COMMENT),
+    ),
+    ("admin", "/evaluations/courses/{course}?format={fmt}", (COURSE, EVALUATION_QUESTION, EVALUATION_COMMENT)),
 ]
 CSV_ONLY = [
     ("gv.evil", "/sessions/{session}/attendance?format=csv", (LEARNER, UNIT, ATTENDANCE_REASON)),
@@ -388,7 +439,10 @@ def test_xlsx_has_no_formula(hostile, role, path, expected):
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     cells = [cell for row in sheet.iter_rows() for cell in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
-    assert_safe_cells([c.value for c in cells if isinstance(c.value, str)], expected)
+    # XLSX has types: each name is a string cell, shown exactly as written (no apostrophe added).
+    texts = [c.value for c in cells if isinstance(c.value, str)]
+    assert [value for value in expected if value not in texts] == []
+    assert not [t for t in texts if t.startswith("'")]
 
 
 def test_certificate_pdf_prints_the_names_literally(hostile):
@@ -504,6 +558,9 @@ def test_every_get_route_is_covered(app):
         "revoked_code": "y" * 32,
         "token": "t" * 40,
         "fmt": "csv",
+        "open_class": 2,
+        "instructor": 1,
+        "course": 1,
     }
     covered = set()
     for _role, path, _expected in HTML_PAGES + TABLE_FILES + CSV_ONLY:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.admin.blueprint import PER_PAGE, bp, page_number
+from lms.audit.actions import action_sentence
 from lms.audit.models import AuditEvent
 from lms.audit.service import AuditFilter, audit_query
 from lms.auth.decorators import roles_required
@@ -51,5 +52,6 @@ def audit_log():
         page=page,
         criteria=criteria,
         actions=actions,
+        action_sentence=action_sentence,
         errors=list(dict.fromkeys(errors)),
     ), 400 if errors else 200

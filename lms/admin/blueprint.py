@@ -6,12 +6,11 @@ from flask import Blueprint
 from flask_babel import format_decimal
 
 from lms.extensions import db
+from lms.paging import PER_PAGE, page_number
 from lms.refusals import Refused
-from lms.requestdata import query_int
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
-PER_PAGE = 25
 # A file's problems listed on a page: the first ones by line, then how many more (a 1 MB file of
 # bad rows has tens of thousands; listing them all made a page of megabytes).
 MAX_LISTED_PROBLEMS = 200
@@ -33,11 +32,6 @@ def listed_problems(refusal: Refused, limit: int = MAX_LISTED_PROBLEMS) -> Liste
     listed = ListedProblems((problem.line or 0, problem.translated()) for problem in refusal.problems[:limit])
     listed.more = max(0, len(refusal.problems) - limit)
     return listed
-
-
-def page_number() -> int:
-    """The `page` query argument, 1 when missing or not a positive number."""
-    return query_int("page", 1, minimum=1, maximum=99_999)
 
 
 def paginate(query):

@@ -32,6 +32,7 @@ from lms.certificates.service import (
 from lms.courses.models import Course, CourseClass, Enrolment, EnrolmentStatus
 from lms.database import utcnow, write_transaction
 from lms.extensions import db, limiter
+from lms.paging import page_number, page_of
 from lms.refusals import Refused, flash_refusal
 from lms.responses import download
 from lms.text import whole_number
@@ -104,10 +105,12 @@ def classes():
 
 
 def _render_review(course_class: CourseClass, errors: list[str], status: int = 200):
+    rows = review(course_class)
     return render_template(
         "certificates/review.html",
         course_class=course_class,
-        rows=review(course_class),
+        rows=rows,
+        page=page_of(rows, page_number()),
         withdrawn=withdrawn(course_class),
         certificates=class_certificates(course_class),
         errors=errors,
@@ -157,7 +160,8 @@ def certify_class(class_id: int):
     except Refused as refusal:
         return _render_review(db.get_or_404(CourseClass, class_id), refusal.messages(), 400)
     flash(_("Certificates issued: %(n)d.", n=len(issued)), "success")
-    return redirect(url_for("certificates.review_class", class_id=class_id), 303)
+    page = page_number()  # back to the page the admin was on (certified learners move to the end)
+    return redirect(url_for("certificates.review_class", class_id=class_id, page=page if page > 1 else None), 303)
 
 
 def _admin_certificate(certificate_id: int) -> Certificate:

@@ -40,6 +40,14 @@ def _summary(tree: ContentTree) -> str:
     )
 
 
+def _report_warnings(tree: ContentTree) -> None:
+    """Print what was read but is probably not what the author meant (`file:line: warning: ...`)."""
+    for course in tree.courses:
+        for quiz in course.quizzes:
+            for warning in quiz.warnings:
+                click.echo(f"{Path(course.path) / quiz.path}:{warning.line}: warning: {warning.message}", err=True)
+
+
 def _report_errors(tree: ContentTree) -> None:
     for error in tree.errors:
         click.echo(str(error), err=True)
@@ -52,6 +60,7 @@ def check_command(directory):
     """Validate course sources without writing; exit 1 on any error."""
     _root, tree = _read_with_progress(directory)
     click.echo(_summary(tree))
+    _report_warnings(tree)
     if tree.errors:
         for error in tree.errors:
             click.echo(str(error), err=True)
@@ -83,10 +92,16 @@ def sync_command(directory):
 @click.argument("gift_file", type=click.File("rb"))
 @click.option("--course", "course_slug", required=True, help="Slug of the course folder to add the quiz to.")
 @click.option("--quiz", "quiz_slug", help="Slug of the new quiz (default: from the file name).")
-@click.option("--title", help="Quiz title (default: from the file name).")
+@click.option("--title", help="Quiz title shown to learners (default: the file name; better set it).")
+@click.option(
+    "--required/--optional",
+    default=False,
+    show_default=True,
+    help="Whether passing the quiz counts toward course completion (default: optional, as a question bank).",
+)
 @click.option("--content-dir", type=click.Path(file_okay=False), help="Content root (default: LMS_CONTENT_DIR).")
 @click.option("--force", is_flag=True, help="Replace an existing quiz file of that slug.")
-def import_gift_command(gift_file, course_slug, quiz_slug, title, content_dir, force):
+def import_gift_command(gift_file, course_slug, quiz_slug, title, required, content_dir, force):
     """Check a Moodle GIFT file and add it to a course as quizzes/<slug>.gift (all or nothing)."""
     try:
         text = gift_file.read().decode("utf-8-sig")
@@ -96,7 +111,8 @@ def import_gift_command(gift_file, course_slug, quiz_slug, title, content_dir, f
     quiz_slug = quiz_slug or heading_slug(stem, "-")
     if not SLUG_RE.match(quiz_slug or ""):
         raise click.UsageError(f"'{quiz_slug}' is not a valid quiz slug (lower-case letters, digits, '-')")
-    course_dir = Path(content_dir or current_app.config["CONTENT_DIR"]) / course_slug
+    root = Path(content_dir or current_app.config["CONTENT_DIR"])
+    course_dir = root / course_slug
     if not (course_dir / "course.yml").is_file():
         raise click.UsageError(f"no course folder with a course.yml at {course_dir}")
     target = course_dir / "quizzes" / f"{quiz_slug}.gift"
@@ -105,19 +121,28 @@ def import_gift_command(gift_file, course_slug, quiz_slug, title, content_dir, f
     result = parse_gift(text)
     for error in result.errors:
         click.echo(f"{gift_file.name}:{error.line}: {error.message}", err=True)
+    for warning in result.warnings:
+        click.echo(f"{gift_file.name}:{warning.line}: warning: {warning.message}", err=True)
     if result.errors or not result.questions:
         raise click.ClickException(
             f"{len(result.errors)} error(s), {len(result.questions)} question(s); nothing was written."
         )
     header = yaml.safe_dump(
-        {"title": title or stem, "pass_mark": 70, "attempts": 0, "review": "after_each_attempt", "required": True},
+        {
+            "title": title or stem,
+            "pass_mark": 70,
+            "attempts": 0,
+            "review": "after_each_attempt",
+            # A bank imported from Moodle is not a requirement of the course unless asked for.
+            "required": required,
+        },
         allow_unicode=True,
         sort_keys=False,
     )
     target.parent.mkdir(exist_ok=True)
     target.write_text(f"---\n{header}---\n{text}", encoding="utf-8")
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(Counter(q.type.value for q in result.questions).items()))
-    click.echo(
-        f"Wrote {target} with {len(result.questions)} question(s) ({kinds}). Edit its settings, then run "
-        "'flask content check'."
-    )
+    click.echo(f"Wrote {target} with {len(result.questions)} question(s) ({kinds}).")
+    title_from = "" if title else " (from the file name; choose it with --title)"
+    click.echo(f"Title: {title or stem}{title_from}; {'required' if required else 'optional'} for completion.")
+    click.echo(f"Next: flask --app wsgi content check {root} && flask --app wsgi content sync {root}")

@@ -17,7 +17,8 @@ from pathlib import Path
 import yaml
 
 from lms.content.render import RENDERER_VERSION, LinkTargets, render_module
-from lms.progress.completion import ATTENDANCE_MODES, MODULE_MODES, QUIZ_MODES
+from lms.evaluations.form import read_form
+from lms.progress.completion import ATTENDANCE_MODES, EVALUATION_MODES, MODULE_MODES, QUIZ_MODES
 from lms.quizzes.source import SUFFIXES as QUIZ_SUFFIXES
 from lms.quizzes.source import QuizSource, read_quiz
 
@@ -25,7 +26,12 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MODULE_FILE_RE = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)\.md$")
 COURSE_KEYS = {"title": str, "summary": str, "estimated_hours": (int, float), "requirements": dict}
 MODULE_KEYS = {"title": str, "summary": str, "minutes": int, "min_minutes": int, "required": bool}
-REQUIREMENT_KEYS = {"modules": MODULE_MODES, "quizzes": QUIZ_MODES, "attendance": ATTENDANCE_MODES}
+REQUIREMENT_KEYS = {
+    "modules": MODULE_MODES,
+    "quizzes": QUIZ_MODES,
+    "attendance": ATTENDANCE_MODES,
+    "evaluation": EVALUATION_MODES,
+}
 MAX_ASSET_BYTES = 10 * 1024 * 1024
 MAX_MIN_MINUTES = 24 * 60  # a minimum longer than a day of reading is a typo
 
@@ -82,6 +88,8 @@ class CourseSource:
     modules: list[ModuleSource] = field(default_factory=list)
     quizzes: list[QuizSource] = field(default_factory=list)
     assets: list[AssetSource] = field(default_factory=list)
+    evaluation: dict | None = None  # the form of evaluation.yml (lms/evaluations/form.py), if any
+    evaluation_hash: str = ""
     content_hash: str = ""
 
 
@@ -361,6 +369,20 @@ def _read_quizzes(course_dir: Path, problems: _Problems) -> list[QuizSource]:
     return quizzes
 
 
+def _read_evaluation(course_dir: Path, problems: _Problems) -> tuple[dict | None, str]:
+    """The course's evaluation form and the hash of its source, or (None, "") without one."""
+    path = course_dir / "evaluation.yml"
+    if not path.is_file():
+        return None, ""
+    text = _read_text(path, problems)
+    if text is None:
+        return None, ""
+    form, errors = read_form(text)
+    for line, message in errors:
+        problems.add(path, line, message)
+    return form, _sha256(text.encode())
+
+
 def read_course(course_dir: Path, problems: _Problems, on_file=None, synced=frozenset()) -> CourseSource | None:
     """Read one course directory; return None if any of its files has a problem.
 
@@ -392,11 +414,13 @@ def read_course(course_dir: Path, problems: _Problems, on_file=None, synced=froz
     if not files and (course_dir / "modules").is_dir():
         problems.add(course_dir / "modules", None, "the course has no modules")
     quizzes = _read_quizzes(course_dir, problems)
+    evaluation, evaluation_hash = _read_evaluation(course_dir, problems)
     content_hash = _sha256(
         repr(sorted((meta or {}).items())).encode(),
         *(m.source_hash.encode() for m in modules),
         *(q.path.encode() + q.source_hash.encode() for q in quizzes),
         *(a.path.encode() + a.sha256.encode() for a in assets),
+        evaluation_hash.encode(),
     )
     if meta is None or content_hash not in synced:
         for file, module, body, line in read:
@@ -413,6 +437,8 @@ def read_course(course_dir: Path, problems: _Problems, on_file=None, synced=froz
         modules=sorted(modules, key=lambda m: m.position),
         quizzes=quizzes,
         assets=assets,
+        evaluation=evaluation,
+        evaluation_hash=evaluation_hash,
         content_hash=content_hash,
     )
 

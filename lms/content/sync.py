@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from lms.content.parse import CourseSource, ModuleSource
 from lms.courses.models import Course, CourseAsset, Module
+from lms.evaluations.models import EvaluationForm
 from lms.extensions import db
 from lms.quizzes.models import Quiz
 
@@ -97,7 +98,28 @@ def sync_course(source: CourseSource, now: datetime, report: SyncReport) -> Cour
     _retire(by_slug.values(), source.slug, now, report)
     _sync_quizzes(course, source, now, report)
     _sync_assets(course, source)
+    _sync_evaluation(course, source, report)
     return course
+
+
+def _sync_evaluation(course: Course, source: CourseSource, report: SyncReport) -> None:
+    """Store the course's evaluation form; a removed file removes the form (answers stay)."""
+    row = db.session.get(EvaluationForm, course.id)
+    name = f"{source.slug}/evaluation"
+    if source.evaluation is None:
+        if row is not None:
+            db.session.delete(row)
+            report.retired.append(name)
+        return
+    if row is None:
+        row = EvaluationForm(course_id=course.id)
+        db.session.add(row)
+        report.added.append(name)
+    elif row.source_hash == source.evaluation_hash:
+        return
+    else:
+        report.changed.append(name)
+    row.form, row.source_hash = source.evaluation, source.evaluation_hash
 
 
 def _retire(rows, course_slug: str, now: datetime, report: SyncReport) -> None:

@@ -6,7 +6,8 @@ hang on the stopping process for the whole wait, and its attendance stretch woul
 another process's sweep noticed this one gone. Instead the process closes every connection at once.
 Each close runs the room's disconnect handler (the stretch ends now, and the room hears the
 departure), and the client, seeing its transport closed, reconnects at once, through the proxy, to a
-process still running, and joins again with a fresh snapshot. `lms.gunicorn_config` calls this
+process still running, and joins again with a fresh snapshot. This process answers that reconnect
+503 (`lms.live.transport.stopping`), which the proxy passes on to another process. `lms.gunicorn_config` calls this
 from the worker's SIGTERM handler.
 """
 
@@ -16,13 +17,15 @@ import logging
 
 import socketio
 
-from lms.live import presence
+from lms.live import presence, transport
 
 log = logging.getLogger(__name__)
 
 
 def hand_over(server: socketio.Server) -> int:
     """Close every Engine.IO connection of this process (clients reconnect elsewhere); how many."""
+    # First: the clients come straight back, and gunicorn's worker still accepts for up to a second.
+    transport.stopping.set()
     connections = list(server.eio.sockets.values())
     for connection in connections:
         try:

@@ -22,6 +22,7 @@ own; `install()` attaches them to each app's new server.
 from __future__ import annotations
 
 import io
+import threading
 from collections import Counter
 from urllib.parse import parse_qs
 
@@ -41,6 +42,8 @@ NAMESPACES = [NAMESPACE]
 refused_packets: Counter[str] = Counter()
 # Socket.IO sids to disconnect once the event being handled has been answered.
 _cut_after_answer: set[str] = set()
+# Set when this process starts stopping (`lms.live.shutdown`): it opens no new connection.
+stopping = threading.Event()
 
 # An Engine.IO message marked with this key is a cut: python-socketio's pub/sub managers pass the
 # message on as an emit, and ours disconnect the room's sockets after delivering it.
@@ -234,17 +237,27 @@ def _screen_websocket_frames(server: socketio.Server) -> None:
 
 
 def polling_screen(server: socketio.Server):
-    """A WSGI screen for Socket.IO's path: refuse a long-polling body Engine.IO could not decode.
+    """A WSGI screen for Socket.IO's path: refuse new connections while stopping, and a long-polling
+    body Engine.IO could not decode.
 
-    Engine.IO logs a traceback for each such request and keeps the connection; this answers 400,
-    closes the connection and logs once. Returns a response, or None to let Engine.IO handle it.
+    A stopping process (after SIGTERM, `lms.live.shutdown`) answers 503 to every request but those
+    of a connection it still holds: a new connection's handshake, and the requests of a connection
+    another process opened (its client's route still leads here). Its clients, handed over, come
+    back at once, while gunicorn's worker still accepts for up to a second; the proxy must send
+    them to another process (nginx: `proxy_next_upstream ... http_503`), not back to this one.
+    An undecodable body: Engine.IO logs a traceback for each such request and keeps the connection;
+    this answers 400, closes the connection and logs once. Returns a response, or None to let
+    Engine.IO handle it.
     """
 
     def screen(environ: dict, start_response):
-        if environ.get("REQUEST_METHOD") != "POST":
-            return None
         eio_sid = (parse_qs(environ.get("QUERY_STRING", "")).get("sid") or [""])[0]
         connection = server.eio.sockets.get(eio_sid)
+        if connection is None and stopping.is_set():
+            start_response("503 SERVICE UNAVAILABLE", [("Content-Type", "text/plain"), ("Retry-After", "1")])
+            return [b"stopping"]
+        if environ.get("REQUEST_METHOD") != "POST":
+            return None
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -5,23 +5,24 @@ flash."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.courses.access import load_class_for_staff, load_class_for_viewer, may_manage_class
-from lms.csvfiles import csv_for_excel
+from lms.csvfiles import CSV_FORMATS, csv_for_excel
 from lms.database import utcnow, write_transaction
 from lms.extensions import db, limiter
 from lms.live import service
 from lms.live.attendance import stretches_text
-from lms.live.calendar import session_calendar
+from lms.live.calendar import session_calendar, uid_domain
 from lms.live.checkin import checkin_code, seconds_left
 from lms.live.events import announce_cancelled
 from lms.live.models import LiveSession, SessionState
 from lms.live.report import attendance_rows
 from lms.live.schedule import TIME_FIELDS, form_values
+from lms.paging import page_number, page_of
 from lms.refusals import Refused, flash_refusal
 from lms.responses import download
 from lms.text import whole_number
@@ -174,9 +175,11 @@ def attendance(session_id: int):
             error = " ".join(refusal.messages())
         else:
             flash(_("Attendance updated."), "success")
-            return redirect(url_for("live.attendance", session_id=session.id), 303)
+            page = page_number()  # back to the page the instructor was on
+            return redirect(url_for("live.attendance", session_id=session.id, page=page if page > 1 else None), 303)
     rows = attendance_rows(session)
-    if request.args.get("format") == "csv":
+    delimiter = CSV_FORMATS.get(request.args.get("format", ""))
+    if delimiter:
         body = csv_for_excel(
             ATTENDANCE_CSV_COLUMNS,
             (
@@ -193,23 +196,25 @@ def attendance(session_id: int):
                 ]
                 for r in rows
             ),
+            delimiter,
         )
         return download(body, f"attendance-{session.id}.csv", "text/csv")
-    return render_template("live/attendance.html", session=session, rows=rows, error=error), 400 if error else 200
+    page = page_of(rows, page_number())
+    return render_template("live/attendance.html", session=session, page=page, error=error), 400 if error else 200
 
 
 @bp.get("/sessions/<int:session_id>/checkin-code")
 @login_required
 def checkin_code_page(session_id: int):
-    """The code to show on the room's screen (instructors); the page refreshes itself."""
+    """The code to show on the room's screen (instructors); its script asks for the next one (`?format=json`)."""
     session = _session_for_staff(session_id)
     now = utcnow()
-    return render_template(
-        "live/checkin_code.html",
-        session=session,
-        refresh=seconds_left(now),
-        code=checkin_code(current_app.config["SECRET_KEY"], session.id, now),
-    )
+    code, left = checkin_code(current_app.config["SECRET_KEY"], session.id, now), seconds_left(now)
+    if request.args.get("format") == "json":
+        response = jsonify(code=code, seconds_left=left)
+        response.headers["Cache-Control"] = "no-store"  # a code a minute old is useless
+        return response
+    return render_template("live/checkin_code.html", session=session, seconds_left=left, code=code)
 
 
 @bp.post("/sessions/<int:session_id>/checkin")
@@ -255,7 +260,7 @@ def room_page(session_id: int):
 def session_ics(session_id: int):
     """One session as a calendar file."""
     session = _session_for_viewer(session_id)
-    body = session_calendar([session], _session_url, session.title, request.host)
+    body = session_calendar([session], _session_url, session.title, uid_domain(current_app.config))
     return download(body, f"session-{session.id}.ics", "text/calendar")
 
 
@@ -265,7 +270,9 @@ def calendar_feed(token: str):
     user = service.calendar_owner(token)
     if user is None:
         abort(404)
-    body = session_calendar(service.feed_sessions(user), _session_url, _("Live sessions"), request.host)
+    body = session_calendar(
+        service.feed_sessions(user), _session_url, _("Live sessions"), uid_domain(current_app.config)
+    )
     return body, 200, {"Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "private, max-age=900"}
 
 
@@ -274,9 +281,17 @@ def calendar_feed(token: str):
 def calendar_settings():
     """Show the user's calendar feed address; make a new one, which revokes the old."""
     if request.method == "POST":
+        revoke = request.form.get("action") == "revoke"
+        had_one = current_user.calendar_token is not None
         with write_transaction():
-            service.renew_calendar_token(current_user.id, revoke=request.form.get("action") == "revoke")
-        flash(_("Your calendar address has changed; the old one no longer works."), "success")
+            service.renew_calendar_token(current_user.id, revoke=revoke)
+        if revoke:
+            message = _("Your calendar address is turned off; calendars subscribed to it no longer update.")
+        elif had_one:
+            message = _("Your calendar address has changed; the old one no longer works.")
+        else:
+            message = _("Your calendar address is ready: copy it into your calendar app.")
+        flash(message, "success")
         return redirect(url_for("live.calendar_settings"), 303)
     feed = (
         url_for("live.calendar_feed", token=current_user.calendar_token, _external=True)

@@ -50,12 +50,26 @@ class SessionFact:
 
 
 @dataclass(frozen=True)
+class EvaluationFact:
+    """Whether the class asks for its evaluation to be answered, and whether the learner did.
+
+    Only the fact of answering counts, never the answers (lms/evaluations/models.py).
+    """
+
+    class_id: int
+    title: str
+    required: bool
+    submitted: bool
+
+
+@dataclass(frozen=True)
 class EnrolmentFacts:
     """Everything the rules look at for one enrolment, gathered beforehand."""
 
     modules: tuple[ModuleFact, ...] = ()
     quizzes: tuple[QuizFact, ...] = ()
     sessions: tuple[SessionFact, ...] = ()
+    evaluation: EvaluationFact | None = None
 
 
 @dataclass(frozen=True)
@@ -86,11 +100,24 @@ class CompletionStatus:
     def unmet(self) -> tuple[Requirement, ...]:
         return tuple(r for r in self.requirements if not r.met)
 
+    @property
+    def share(self) -> float:
+        """How far along, 0 to 1: the items done (modules, quizzes, sessions) out of all the rules ask
+        for; 1 when they ask for nothing."""
+        total = sum(r.total for r in self.requirements)
+        return 1.0 if total == 0 else sum(min(r.done, r.total) for r in self.requirements) / total
+
 
 MODULE_MODES = ("required", "all", "none")
 QUIZ_MODES = ("required", "all", "none")
 ATTENDANCE_MODES = ("required", "none")
-DEFAULT_REQUIREMENTS: Mapping[str, object] = {"modules": "required", "quizzes": "required", "attendance": "required"}
+EVALUATION_MODES = ("class", "none")  # "class": as each class's evaluation settings say
+DEFAULT_REQUIREMENTS: Mapping[str, object] = {
+    "modules": "required",
+    "quizzes": "required",
+    "attendance": "required",
+    "evaluation": "class",
+}
 
 
 def modules_requirement(mode: object, facts: EnrolmentFacts) -> Requirement | None:
@@ -191,10 +218,32 @@ def attendance_requirement(mode: object, facts: EnrolmentFacts) -> Requirement |
     )
 
 
+def evaluation_requirement(mode: object, facts: EnrolmentFacts) -> Requirement | None:
+    """Evaluation rule: where the class asks for it, the course evaluation answered (not how)."""
+    if mode == "none":
+        return None
+    if mode not in EVALUATION_MODES:
+        raise ValueError(f"unknown evaluation requirement {mode!r}")
+    fact = facts.evaluation
+    if fact is None or not fact.required:
+        return None
+    return Requirement(
+        key="evaluation",
+        met=fact.submitted,
+        done=int(fact.submitted),
+        total=1,
+        missing=() if fact.submitted else (fact.title,),
+        missing_ids=() if fact.submitted else (fact.class_id,),
+        label=_l("Course evaluation"),
+        reason=_l("Evaluation answered.") if fact.submitted else _l("The course evaluation is still to be answered."),
+    )
+
+
 RULES: Mapping[str, Callable[[object, EnrolmentFacts], Requirement | None]] = {
     "modules": modules_requirement,
     "quizzes": quizzes_requirement,
     "attendance": attendance_requirement,
+    "evaluation": evaluation_requirement,
 }
 
 
@@ -212,7 +261,7 @@ def completion_status(requirements: Mapping[str, object], facts: EnrolmentFacts)
 class NextStep:
     """The first thing still missing for completion: which rule, and which module, quiz or session."""
 
-    key: str  # "modules", "quizzes" or "attendance", the rule's key
+    key: str  # "modules", "quizzes", "attendance" or "evaluation", the rule's key
     item_id: int
     title: str
     waiting: bool = False  # a quiz whose essay waits for its mark: nothing for the learner to do

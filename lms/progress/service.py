@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lms.courses.models import CourseClass, Enrolment, EnrolmentStatus, Module
+from lms.evaluations.facts import evaluation_facts
 from lms.extensions import db
 from lms.live.attendance import Presence, attendance_share
 from lms.live.models import AttendanceInterval, LiveSession, SessionState
@@ -17,6 +18,7 @@ from lms.live.report import overrides_for
 from lms.progress.completion import (
     CompletionStatus,
     EnrolmentFacts,
+    EvaluationFact,
     ModuleFact,
     NextStep,
     QuizFact,
@@ -62,6 +64,7 @@ class EnrolmentRecords:
     best: dict[int, QuizAttempt] = field(default_factory=dict)  # quiz id -> best closed attempt
     pending: dict[int, int] = field(default_factory=dict)  # quiz id -> attempts awaiting a mark
     sessions: tuple[SessionFact, ...] = ()  # required live sessions of the class, with the share attended
+    evaluation: EvaluationFact | None = None  # the class requires its evaluation: answered or not
 
 
 def records_for(enrolments: list[Enrolment], quizzes: list[Quiz]) -> dict[int, EnrolmentRecords]:
@@ -79,6 +82,8 @@ def records_for(enrolments: list[Enrolment], quizzes: list[Quiz]) -> dict[int, E
     for (enrolment_id, quiz_id), count in pending_count(ids, quiz_ids).items():
         records[enrolment_id].pending[quiz_id] = count
     _attendance(enrolments, records)
+    for enrolment_id, fact in evaluation_facts(enrolments).items():
+        records[enrolment_id].evaluation = fact
     return records
 
 
@@ -150,6 +155,7 @@ def enrolment_facts(modules: list[Module], quizzes: list[Quiz], records: Enrolme
             for q in quizzes
         ),
         sessions=records.sessions,
+        evaluation=records.evaluation,
     )
 
 

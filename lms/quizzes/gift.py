@@ -6,7 +6,8 @@ lines; `//` lines are comments; `$CATEGORY:` sets the category; `::title::`; `[h
 missing-word question (`_____` stands for the gap). Unlike Moodle, text after the brace with no
 letter or digit in it (a stray `";` or `.`) is dropped rather than turned into a gap; `####` starts
 general feedback; `\\~ \\= \\# \\{ \\} \\: \\\\` are escapes.
-Any question that cannot be read is reported with its line, and the caller imports nothing.
+Any question that cannot be read is reported with its line, and the caller imports nothing. Every
+remaining difference from Moodle is listed, with its reason, in docs/quiz-format.md.
 """
 
 from __future__ import annotations
@@ -42,7 +43,13 @@ _RESTORE = {v: k[1] for k, v in _ESCAPES.items() if v != "\n"}
 _ESCAPE_RE = re.compile("|".join(re.escape(k) for k in _ESCAPES))
 _FORMAT_RE = re.compile(r"^\s*\[(\w+)\]")
 _WEIGHT_RE = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
-_TRUE_FALSE_RE = re.compile(r"^(T|TRUE|F|FALSE)\s*(#|$)", re.IGNORECASE)
+# Moodle compares the answer (cut at the first `#`) with these exactly: `{true}` or `{t#...}` is a
+# short answer there, so it is one here too.
+TRUE_FALSE_WORDS = ("T", "TRUE", "F", "FALSE")
+# Moodle (qformat_default::extract_idnumber_and_tags_from_comment) reads these from the `//`
+# comment lines of a question; `\]` stands for `]` inside them.
+_ID_RE = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f\x7f])+)\]")
+_TAG_RE = re.compile(r"\[tag:((?:\\\]|[^\]<>`\x00-\x1f\x7f])+)\]")
 _NUMBER = r"-?\d+(?:\.\d+)?(?:[eE]-?\d+)?"
 _RANGE_RE = re.compile(rf"^\s*({_NUMBER})\s*\.\.\s*({_NUMBER})\s*$")
 _TOLERANCE_RE = re.compile(rf"^\s*({_NUMBER})\s*(?::\s*({_NUMBER}))?\s*$")
@@ -51,10 +58,15 @@ BLANK = "_____"
 
 @dataclass
 class GiftResult:
-    """The questions read and every problem found (import nothing when there is one)."""
+    """The questions read, every problem found (import nothing when there is one), and warnings.
+
+    A warning is text Moodle would import without complaint but that is probably not what the
+    author meant (a broken `::title::`): the question is read as Moodle reads it, and the author told.
+    """
 
     questions: list[Question] = field(default_factory=list)
     errors: list[SourceError] = field(default_factory=list)
+    warnings: list[SourceError] = field(default_factory=list)
 
 
 def _protect(text: str) -> str:
@@ -78,17 +90,28 @@ def _formatted(text: str, default: str = "moodle") -> str:
 
 
 def _blocks(text: str):
-    """Yield each blank-line separated block as (line number, text) pairs, comments removed."""
+    """Yield each blank-line separated block as ((line number, text) pairs, its `//` comment lines)."""
     block: list[tuple[int, str]] = []
+    comments: list[str] = []
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             if block:
-                yield block
-            block = []
-        elif not line.strip().startswith("//"):
+                yield block, comments
+            block, comments = [], []
+        elif line.strip().startswith("//"):
+            comments.append(line.strip())
+        else:
             block.append((number, line))
     if block:
-        yield block
+        yield block, comments
+
+
+def id_and_tags(comments: str) -> tuple[str, list[str]]:
+    """The `[id:...]` (the first one) and every `[tag:...]` in a question's comments, as Moodle reads them."""
+    found = _ID_RE.search(comments)
+    idnumber = found.group(1).replace("\\]", "]").strip() if found else ""
+    tags = [raw.replace("\\]", "]").strip() for raw in _TAG_RE.findall(comments)]
+    return idnumber, [tag for tag in tags if tag]
 
 
 def _split_answers(answer_text: str) -> list[tuple[str, str]]:
@@ -134,10 +157,14 @@ def _choices(answer_text: str, fmt: str) -> list[Choice]:
     return choices
 
 
+def _is_true_false(answer_text: str) -> bool:
+    return answer_text.split("#", 1)[0].strip() in TRUE_FALSE_WORDS
+
+
 def _true_false(question: Question, answer_text: str, fmt: str) -> None:
     word, *feedback = answer_text.split("#")
     question.type = QuestionType.TRUE_FALSE
-    question.correct = word.strip().upper() in ("T", "TRUE")
+    question.correct = word.strip() in ("T", "TRUE")
     if len(feedback) > 2:
         raise ValueError("a true/false question takes at most two feedbacks: #wrong#right")
     wrong = _formatted(feedback[0], fmt) if feedback and feedback[0].strip() else ""
@@ -204,15 +231,19 @@ def _answer_block(text: str) -> tuple[int, int] | None:
     return start, end
 
 
-def parse_question(lines: list[str], line: int, category: str) -> Question:
-    """Read one question block (comments already removed)."""
+def parse_question(lines: list[str], line: int, category: str, warnings: list[SourceError] | None = None) -> Question:
+    """Read one question block (comments already removed); doubtful text adds to `warnings`."""
+    warnings = [] if warnings is None else warnings
     text = _protect("\n".join(lines)).strip()
     title = ""
     if text.startswith("::"):
         end = text.find("::", 2)
-        if end < 0:
-            raise Refused("the title's '::' is never closed", line=line)
-        title, text = _restore(text[2:end]).strip(), text[end + 2 :].strip()
+        if end < 0:  # Moodle drops the opening "::" and names the question from its text
+            warnings.append(SourceError(line, "the title's '::' is never closed; the question is read without a title"))
+            text = text[2:].strip()
+        else:
+            title, text = _restore(text[2:end]).strip(), text[end + 2 :].strip()
+    _warn_of_broken_title(text, line, warnings)
     question = Question(type=QuestionType.DESCRIPTION, text="", line=line, title=title, category=category)
     try:
         block = _answer_block(text)
@@ -225,6 +256,18 @@ def parse_question(lines: list[str], line: int, category: str) -> Question:
     if not title:
         question.title = plain_text(question.text)[:80]
     return question
+
+
+def _warn_of_broken_title(text: str, line: int, warnings: list[SourceError]) -> None:
+    """Warn of question text that looks like a mistyped `::title::` (`:Title::`, `Title::`)."""
+    before = text.split("{", 1)[0]
+    if before.startswith(":") or "::" in before:
+        shown = " ".join(_restore(before).split())[:60]
+        warnings.append(
+            SourceError(
+                line, f"'{shown}' looks like a broken title (a title is written ::Title::); it is read as question text"
+            )
+        )
 
 
 def _read_question_with_answers(question: Question, text: str, start: int, end: int) -> None:
@@ -247,24 +290,38 @@ def _read_answers(question: Question, answer_text: str, fmt: str) -> None:
     """Read the answer block; answers and feedback take the question's [format] unless they name one."""
     if not answer_text:
         question.type = QuestionType.ESSAY
-    elif _TRUE_FALSE_RE.match(answer_text):
-        _true_false(question, answer_text, fmt)
     elif answer_text.startswith("#"):
         _numerical(question, answer_text, fmt)
-    elif "->" in answer_text and "~" not in answer_text:
-        _matching(question, answer_text, fmt)
     elif "~" in answer_text:
         question.choices = _choices(answer_text, fmt)
         has_right = any(marker == "=" for marker, _ in _split_answers(answer_text))
         question.type = QuestionType.SINGLE if has_right else QuestionType.MULTIPLE
         check_question(question)
+    elif "->" in answer_text and "=" in answer_text:
+        _matching(question, answer_text, fmt)
+    elif _is_true_false(answer_text):
+        _true_false(question, answer_text, fmt)
     else:
         question.type = QuestionType.SHORT_ANSWER
-        question.choices = [
-            Choice(text=plain_text(c.text), weight=c.weight, feedback=c.feedback)
-            for c in _choices(answer_text, "plain")
-        ]
+        question.choices = _short_answers(answer_text)
         check_question(question)
+
+
+def _short_answers(answer_text: str) -> list[Choice]:
+    """Short answers as Moodle splits them: at each `=`; text before the first `=` is an answer too.
+
+    So `{four}` accepts "four", and `{four =4}` accepts "four" and "4", each worth 100% unless it
+    names a weight.
+    """
+    items = answer_text.split("=")
+    if not items[0].strip():
+        items = items[1:]
+    answers = []
+    for raw in items:
+        weight, rest = _weight(raw.strip(), 1.0)
+        text, feedback = _text_and_feedback(rest, "plain")
+        answers.append(Choice(text=plain_text(_formatted(text, "plain")), weight=weight, feedback=feedback))
+    return answers
 
 
 def plain_text(html_text: str) -> str:
@@ -278,7 +335,7 @@ def parse_gift(text: str) -> GiftResult:
     result = GiftResult()
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     category = ""
-    for block in _blocks(text):
+    for block, comments in _blocks(text):
         if block[0][1].strip().startswith("$CATEGORY:"):
             category = block[0][1].strip()[len("$CATEGORY:") :].strip()
             block = block[1:]
@@ -286,7 +343,10 @@ def parse_gift(text: str) -> GiftResult:
                 continue
         line = block[0][0]
         try:
-            result.questions.append(parse_question([text for _, text in block], line, category))
+            question = parse_question([text for _, text in block], line, category, result.warnings)
         except Refused as refusal:  # a question that cannot be read: reported at the line it starts on
             result.errors.append(SourceError(refusal.problem.line, str(refusal.problem)))
+            continue
+        question.idnumber, question.tags = id_and_tags("\n".join(comments))
+        result.questions.append(question)
     return result

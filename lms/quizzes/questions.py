@@ -69,6 +69,8 @@ class Question:
     feedback_true: str = ""  # shown after answering "true"
     feedback_false: str = ""
     rubric: str = ""  # essays: what the instructor marks against
+    idnumber: str = ""  # GIFT `// [id:...]`: the question's id in its bank (Moodle's "ID number")
+    tags: list[str] = field(default_factory=list)  # GIFT `// [tag:...]`
 
     def to_data(self) -> dict:
         """The question as JSON-ready data (stored server-side only)."""
@@ -94,6 +96,8 @@ class Question:
             feedback_true=data.get("feedback_true", ""),
             feedback_false=data.get("feedback_false", ""),
             rubric=data.get("rubric", ""),
+            idnumber=data.get("idnumber", ""),
+            tags=list(data.get("tags", [])),
         )
 
     @property

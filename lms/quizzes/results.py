@@ -35,6 +35,8 @@ class QuestionStat:
     title: str
     seen: int = 0
     right: int = 0
+    idnumber: str = ""  # the bank's id (GIFT `[id:...]`), so a question can be found in its source
+    tags: list[str] = field(default_factory=list)
 
     @property
     def share_right(self) -> float | None:
@@ -61,7 +63,7 @@ def quiz_results(course_class: CourseClass, quiz: Quiz) -> QuizReport:
         .options(selectinload(QuizAttempt.essay_marks))
         .where(QuizAttempt.quiz_id == quiz.id, QuizAttempt.enrolment_id.in_(list(by_enrolment)))
     ).all()
-    titles = {q.get("key"): Question.from_data(q).title for q in quiz.questions}
+    bank = {q.get("key"): Question.from_data(q) for q in quiz.questions}
     # Difficulty: per learner, a question counts as right if any closed attempt got it right.
     seen: dict[str, set[int]] = defaultdict(set)
     right: dict[str, set[int]] = defaultdict(set)
@@ -83,17 +85,23 @@ def quiz_results(course_class: CourseClass, quiz: Quiz) -> QuizReport:
             seen[entry["key"]].add(attempt.enrolment_id)
             if state == MarkState.RIGHT:
                 right[entry["key"]].add(attempt.enrolment_id)
-            titles.setdefault(entry["key"], Question.from_data(entry["question"]).title)
+            bank.setdefault(entry["key"], Question.from_data(entry["question"]))
     report = QuizReport(quiz=quiz)
     report.learners = sorted(by_enrolment.values(), key=lambda r: r.enrolment.user.full_name)
     report.questions = sorted(
-        (QuestionStat(key, titles.get(key, key), len(seen[key]), len(right[key])) for key in seen),
+        (_question_stat(key, bank.get(key), len(seen[key]), len(right[key])) for key in seen),
         key=lambda s: (s.share_right if s.share_right is not None else 1, s.title),
     )
     return report
 
 
-def results_csv(report: QuizReport) -> bytes:
+def _question_stat(key: str, question: Question | None, seen: int, right: int) -> QuestionStat:
+    if question is None:
+        return QuestionStat(key, key, seen, right)
+    return QuestionStat(key, question.title, seen, right, question.idnumber, list(question.tags))
+
+
+def results_csv(report: QuizReport, delimiter: str = ",") -> bytes:
     """The learners' results as CSV for Excel, formula cells escaped."""
     return csv_for_excel(
         ["username", "full_name", "unit", "attempts", "best_percent", "passed", "waiting_for_marking"],
@@ -109,4 +117,5 @@ def results_csv(report: QuizReport) -> bytes:
             ]
             for r in report.learners
         ),
+        delimiter,
     )

@@ -76,6 +76,7 @@ class QuizSource:
     settings: dict
     questions: list[Question] = field(default_factory=list)
     source_hash: str = ""
+    warnings: list[SourceError] = field(default_factory=list)  # doubtful but read (GIFT: a broken title)
 
     def question_data(self) -> list[dict]:
         """The bank as stored: question data with a key that survives reordering."""
@@ -263,6 +264,7 @@ def read_quiz(slug: str, path: str, text: str) -> tuple[QuizSource | None, list[
     errors: list[SourceError] = []
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     questions: list[Question] = []
+    warnings: list[SourceError] = []
     if path.endswith((".yml", ".yaml")):
         data, node = _yaml_with_lines(text, 1, errors)
         if data is None:
@@ -297,6 +299,7 @@ def read_quiz(slug: str, path: str, text: str) -> tuple[QuizSource | None, list[
         lines = _key_lines(node, 2)
         parsed = (parse_gift if path.endswith(".gift") else parse_aiken)(body)
         errors.extend(SourceError(e.line + body_line, e.message) for e in parsed.errors)
+        warnings = [SourceError(w.line + body_line, w.message) for w in getattr(parsed, "warnings", [])]
         for question in parsed.questions:
             question.line += body_line
         questions = parsed.questions
@@ -313,5 +316,6 @@ def read_quiz(slug: str, path: str, text: str) -> tuple[QuizSource | None, list[
         settings=settings,
         questions=questions,
         source_hash=hashlib.sha256(text.encode()).hexdigest(),
+        warnings=warnings,
     )
     return quiz, []

@@ -11,6 +11,7 @@ from lms.auth.models import Role
 from lms.courses.access import load_class_for_staff, load_class_for_viewer, may_manage_class
 from lms.courses.models import CourseClass, Enrolment
 from lms.courses.service import classes_taught
+from lms.csvfiles import CSV_FORMATS
 from lms.database import utcnow, write_transaction
 from lms.extensions import db
 from lms.progress.service import refresh_completion
@@ -253,6 +254,8 @@ def results(class_id: int, slug: str):
     course_class = load_class_for_staff(class_id)
     quiz = _load_quiz(course_class, slug)
     report = quiz_results(course_class, quiz)
-    if request.args.get("format") == "csv":
-        return download(results_csv(report), f"{course_class.code}-{quiz.slug}.csv", "text/csv; charset=utf-8")
+    delimiter = CSV_FORMATS.get(request.args.get("format", ""))
+    if delimiter:
+        body = results_csv(report, delimiter)
+        return download(body, f"{course_class.code}-{quiz.slug}.csv", "text/csv; charset=utf-8")
     return render_template("quizzes/results.html", course_class=course_class, quiz=quiz, report=report)

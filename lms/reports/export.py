@@ -1,8 +1,9 @@
 """A report as a table of cells, and that table as CSV (UTF-8 with BOM) or XLSX.
 
-Every text cell goes through `spreadsheet_safe`, so a name such as `=HYPERLINK(...)` stays text in
-Excel and LibreOffice. XLSX is written with openpyxl, which would otherwise store a string starting
-with "=" as a formula.
+In CSV every text cell goes through `spreadsheet_safe`, so a name such as `=HYPERLINK(...)` stays
+text in Excel and LibreOffice. XLSX has real types: every text cell is written as a string cell
+(openpyxl would otherwise store a string starting with "=" as a formula), which no spreadsheet
+evaluates, so the name is shown exactly as it is, with no apostrophe in front.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from lms.csvfiles import csv_for_excel, spreadsheet_safe
+from lms.csvfiles import csv_for_excel
 from lms.reports.figures import Report, percent
 
 COUNT_COLUMNS = (
@@ -68,17 +70,22 @@ def report_table(report: Report) -> Table:
     return Table(header, rows, depths)
 
 
-def csv_bytes(table: Table) -> bytes:
+def csv_bytes(table: Table, delimiter: str = ",") -> bytes:
     """The table as CSV for Excel: UTF-8 with BOM, formula-like cells neutralised."""
-    return csv_for_excel(table.header, table.rows)
+    return csv_for_excel(table.header, table.rows, delimiter)
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, bool) or value is None:
-        return "" if value is None else str(value)
-    if isinstance(value, int | float):
-        return value
-    return spreadsheet_safe(value)
+def _append_row(sheet, values: list[object]) -> None:
+    """Add a row: numbers as numbers, everything else as a string cell (never a formula)."""
+    cells = []
+    for value in values:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            cells.append(value)
+            continue
+        cell = WriteOnlyCell(sheet, "" if value is None else str(value))
+        cell.data_type = "s"  # openpyxl guesses "f" (formula) for text starting with "="
+        cells.append(cell)
+    sheet.append(cells)
 
 
 def xlsx_bytes(table: Table, sheet_title: str, name_column: int = 0) -> bytes:
@@ -86,11 +93,11 @@ def xlsx_bytes(table: Table, sheet_title: str, name_column: int = 0) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _sheet_title(sheet_title)
-    sheet.append([spreadsheet_safe(h) for h in table.header])
+    _append_row(sheet, table.header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for cells, depth in zip(table.rows, table.depths, strict=True):
-        sheet.append([_cell(v) for v in cells])
+        _append_row(sheet, cells)
         if depth:
             sheet.cell(row=sheet.max_row, column=name_column + 1).alignment = Alignment(indent=min(depth, 15))
     for index, title in enumerate(table.header, start=1):

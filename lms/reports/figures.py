@@ -30,6 +30,7 @@ class PlaceFact:
     started: bool
     complete: bool
     certified: bool
+    share: float = 0.0  # how far along, 0 to 1 (`CompletionStatus.share`)
 
     @property
     def state(self) -> str:

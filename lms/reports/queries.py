@@ -22,6 +22,7 @@ from lms.extensions import db
 from lms.live.attendance import Presence, attendance_share
 from lms.live.models import AttendanceInterval, AttendanceOverride, LiveSession, PresenceSource, SessionState
 from lms.live.report import overrides_for
+from lms.org.heads import answered_unit_ids
 from lms.org.models import Unit
 from lms.progress.completion import CompletionStatus
 from lms.progress.service import completion_for, records_for
@@ -40,16 +41,24 @@ def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
 # -- which classes a viewer's reports cover -------------------------------------------------------
 
 
-def _class_query(viewer: User):
+def _class_query(viewer: User, unit_ids: set[int] | None = None):
     query = select(CourseClass).options(joinedload(CourseClass.course).selectinload(Course.modules))
-    if viewer.role != Role.ADMIN:  # instructors: their own classes only
+    if unit_ids is not None:  # a head: every class with an active learner of their units
+        learners = (
+            select(Enrolment.class_id)
+            .join(User, User.id == Enrolment.user_id)
+            .where(Enrolment.status == EnrolmentStatus.ACTIVE, User.unit_id.in_(unit_ids))
+        )
+        query = query.where(CourseClass.id.in_(learners))
+    elif viewer.role != Role.ADMIN:  # instructors: their own classes only
         query = query.join(class_instructors).where(class_instructors.c.user_id == viewer.id)
     return query
 
 
-def report_classes(viewer: Actor, filters: ReportFilters) -> list[CourseClass]:
-    """The classes the viewer may report on that pass the filters, newest first."""
-    query = _class_query(viewer)
+def report_classes(viewer: Actor, filters: ReportFilters, unit_ids: set[int] | None = None) -> list[CourseClass]:
+    """The classes the viewer may report on that pass the filters, newest first; with `unit_ids`
+    (a head's units), the classes of those units' learners instead."""
+    query = _class_query(viewer, unit_ids)
     if filters.mode:
         query = query.where(CourseClass.mode == filters.mode)
     if filters.course_id:
@@ -60,10 +69,11 @@ def report_classes(viewer: Actor, filters: ReportFilters) -> list[CourseClass]:
     return classes
 
 
-def course_choices(viewer: Actor) -> list[Course]:
-    """Courses the viewer may filter on: every course for admins, their classes' courses for instructors."""
+def course_choices(viewer: Actor, every: bool = False) -> list[Course]:
+    """Courses the viewer may filter on: every course for admins (and with `every`), their classes'
+    courses for instructors."""
     query = select(Course).order_by(Course.title)
-    if viewer.role != Role.ADMIN:
+    if viewer.role != Role.ADMIN and not every:
         taught = select(CourseClass.course_id).join(class_instructors).where(class_instructors.c.user_id == viewer.id)
         query = query.where(Course.id.in_(taught))
     return list(db.session.scalars(query))
@@ -131,7 +141,8 @@ def gather_places(classes: Sequence[CourseClass]) -> list[PlaceFact]:
             )
             for enrolment in chunk:
                 record = records[enrolment.id]
-                complete = completion_for(enrolment, record, quizzes).complete
+                status = completion_for(enrolment, record, quizzes)
+                complete = status.complete
                 started = bool(
                     record.progress
                     or enrolment.id in attempted
@@ -150,6 +161,7 @@ def gather_places(classes: Sequence[CourseClass]) -> list[PlaceFact]:
                         started or complete,
                         complete,
                         enrolment.id in certified,
+                        status.share,
                     )
                 )
     return places
@@ -214,10 +226,13 @@ def class_learners(course_class: CourseClass) -> list[LearnerLine]:
 def transcript_classes(viewer: User, learner: User) -> set[int] | None:
     """Class ids whose parts of the learner's transcript the viewer may see; None means all.
 
-    Admins and the learner see everything; instructors see the classes they teach; others nothing.
+    Admins, the learner and the heads of the learner's unit (or a unit above it) see everything;
+    instructors see the classes they teach; others nothing.
     """
     if viewer.role == Role.ADMIN or viewer.id == learner.id:
         return None
+    if learner.unit_id is not None and learner.unit_id in answered_unit_ids(viewer.id):
+        return None  # the head of the learner's unit, or of a unit above it
     if viewer.role == Role.INSTRUCTOR:
         return set(
             db.session.scalars(select(class_instructors.c.class_id).where(class_instructors.c.user_id == viewer.id))

@@ -15,8 +15,11 @@ from lms.auth.decorators import roles_required
 from lms.auth.models import Role, User
 from lms.courses.access import load_class_for_staff
 from lms.courses.models import ClassMode, CourseClass
+from lms.csvfiles import CSV_FORMATS
 from lms.database import utcnow
 from lms.extensions import db
+from lms.i18n import format_percentage
+from lms.org.heads import answered_unit_ids
 from lms.reports import queries
 from lms.reports.charts import Bar, bar_chart
 from lms.reports.export import csv_bytes, name_column, report_table, xlsx_bytes
@@ -66,8 +69,11 @@ def _plain_args() -> dict[str, str]:
     return {k: v[:40] for k, v in request.args.items() if k in ("from", "to", "mode", "course")}
 
 
-def _build(kind: str, filters: ReportFilters, classes: list[CourseClass]) -> Report:
+def _build(kind: str, filters: ReportFilters, classes: list[CourseClass], unit_ids: set[int] | None) -> Report:
     places = queries.gather_places(classes)
+    if unit_ids is not None:  # a head's report: their units' learners and units only
+        places = [p for p in places if p.unit_id in unit_ids]
+        return by_unit(places, [u for u in queries.unit_nodes() if u.id in unit_ids])
     if kind == "units":
         return by_unit(places, queries.unit_nodes())
     if kind == "classes":
@@ -80,8 +86,8 @@ def _build(kind: str, filters: ReportFilters, classes: list[CourseClass]) -> Rep
 def _chart(report: Report) -> object:
     bars = []
     for row in report.rows:
-        counts, rate = row.counts, percent(row.counts.rate)
-        shown = "–" if rate is None else f"{rate}%"
+        counts = row.counts
+        shown = format_percentage(percent(counts.rate), 0)
         bars.append(
             Bar(
                 label=("· " * row.depth) + row.label,
@@ -109,18 +115,37 @@ def report(kind: str):
     """One completion report with filters, a chart and a table; `format=csv|xlsx` downloads it."""
     if kind not in KINDS:
         abort(404)
+    return _report_page(kind, KINDS, "reports.report", None)
+
+
+@bp.get("/heads/<kind>")
+@login_required
+def heads_report(kind: str):
+    """The by-unit report of a unit head: the learners of the units they head and of every unit
+    below, in every class, with the same figures, chart and downloads as the admin's."""
+    unit_ids = answered_unit_ids(current_user.id)
+    if not unit_ids:
+        abort(403)
+    if kind != "units":
+        abort(404)
+    return _report_page(kind, {"units": KINDS["units"]}, "reports.heads_report", unit_ids)
+
+
+def _report_page(kind: str, kinds: dict, endpoint: str, unit_ids: set[int] | None):
     parsed = parse_filters(request.args)
-    courses = queries.course_choices(current_user)
+    courses = queries.course_choices(current_user, every=unit_ids is not None)
     if parsed.filters.course_id and parsed.filters.course_id not in {c.id for c in courses}:
         parsed.errors.append(_l("Choose a course from the list."))
     export = request.args.get("format", "")
-    if export not in ("", "csv", "xlsx"):
+    if export not in ("", "xlsx", *CSV_FORMATS):
         parsed.errors.append(_l("Choose CSV or XLSX to download."))
     # Links keep the filters in one order; a bad value is shown back as typed, to be corrected.
     args = _plain_args() if parsed.errors else parsed.filters.as_args()
     context = {
         "kind": kind,
-        "kinds": KINDS,
+        "kinds": kinds,
+        "endpoint": endpoint,
+        "heads_scope": unit_ids is not None,
         "modes": MODES,
         "courses": courses,
         "filters": parsed.filters,
@@ -129,8 +154,8 @@ def report(kind: str):
     }
     if parsed.errors:
         return render_template("reports/report.html", report=None, **context), 400
-    classes = queries.report_classes(current_user, parsed.filters)
-    result = _build(kind, parsed.filters, classes)
+    classes = queries.report_classes(current_user, parsed.filters, unit_ids)
+    result = _build(kind, parsed.filters, classes, unit_ids)
     if export:
         return _download(result, export)
     return render_template(
@@ -142,8 +167,9 @@ def _download(result: Report, export: str):
     table = report_table(result)
     stamp = utcnow().strftime("%Y%m%d")
     name = f"completion-{result.kind}-{stamp}.{export}"
-    if export == "csv":
-        body, mimetype = csv_bytes(table), "text/csv; charset=utf-8"
+    if export in CSV_FORMATS:
+        body, mimetype = csv_bytes(table, CSV_FORMATS[export]), "text/csv; charset=utf-8"
+        name = f"completion-{result.kind}-{stamp}.csv"
     else:
         body = xlsx_bytes(table, str(KINDS[result.kind]), name_column(result.kind))
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -148,13 +149,13 @@ class _RequestHandler(WSGIRequestHandler):
         pass
 
 
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """Serve the test's app on 127.0.0.1 (a free port) in a thread; yield its base URL.
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 (a free port) in a thread while the block runs; yield its base URL.
 
     Server threads start with an empty contextvars context, so each request gets its own app
-    context and database session, as in production. Teardown waits for requests in flight, so
-    none of them runs while the `app` fixture empties the tables.
+    context and database session, as in production. Leaving the block waits for requests in
+    flight, so none of them runs while the caller empties the tables.
     """
     server = make_server("127.0.0.1", 0, _remember_response(app), threaded=True, request_handler=_RequestHandler)
     server.in_flight = _InFlight()
@@ -171,6 +172,13 @@ def live_server(app) -> Iterator[str]:
         server.server_close()
         if not idle:
             pytest.fail(f"live server: {server.in_flight.count} request(s) still running at teardown")
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """Serve the test's app (see `serving`); yield its base URL."""
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

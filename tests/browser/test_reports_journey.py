@@ -90,7 +90,7 @@ def test_admin_reports_filters_downloads_and_transcript(page: Page, story):
         "in-progress": "1",
         "completed": "3",
         "certified": "1",
-        "rate": "60%",
+        "rate": "60\u00a0%",
     }
     assert figures(page.get_by_test_id("report-total")) == city
     assert figures(unit_row(page, world.ward))["completed"] == "3"  # hv.mai, hv.lan, hv.khoa
@@ -101,7 +101,7 @@ def test_admin_reports_filters_downloads_and_transcript(page: Page, story):
     chart = page.get_by_test_id("report-chart").locator("svg[role=img]")
     expect(chart).to_be_visible()
     description = chart.locator("desc").text_content()
-    assert world.city.name in description and "3" in description and "60%" in description
+    assert world.city.name in description and "3" in description and "60\u00a0%" in description
 
     # Filter: hybrid classes only (LOP-1): hv.khoa's place in LOP-2 is no longer counted.
     page.get_by_test_id("filter-mode").select_option("hybrid")
@@ -116,7 +116,7 @@ def test_admin_reports_filters_downloads_and_transcript(page: Page, story):
         "in-progress": "1",
         "completed": "2",
         "certified": "1",
-        "rate": "50%",
+        "rate": "50\u00a0%",
     }
     assert figures(unit_row(page, world.ward))["places"] == "2"
 
@@ -157,7 +157,7 @@ def test_admin_reports_filters_downloads_and_transcript(page: Page, story):
         "in-progress": "1",
         "completed": "2",
         "certified": "1",
-        "rate": "50%",
+        "rate": "50\u00a0%",
     }
     row.get_by_test_id("class-report-link").click()
     expect(page.get_by_test_id("class-name")).to_have_text(world.course_class.name)

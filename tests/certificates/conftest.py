@@ -5,7 +5,6 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
 
 from lms.certificates.models import Certificate
 from lms.certificates.service import certify
@@ -13,14 +12,9 @@ from lms.courses.models import Enrolment
 from lms.database import utcnow
 from lms.extensions import db
 from lms.progress.service import mark_done
+from tests.factories import enrolment_of
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def enrolment_of(user, course_class) -> Enrolment:
-    return db.session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.class_id == course_class.id)
-    )
 
 
 def complete(enrolment: Enrolment) -> None:

@@ -158,7 +158,7 @@ def test_markdown_features_render():
     )
     rendered = render_module(body, TARGETS)
     assert '<h2 id="danh-gia-ket-qua">' in rendered.html
-    assert '<div class="table-scroll"><table>' in rendered.html
+    assert '<div class="table-scroll" tabindex="0"><table>' in rendered.html  # a keyboard can scroll it
     assert '<code class="language-python">' in rendered.html
     assert '<div class="admonition note">' in rendered.html
     assert 'href="#danh-gia-ket-qua"' in rendered.html  # the [TOC]
@@ -235,3 +235,9 @@ def test_a_changed_course_is_rendered_and_its_broken_links_reported_despite_an_o
     tree = read_content(tmp_path, synced=frozenset({first.content_hash}))
     assert tree.courses == []
     assert [e.message for e in tree.errors] == ["link to a missing asset or module: ../assets/khong-co.svg"]
+
+
+def test_only_a_focusable_box_survives_the_sanitizer_not_other_tab_orders():
+    """The table boxes' `tabindex="0"` is kept; a course cannot reorder the page's tab stops."""
+    rendered = render_module('<div tabindex="3">a</div>\n\n<span tabindex="0">b</span>\n', TARGETS)
+    assert "tabindex" not in rendered.html

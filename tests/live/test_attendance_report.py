@@ -33,7 +33,7 @@ def test_report_shows_minutes_share_and_source(world, held, auth, client):
     auth.login("gv.an")
     page = client.get(f"/sessions/{held.id}/attendance").get_data(as_text=True)
     rows = page.split('data-test="attendance-row"')[1:]
-    assert len(rows) == 2 and "0%" in rows[0] and "54" in rows[1] and "90%" in rows[1]
+    assert len(rows) == 2 and "0\u00a0%" in rows[0] and "54" in rows[1] and "90\u00a0%" in rows[1]
     csv = client.get(f"/sessions/{held.id}/attendance?format=csv").data.decode("utf-8-sig")
     joined = held.starts_at.astimezone(VIETNAM)
     left = joined + timedelta(minutes=54)

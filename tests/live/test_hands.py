@@ -5,19 +5,19 @@ The database holds at most one raised hand per person and session, whatever writ
 """
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, Table, insert, select
+from sqlalchemy import MetaData, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from lms import create_app
 from lms.database import utcnow
 from lms.extensions import db
 from lms.live.models import HandRaise, PollVote, QuestionVote
-from tests import factories
 from tests.live.conftest import NS, call
 
 REPEAT_EVENTS = ("hand", "hands_cleared", "question", "poll_counts")
@@ -153,6 +153,21 @@ def test_the_database_keeps_one_raised_hand_per_person(live, world):
     assert sorted(up for user, up in open_hands(live.id) if user == world.learner.id) == [False, True]
 
 
+def insert_as_then(conn, then: MetaData, now: datetime, table_name: str, /, **values) -> int:
+    """Insert a row into a table as it was at an earlier revision (reflected); the columns it
+    requires that `values` leaves out get a plain value of their type. Returns the new id."""
+    table = then.tables[table_name]
+    for column in table.columns:
+        if column.name in values or column.nullable or column.primary_key or column.server_default is not None:
+            continue
+        try:
+            kind = column.type.python_type
+        except NotImplementedError:
+            kind = str
+        values[column.name] = {str: "x", int: 0, bool: False, float: 0.0, datetime: now}.get(kind, now.date())
+    return conn.execute(insert(table).returning(table.c.id), values).scalar_one()
+
+
 def test_the_upgrade_keeps_the_first_of_the_hands_a_race_raised_twice(fresh_database, tmp_path):
     """Hands recorded twice before the unique index existed: the upgrade lowers all but the first.
 
@@ -164,37 +179,27 @@ def test_the_upgrade_keeps_the_first_of_the_hands_a_race_raised_twice(fresh_data
             ONE_OPEN_HAND
         )
         upgrade(revision=before.down_revision)
-        unit = factories.make_unit("tp", "Thành phố", "Thành phố")
-        mai, nam = (factories.make_user(name, unit=unit) for name in ("hv.mai", "hv.nam"))
-        course_class = factories.make_class(factories.make_course(tmp_path), "LOP-1", learners=[mai, nam])
         then = MetaData()
-        sessions, hands = (Table(name, then, autoload_with=db.engine) for name in ("live_sessions", "hand_raises"))
+        then.reflect(db.engine)
         now = utcnow()
         with db.engine.begin() as conn:
-            session_id = conn.execute(
-                insert(sessions).returning(sessions.c.id),
-                {
-                    "class_id": course_class.id,
-                    "title": "Buổi 1",
-                    "starts_at": now,
-                    "duration_minutes": 60,
-                    "video_url": "",
-                    "attendance_required": True,
-                    "attendance_threshold": 0.8,
-                    "state": "scheduled",
-                    "current_slide": "",
-                    "chat_muted": False,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            ).scalar_one()
-            rows = [(mai.id, now - timedelta(seconds=9), now), (mai.id, now, None), (mai.id, now, None)]
+            row = partial(insert_as_then, conn, then, now)
+            unit = row("units", code="tp", name="Thành phố", level="Thành phố")
+            mai, nam = (
+                row("users", username=name, full_name=name, role="learner", unit_id=unit)
+                for name in ("hv.mai", "hv.nam")
+            )
+            course = row("courses", slug="demo", title="Khoá học", requirements={})
+            course_class = row("classes", code="LOP-1", name="Lớp 1", course_id=course)
+            session_id = row("live_sessions", class_id=course_class, title="Buổi 1", starts_at=now, duration_minutes=60)
+            hands = then.tables["hand_raises"]
+            rows = [(mai, now - timedelta(seconds=9), now), (mai, now, None), (mai, now, None)]
             ids = [
                 conn.execute(
                     insert(hands).returning(hands.c.id),
                     {"session_id": session_id, "user_id": user_id, "raised_at": raised, "lowered_at": lowered},
                 ).scalar_one()
-                for user_id, raised, lowered in [*rows, (nam.id, now, None)]
+                for user_id, raised, lowered in [*rows, (nam, now, None)]
             ]
         db.session.remove()
 

@@ -117,7 +117,7 @@ def attendance_error(response) -> str:
     page = parse(response)
     box = only_error(page)
     assert box.attrs.get("role") == "alert"
-    assert page.find_all("tr", data_test="attendance-row"), "the attendance table is shown again"
+    assert page.find_all("li", data_test="attendance-row"), "the attendance cards are shown again"
     return box.text
 
 

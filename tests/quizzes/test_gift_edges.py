@@ -32,7 +32,6 @@ def errors(text: str) -> list[tuple[int, str]]:
         ("Câu hỏi } {=a}", "'}' without '{' (escape it as \\})"),
         ("}Câu hỏi {=a}", "'}' without '{' (escape it as \\})"),
         ("Câu hỏi {=a ~b", "the answers' '{' is never closed by '}'"),
-        ("::Tiêu đề Câu hỏi {=a ~b}", "the title's '::' is never closed"),
         ("Câu hỏi {=%101%a ~b}", "weight 101% is outside -100% to 100%"),
         ("Câu hỏi {T#sai#đúng#thừa}", "a true/false question takes at most two feedbacks: #wrong#right"),
         ("Ghép {=a -> 1 =b}", "every matching answer looks like '=prompt -> answer'"),
@@ -103,8 +102,10 @@ def test_capital_x_is_ordinary_text_at_the_start_and_in_answers():
     assert [(c.text, c.weight) for c in question.choices] == [("XYZ", 1.0), ("ABC", 0.0)]
 
 
-def test_matching_without_any_marker_has_no_answers():
-    assert errors("Ghép {a -> b}") == [(1, "no answers found; answers start with = or ~")]
+def test_an_arrow_without_equals_is_a_short_answer_as_in_moodle():
+    question = only("Ghép {a -> b}")
+    assert question.type == QuestionType.SHORT_ANSWER
+    assert [(c.text, c.weight) for c in question.choices] == [("a -> b", 1.0)]
 
 
 def test_an_arrow_in_a_choice_question_stays_a_choice():

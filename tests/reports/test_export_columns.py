@@ -19,7 +19,6 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from lms.auth.models import Role
-from lms.courses.models import Enrolment
 from lms.courses.service import enrol_users
 from lms.database import utcnow
 from lms.extensions import db
@@ -27,6 +26,7 @@ from lms.live.models import AttendanceInterval, LiveSession, PresenceSource
 from lms.quizzes import attempts as quiz_service
 from lms.quizzes.models import Quiz
 from tests import factories
+from tests.factories import enrolment_of
 from tests.reports.conftest import set_state
 
 # Class A: 8 places. Class B (same course and level): one more place, by a learner of class A.
@@ -63,12 +63,6 @@ def export_world(app, tmp_path):
     set_state(enrolment_of(learners[0], class_b), course.active_modules, CLASS_B_STATE, admin)
     db.session.commit()
     return SimpleNamespace(course=course, class_a=class_a, class_b=class_b, learners=learners, teacher=teacher)
-
-
-def enrolment_of(user, course_class) -> Enrolment:
-    return db.session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user.id, Enrolment.class_id == course_class.id)
-    )
 
 
 def csv_table(data: bytes) -> list[list[str]]:

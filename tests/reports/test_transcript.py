@@ -135,5 +135,5 @@ def test_transcript_page_shows_quizzes_and_sessions(world, client, auth):
     db.session.commit()
     auth.login("hv.mai")
     page = client.get("/reports/transcript").get_data(as_text=True)
-    assert 'data-test="transcript-quiz"' in page and "72%" in page
+    assert 'data-test="transcript-quiz"' in page and "72\u00a0%" in page
     assert 'data-test="transcript-session"' in page and "Buổi &lt;b&gt;1&lt;/b&gt;" in page

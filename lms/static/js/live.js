@@ -36,6 +36,11 @@
       if (input.value === body) { input.value = ""; }
     });
   }
+  function showLink(up) {  // the banner saying live updates are interrupted, while they are
+    var box = $("room-link");
+    box.textContent = up ? "" : root.dataset.textLinkLost;
+    box.hidden = up;
+  }
   function status(text) { $("room-status").textContent = text; }
   function showError(message) {
     var box = $("room-error");
@@ -50,11 +55,30 @@
     return node;
   }
 
+  // Icons are inline SVG from the page's templates, always with a text alternative: a button is
+  // named by its label, an icon that says something is read as its label.
+  function icon(name) {
+    return document.importNode(root.querySelector('template[data-icon="' + name + '"]').content.firstElementChild, true);
+  }
+  function iconButton(name, label, attrs) {
+    var button = item("button", "", attrs);
+    button.setAttribute("aria-label", label);
+    button.setAttribute("title", label);
+    button.appendChild(icon(name));
+    return button;
+  }
+  function labelledIcon(name, label) {
+    var box = item("span", "", { role: "img", "aria-label": label, title: label, "class": "icon-label" });
+    box.appendChild(icon(name));
+    return box;
+  }
+
   function drawPeople(list, target, decorate) {
     var box = $(target);
     box.textContent = "";
     list.forEach(function (p) {
-      var li = item("li", p.name + (p.instructor ? " ★" : ""), { "data-user": p.id });
+      var li = item("li", p.name, { "data-user": p.id });
+      if (p.instructor) { li.appendChild(labelledIcon("star", root.dataset.textInstructor)); }
       if (decorate) { decorate(li, p); }
       box.appendChild(li);
     });
@@ -102,13 +126,13 @@
     count.textContent = count.dataset.textCount.replace("{n}", participantCount);
   }
   function drawHands() {
-    drawPeople(hands, "hands");
+    drawPeople(hands, "hands", function (li) { li.insertBefore(labelledIcon("hand", root.dataset.textHand), li.firstChild); });
     handRaised = hands.some(function (h) { return me && h.id === me.id; });
     if (!instructor) { return; }
     Array.prototype.forEach.call($("hands").children, function (li, i) {  // one "lower" per hand
       var person = hands[i];
-      var lower = item("button", "↓", { type: "button", "class": "link", "data-test": "lower-hand",
-                                         "aria-label": fill(root.dataset.textLowerHand, { name: person.name }) });
+      var lower = iconButton("down", fill(root.dataset.textLowerHand, { name: person.name }),
+                             { type: "button", "class": "link icon-button", "data-test": "lower-hand" });
       lower.addEventListener("click", function () { send("lower_hand", { user_id: person.id }); });
       li.appendChild(lower);
     });
@@ -140,7 +164,7 @@
     li.appendChild(item("strong", m.user.name + ": "));
     li.appendChild(document.createTextNode(m.body));
     if (instructor) {
-      var del = item("button", "×", { type: "button", "class": "link", "aria-label": root.dataset.textDelete });
+      var del = iconButton("delete", root.dataset.textDelete, { type: "button", "class": "link icon-button" });
       del.addEventListener("click", function () { send("delete_message", { message_id: m.id }); });
       li.appendChild(del);
     }
@@ -149,8 +173,12 @@
   function addChat(m) {
     var li = chatLine(m);
     if (!li) { return; }
-    $("chat").appendChild(li);
-    li.scrollIntoView({ block: "nearest" });
+    // Follow new lines by scrolling the chat box only (scrolling the page would pull it away from
+    // the slides beside it), and only when the reader is at the end, not reading earlier lines.
+    var box = $("chat");
+    var atEnd = box.scrollHeight - box.scrollTop - box.clientHeight < 48;
+    box.appendChild(li);
+    if (atEnd) { box.scrollTop = box.scrollHeight; }
   }
   function addEarlierChat(page) {  // {chat: [...] oldest first, more}: goes above what is drawn
     var box = $("chat");
@@ -166,11 +194,11 @@
     li.textContent = "";
     li.appendChild(document.createTextNode(q.body + " — " + q.user.name + " (" + q.votes + ")"));
     if (q.answered) { li.classList.add("answered"); }
-    var up = item("button", "▲", { type: "button", "class": "link", "aria-label": root.dataset.textUpvote });
+    var up = iconButton("up", root.dataset.textUpvote, { type: "button", "class": "link icon-button" });
     up.addEventListener("click", function () { send("upvote", { question_id: q.id }); });
     li.appendChild(up);
     if (instructor && !q.answered) {
-      var done = item("button", "✓", { type: "button", "class": "link", "aria-label": root.dataset.textAnswered });
+      var done = iconButton("check", root.dataset.textAnswered, { type: "button", "class": "link icon-button" });
       done.addEventListener("click", function () { send("answered", { question_id: q.id }); });
       li.appendChild(done);
     }
@@ -191,8 +219,8 @@
       box.appendChild(button);
     });
     if (instructor && p.open) {
-      var close = item("button", "■", { type: "button", "class": "link", "aria-label": root.dataset.textClosePoll,
-                                        "data-test": "close-poll" });
+      var close = item("button", " " + root.dataset.textClosePoll, { type: "button", "class": "button", "data-test": "close-poll" });
+      close.insertBefore(icon("stop"), close.firstChild);
       close.addEventListener("click", function () { send("poll_close", { poll_id: p.id }); });
       box.appendChild(close);
     }
@@ -348,7 +376,7 @@
     if (joining) { joinAgain = true; return; }
     joining = true;
     socket.emit("join", { session_id: sessionId }, function (ack) {
-      if (ack && ack.ok) { draw(ack.snapshot); $("room-link").hidden = ack.link_up !== false; }
+      if (ack && ack.ok) { draw(ack.snapshot); showLink(ack.link_up !== false); }
       if (ack && ack.error === "removed") { shutOutWith(ack.message); }
       var waiting = held;
       held = [];
@@ -392,7 +420,7 @@
   // The server lost (false) or regained (true) its link to the other server processes: what was
   // said meanwhile elsewhere is in the database, so a regained link joins again to redraw.
   socket.on("live_link", function (link) {
-    $("room-link").hidden = link.up;
+    showLink(link.up);
     if (link.up) { rejoin(); }
   });
   socket.on("logged_out", function () { shutOutWith(root.dataset.textLoggedOut); });

@@ -1,0 +1,1 @@
+"""Course evaluations: the form from content/, anonymous answers, results by class, instructor and course."""

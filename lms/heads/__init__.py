@@ -1,0 +1,1 @@
+"""What a unit head sees: the people of their units, who is behind, and their units' report."""

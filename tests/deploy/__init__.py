@@ -1,0 +1,1 @@
+"""The deployment files in deploy/ and production's topology, run for real."""
