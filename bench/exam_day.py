@@ -394,7 +394,11 @@ def start_servers(env: dict, workdir: Path, count: int) -> list:
 
 
 def server_errors(servers: list) -> None:
-    """The servers' own error lines (their logs go with the temporary folder): why requests failed."""
+    """The servers' own error lines, and a copy of their logs kept outside the temporary folder."""
+    kept = Path(tempfile.mkdtemp(prefix="lms-bench-exam-logs-"))
+    for server in servers:
+        shutil.copy(server.log, kept / server.log.name)
+    print(f"Server logs kept in {kept}")
     for server in servers:
         lines = [line for line in server.log.read_text(errors="replace").splitlines() if "rror" in line]
         if lines:
