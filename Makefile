@@ -55,10 +55,18 @@ PYTEST_WORKERS ?= auto
 test: $(VENV)/.dev translations
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
+# Every benchmark in turn, each printing its targets as met / NOT met (docs/performance.md).
+# `make bench BENCH_ARGS=--quick`: small sizes, a few minutes in all. exam_day.py, data_scale.py and
+# the two-process room need PostgreSQL and Redis on 127.0.0.1 (they say so and are skipped without).
+# Full sizes take about 40 minutes on 2 cores; run them on a quiet machine.
+BENCH_ARGS ?=
 bench: $(VENV)/.dev translations
-	$(BIN)/python bench/http.py
-	$(BIN)/python bench/live_room.py
-	$(BIN)/python bench/import_load.py
+	$(BIN)/python bench/http.py $(BENCH_ARGS)
+	$(BIN)/python bench/exam_day.py $(BENCH_ARGS) || test $$? -eq 2
+	$(BIN)/python bench/live_room.py $(if $(BENCH_ARGS),$(BENCH_ARGS),--clients 1000)
+	$(if $(BENCH_ARGS),,$(BIN)/python bench/live_room.py --clients 2000 --rate 10 --processes 2 --no-bare || test $$? -eq 2)
+	$(BIN)/python bench/data_scale.py $(BENCH_ARGS) || test $$? -eq 2
+	$(if $(BENCH_ARGS),,$(BIN)/python bench/import_load.py)
 
 # Mutation testing of the pure rule modules (see docs/testing.md): slow, for developers, not in `test`.
 # mutmut copies the project into mutants/; the tests run there, so they find the shared fixtures

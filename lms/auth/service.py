@@ -37,6 +37,23 @@ def _dummy_password_hash() -> str:
     return generate_password_hash(secrets.token_urlsafe(16))
 
 
+def _password_matches(password_hash: str, password: str) -> bool:
+    """Check a password against its hash, off the event loop when the process runs under gevent.
+
+    The hash is deliberately slow (scrypt, about 0.1 s of CPU). Under gevent (production) it would
+    stop every other request of the process for that long; the standard library's scrypt releases
+    the GIL, so gevent's thread pool runs it while the process serves other requests (an exam
+    hall signing in: a dozen sign-ins a second, measured by bench/exam_day.py).
+    """
+    try:
+        from gevent import get_hub, monkey
+    except ImportError:  # gevent is a production dependency; without it there is no event loop to spare
+        return check_password_hash(password_hash, password)
+    if not monkey.is_module_patched("threading"):
+        return check_password_hash(password_hash, password)
+    return get_hub().threadpool.apply(check_password_hash, (password_hash, password))
+
+
 def check_login(username: str, password: str) -> User | None:
     """The active account these credentials open, or None.
 
@@ -45,9 +62,9 @@ def check_login(username: str, password: str) -> User | None:
     """
     user = find_user(username) if username else None
     if user is None or not user.active or not user.password_hash:
-        check_password_hash(_dummy_password_hash(), password)
+        _password_matches(_dummy_password_hash(), password)
         return None
-    return user if check_password_hash(user.password_hash, password) else None
+    return user if _password_matches(user.password_hash, password) else None
 
 
 def record_login(user: User, now: datetime, chosen_locale: str | None) -> None:

@@ -127,6 +127,11 @@ class _Problems:
         self.errors.append(ContentError(str(shown), line, message))
 
 
+# libyaml's parser when PyYAML was built with it (the wheels are): several times faster than the
+# pure-Python one, which was a third of the time spent reading a large course.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _sha256(*chunks: bytes) -> str:
     digest = hashlib.sha256()
     for chunk in chunks:
@@ -140,9 +145,11 @@ def _nfc(value):
 
 def _load_mapping(text: str, path: Path, first_line: int, problems: _Problems):
     """Parse YAML that must be a mapping; return (data, key -> line) or (None, {}) on error."""
+    loader = YAML_LOADER(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # One pass: the node tree gives each key's line, the same tree gives the values.
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark else first_line
@@ -151,6 +158,8 @@ def _load_mapping(text: str, path: Path, first_line: int, problems: _Problems):
     except yaml.YAMLError as exc:
         problems.add(path, first_line, f"invalid YAML: {exc}")
         return None, {}
+    finally:
+        loader.dispose()
     if data is None:
         data, node = {}, None
     if not isinstance(data, dict):
@@ -281,7 +290,9 @@ def _module_files(course_dir: Path, problems: _Problems) -> list[tuple[Path, int
     return found
 
 
-def _read_module(path, number, slug, targets: LinkTargets, problems: _Problems) -> ModuleSource | None:
+def _read_module(path, number, slug, problems: _Problems) -> tuple[ModuleSource, str, int] | None:
+    """Read and check one module file; its Markdown body (NFC) and first body line come back
+    unrendered, for `_render_module`."""
     text = _read_text(path, problems)
     if text is None:
         return None
@@ -308,13 +319,7 @@ def _read_module(path, number, slug, targets: LinkTargets, problems: _Problems) 
         message = f"'min_minutes' ({min_minutes}) is more than the module's 'minutes' ({minutes})"
         problems.add(path, lines.get("min_minutes"), message)
         return None
-    body = unicodedata.normalize("NFC", body)
-    rendered = render_module(body, targets)
-    for url in rendered.broken_links:
-        problems.add(path, _line_of(body, url, body_line), f"link to a missing asset or module: {url}")
-    if rendered.broken_links:
-        return None
-    return ModuleSource(
+    module = ModuleSource(
         slug=slug,
         position=number,
         path=f"modules/{path.name}",
@@ -323,10 +328,19 @@ def _read_module(path, number, slug, targets: LinkTargets, problems: _Problems) 
         minutes=minutes,
         min_minutes=min_minutes,
         required=data.get("required", True),
-        html=rendered.html,
-        toc=rendered.toc,
+        html="",
+        toc=[],
         source_hash=_sha256(RENDERER_VERSION.encode(), text.encode()),
     )
+    return module, unicodedata.normalize("NFC", body), body_line
+
+
+def _render_module(module: ModuleSource, body: str, body_line: int, file: Path, targets: LinkTargets, problems) -> None:
+    """Render the module's body into it; report its links to missing files."""
+    rendered = render_module(body, targets)
+    for url in rendered.broken_links:
+        problems.add(file, _line_of(body, url, body_line), f"link to a missing asset or module: {url}")
+    module.html, module.toc = rendered.html, rendered.toc
 
 
 def _read_quizzes(course_dir: Path, problems: _Problems) -> list[QuizSource]:
@@ -369,8 +383,14 @@ def _read_evaluation(course_dir: Path, problems: _Problems) -> tuple[dict | None
     return form, _sha256(text.encode())
 
 
-def read_course(course_dir: Path, problems: _Problems, on_file=None) -> CourseSource | None:
-    """Read one course directory; return None if any of its files has a problem."""
+def read_course(course_dir: Path, problems: _Problems, on_file=None, synced=frozenset()) -> CourseSource | None:
+    """Read one course directory; return None if any of its files has a problem.
+
+    A course whose content hash is in `synced` comes back with its modules unrendered (empty
+    `html` and `toc`): the database holds them as rendered from these very sources, and a sync
+    leaves such a course untouched. Rendering is most of the reading time (a 1,000-module course:
+    seconds), so a sync with nothing changed no longer pays it.
+    """
     before = len(problems.errors)
     if not SLUG_RE.match(course_dir.name):
         problems.add(course_dir, None, "course folder names must be lower-case letters, digits and '-'")
@@ -383,17 +403,28 @@ def read_course(course_dir: Path, problems: _Problems, on_file=None) -> CourseSo
         asset_paths=frozenset(a.path for a in assets),
         module_slugs=frozenset(slug for _, _, slug in files),
     )
-    modules = []
+    read = []
     for module_file in files:
-        module = _read_module(*module_file, targets, problems)
-        if module is not None:
-            modules.append(module)
+        found = _read_module(*module_file, problems)
+        if found is not None:
+            read.append((module_file[0], *found))
         if on_file:
             on_file()
+    modules = [module for _file, module, _body, _line in read]
     if not files and (course_dir / "modules").is_dir():
         problems.add(course_dir / "modules", None, "the course has no modules")
     quizzes = _read_quizzes(course_dir, problems)
     evaluation, evaluation_hash = _read_evaluation(course_dir, problems)
+    content_hash = _sha256(
+        repr(sorted((meta or {}).items())).encode(),
+        *(m.source_hash.encode() for m in modules),
+        *(q.path.encode() + q.source_hash.encode() for q in quizzes),
+        *(a.path.encode() + a.sha256.encode() for a in assets),
+        evaluation_hash.encode(),
+    )
+    if meta is None or content_hash not in synced:
+        for file, module, body, line in read:
+            _render_module(module, body, line, file, targets, problems)
     if meta is None or len(problems.errors) > before:
         return None
     return CourseSource(
@@ -408,13 +439,7 @@ def read_course(course_dir: Path, problems: _Problems, on_file=None) -> CourseSo
         assets=assets,
         evaluation=evaluation,
         evaluation_hash=evaluation_hash,
-        content_hash=_sha256(
-            repr(sorted(meta.items())).encode(),
-            *(m.source_hash.encode() for m in modules),
-            *(q.path.encode() + q.source_hash.encode() for q in quizzes),
-            *(a.path.encode() + a.sha256.encode() for a in assets),
-            evaluation_hash.encode(),
-        ),
+        content_hash=content_hash,
     )
 
 
@@ -432,8 +457,12 @@ def count_module_files(root: Path) -> int:
     return sum(len(list((d / "modules").glob("*.md"))) for d in course_dirs(root))
 
 
-def read_content(root: Path, on_file=None) -> ContentTree:
-    """Read, validate and render every course under `root`; call `on_file` after each module."""
+def read_content(root: Path, on_file=None, synced=frozenset()) -> ContentTree:
+    """Read, validate and render every course under `root`; call `on_file` after each module.
+
+    `synced`: content hashes already in the database; those courses are checked but not
+    rendered (see `read_course`).
+    """
     tree = ContentTree()
     problems = _Problems(tree.errors)
     if not root.is_dir():
@@ -443,7 +472,7 @@ def read_content(root: Path, on_file=None) -> ContentTree:
     if not dirs:
         problems.add(root, None, "no course found (a course is a folder with a course.yml)")
     for course_dir in dirs:
-        course = read_course(course_dir.resolve(), problems, on_file)
+        course = read_course(course_dir.resolve(), problems, on_file, synced)
         if course is not None:
             tree.courses.append(course)
     return tree

@@ -16,7 +16,7 @@ from lms.evaluations.service import evaluations_to_answer
 from lms.heads.nominations import nominations_of, pending_counts
 from lms.live.service import cancelled_notices, upcoming_sessions
 from lms.org.heads import headed_units
-from lms.progress.service import overview
+from lms.progress.service import overviews_of
 from lms.quizzes.attempts import essays_to_mark
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
@@ -29,7 +29,7 @@ NOMINATIONS_SHOWN_FOR = timedelta(days=30)
 def home():
     """The user's home: their classes with progress, and what to do next."""
     enrolments = my_enrolments(current_user, with_courses=True)
-    overviews = [overview(e) for e in enrolments]
+    overviews = overviews_of(enrolments)
     certificates = valid_certificates([e.id for e in enrolments])
     taught = classes_taught(current_user) if current_user.role in (Role.INSTRUCTOR, Role.ADMIN) else []
     return render_template(

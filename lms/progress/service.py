@@ -40,11 +40,27 @@ TOO_EARLY = N_(
 )
 
 
+class ProgressFacts(NamedTuple):
+    """What the pages and rules read of one progress row (a read-only copy, not the mapped row)."""
+
+    module_id: int
+    first_opened_at: datetime
+    last_seen_at: datetime
+    completed_at: datetime | None
+    seconds_spent: int
+    last_position: str
+
+
+# Plain columns rather than mapped rows: a report over 100,000 enrolments reads hundreds of
+# thousands of progress rows, and building a mapped object for each was most of its time.
+PROGRESS_FACT_COLUMNS = tuple(getattr(ModuleProgress, name) for name in ProgressFacts._fields)
+
+
 @dataclass
 class EnrolmentRecords:
     """What one enrolment has done, gathered in as few queries as possible."""
 
-    progress: dict[int, ModuleProgress] = field(default_factory=dict)
+    progress: dict[int, ProgressFacts] = field(default_factory=dict)
     best: dict[int, QuizAttempt] = field(default_factory=dict)  # quiz id -> best closed attempt
     pending: dict[int, int] = field(default_factory=dict)  # quiz id -> attempts awaiting a mark
     sessions: tuple[SessionFact, ...] = ()  # required live sessions of the class, with the share attended
@@ -57,8 +73,9 @@ def records_for(enrolments: list[Enrolment], quizzes: list[Quiz]) -> dict[int, E
     ids = list(records)
     if not ids:
         return records
-    for row in db.session.scalars(select(ModuleProgress).where(ModuleProgress.enrolment_id.in_(ids))):
-        records[row.enrolment_id].progress[row.module_id] = row
+    query = select(ModuleProgress.enrolment_id, *PROGRESS_FACT_COLUMNS).where(ModuleProgress.enrolment_id.in_(ids))
+    for enrolment_id, *columns in db.session.execute(query):
+        records[enrolment_id].progress[columns[0]] = ProgressFacts(*columns)
     quiz_ids = [q.id for q in quizzes]
     for (enrolment_id, quiz_id), attempt in best_attempts(ids, quiz_ids).items():
         records[enrolment_id].best[quiz_id] = attempt
@@ -271,6 +288,20 @@ def overview(
         next_step=step,
         next_quiz=next((q for q in quizzes if step and step.key == "quizzes" and q.id == step.item_id), None),
     )
+
+
+def overviews_of(enrolments: list[Enrolment]) -> list[EnrolmentOverview]:
+    """Overviews of these enrolments, in their order, with the records of each course read at once
+    (a learner's dashboard: five statements per enrolment became five per course)."""
+    by_course: dict[int, list[Enrolment]] = {}
+    for enrolment in enrolments:
+        by_course.setdefault(enrolment.course_class.course_id, []).append(enrolment)
+    found: dict[int, EnrolmentOverview] = {}
+    for course_id, group in by_course.items():
+        quizzes = active_quizzes(course_id)
+        records = records_for(group, quizzes)
+        found.update((e.id, overview(e, records[e.id], quizzes)) for e in group)
+    return [found[e.id] for e in enrolments]
 
 
 def class_overviews(course_class: CourseClass) -> list[EnrolmentOverview]:

@@ -213,6 +213,30 @@ def test_demo_course_has_a_final_quiz_that_counts():
     assert quiz.required and course.requirements.get("quizzes", "required") == "required"
 
 
+def test_a_course_already_synced_is_checked_but_not_rendered_again(tmp_path):
+    write_course(tmp_path)
+    (first,) = read_content(tmp_path).courses
+    assert all(m.html for m in first.modules)
+
+    tree = read_content(tmp_path, synced=frozenset({first.content_hash}))
+    assert tree.errors == []
+    (again,) = tree.courses
+    assert again.content_hash == first.content_hash
+    assert [m.source_hash for m in again.modules] == [m.source_hash for m in first.modules]
+    assert [(m.html, m.toc) for m in again.modules] == [("", [])] * len(first.modules)
+
+
+def test_a_changed_course_is_rendered_and_its_broken_links_reported_despite_an_old_hash(tmp_path):
+    write_course(tmp_path)
+    (first,) = read_content(tmp_path).courses
+    module = next((tmp_path / "demo" / "modules").glob("01-*.md"))
+    module.write_text(module.read_text(encoding="utf-8") + "\n![](../assets/khong-co.svg)\n", encoding="utf-8")
+
+    tree = read_content(tmp_path, synced=frozenset({first.content_hash}))
+    assert tree.courses == []
+    assert [e.message for e in tree.errors] == ["link to a missing asset or module: ../assets/khong-co.svg"]
+
+
 def test_only_a_focusable_box_survives_the_sanitizer_not_other_tab_orders():
     """The table boxes' `tabindex="0"` is kept; a course cannot reorder the page's tab stops."""
     rendered = render_module('<div tabindex="3">a</div>\n\n<span tabindex="0">b</span>\n', TARGETS)

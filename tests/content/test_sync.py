@@ -192,3 +192,15 @@ def test_min_minutes_is_synced_and_a_change_applies_to_who_has_not_finished(app,
     assert sync_dir(tmp_path).changed == ["demo", "demo/mo-dau"]
     db.session.expire_all()
     assert db.session.get(Module, module.id).min_minutes is None
+
+
+def test_cli_sync_after_a_change_stores_the_rendered_module(runner, tmp_path):
+    write_course(tmp_path)
+    runner.invoke(args=["content", "sync", str(tmp_path)])
+    module = next((tmp_path / "demo" / "modules").glob("01-*.md"))
+    module.write_text(module.read_text(encoding="utf-8") + "\n## Phần mới\n", encoding="utf-8")
+
+    result = runner.invoke(args=["content", "sync", str(tmp_path)])
+    assert "changed: 2 (demo, demo/mo-dau)" in result.output
+    assert 'id="phan-moi">Phần mới</h2>' in db.session.scalar(select(Module.html).where(Module.slug == "mo-dau"))
+    assert "Nothing changed." in runner.invoke(args=["content", "sync", str(tmp_path)]).output
