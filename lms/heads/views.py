@@ -22,7 +22,7 @@ from lms.auth.account import signed_in_user_record
 from lms.auth.models import User
 from lms.auth.service import UserFilter, find_users
 from lms.courses.access import load_class_for_staff
-from lms.courses.models import CourseClass, Enrolment, EnrolmentStatus
+from lms.courses.models import CourseClass
 from lms.database import utcnow, write_transaction
 from lms.extensions import db
 from lms.heads.following import WINDOW_DAYS, behind
@@ -57,11 +57,7 @@ def _behind_rows(unit_ids: set[int], today: date) -> list[dict]:
         db.session.scalars(
             select(CourseClass).where(
                 CourseClass.ends_on.between(today, today + timedelta(days=WINDOW_DAYS)),
-                CourseClass.id.in_(
-                    select(Enrolment.class_id)
-                    .join(User, User.id == Enrolment.user_id)
-                    .where(Enrolment.status == EnrolmentStatus.ACTIVE, User.unit_id.in_(unit_ids))
-                ),
+                CourseClass.id.in_(queries.classes_with_learners_in(unit_ids)),
             )
         )
     )

@@ -44,15 +44,19 @@ def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
 def _class_query(viewer: User, unit_ids: set[int] | None = None):
     query = select(CourseClass).options(joinedload(CourseClass.course).selectinload(Course.modules))
     if unit_ids is not None:  # a head: every class with an active learner of their units
-        learners = (
-            select(Enrolment.class_id)
-            .join(User, User.id == Enrolment.user_id)
-            .where(Enrolment.status == EnrolmentStatus.ACTIVE, User.unit_id.in_(unit_ids))
-        )
-        query = query.where(CourseClass.id.in_(learners))
+        query = query.where(CourseClass.id.in_(classes_with_learners_in(unit_ids)))
     elif viewer.role != Role.ADMIN:  # instructors: their own classes only
         query = query.join(class_instructors).where(class_instructors.c.user_id == viewer.id)
     return query
+
+
+def classes_with_learners_in(unit_ids: set[int]):
+    """A subquery of the ids of the classes with an active learner of these units."""
+    return (
+        select(Enrolment.class_id)
+        .join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.status == EnrolmentStatus.ACTIVE, User.unit_id.in_(unit_ids))
+    )
 
 
 def report_classes(viewer: Actor, filters: ReportFilters, unit_ids: set[int] | None = None) -> list[CourseClass]:

@@ -37,6 +37,9 @@ def rows(response) -> list[list[str]]:
 def test_the_head_sees_who_of_their_units_is_behind(client, auth, world, heads, ending_soon):
     auth.login("ld.p1")
     page = client.get("/heads/").get_data(as_text=True)
+    title = page.split("<title>")[1].split("</title>")[0]
+    assert title.startswith("Đơn vị bạn phụ trách") and "<" not in title
+    assert page.count("Các đề cử của bạn") == 1
     assert "Phường 1" in page and 'data-username="hv.mai"' in page and "hv.nam" not in page
     assert ">0 %<" in page.replace("\u00a0", " ") and ">50 %<" in page.replace("\u00a0", " ")  # hv.mai, the median
     download = client.get("/heads/?format=csv")
