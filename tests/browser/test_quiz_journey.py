@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from lms.auth.models import Role
 from lms.courses.models import Enrolment
-from lms.database import utcnow
+from lms.database import begin_write, utcnow
 from lms.extensions import db
 from lms.quizzes.models import AttemptState, QuizAttempt
 from tests import factories
@@ -97,7 +97,7 @@ def test_timed_quiz_submits_itself_when_time_runs_out(page: Page, quiz_class):
     """Learner journey: the timer reaches zero and the page hands the answers in by itself."""
     login(page, "hv.mai")
     open_quiz(page, quiz_class, "kiem-tra")
-    fresh_session()
+    begin_write()  # read then write while the page may be saving: a write from the start
     attempt = db.session.scalar(select(QuizAttempt))
     attempt.deadline_at = utcnow() + timedelta(seconds=6)
     db.session.commit()

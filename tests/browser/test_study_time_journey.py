@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from lms.database import begin_write
 from lms.extensions import db
 from lms.progress.models import ModuleProgress
 from tests import factories
@@ -43,7 +44,9 @@ def test_marking_a_module_done_too_early_is_refused_then_accepted_once_the_time_
     fresh_session()
     assert db.session.get(ModuleProgress, row.id).completed_at is None
 
-    # A minute of visible reading, as the pings would have credited it.
+    # A minute of visible reading, as the pings would have credited it. The page keeps pinging
+    # meanwhile, so the write starts as a write (a read snapshot could not be upgraded on SQLite).
+    begin_write()
     db.session.get(ModuleProgress, row.id).seconds_spent += 60
     db.session.commit()
     # The page's next ping (sent at once when the page becomes visible again) learns the time is reached.
