@@ -25,6 +25,13 @@ class Config:
     SECRET_KEY = os.environ.get("LMS_SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("LMS_DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # PostgreSQL connections per server process. A gevent process has hundreds of requests in
+    # flight; each holds a connection only while it talks to the database (never during the
+    # password check), so a few dozen serve them. Waiting longer than the timeout for one answers
+    # 503. Keep processes × (size + overflow) under PostgreSQL's max_connections (100 by default).
+    DB_POOL_SIZE = os.environ.get("LMS_DB_POOL_SIZE", "20")
+    DB_POOL_OVERFLOW = os.environ.get("LMS_DB_POOL_OVERFLOW", "10")
+    DB_POOL_TIMEOUT_SECONDS = os.environ.get("LMS_DB_POOL_TIMEOUT_SECONDS", "30")
     CONTENT_DIR = os.environ.get("LMS_CONTENT_DIR", str(BASE_DIR / "content"))
 
     # Socket.IO: threading for the development server and tests, gevent under gunicorn.

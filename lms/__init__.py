@@ -22,7 +22,7 @@ from lms.live import transport
 from lms.observability import init_observability, observe_requests, security_event
 from lms.observability.failures import DATABASE_OUTAGES, UNAVAILABLE, database_unavailable, standalone_error_page
 from lms.refusals import Refused
-from lms.settings import config_name_problem, settings_message, settings_problems
+from lms.settings import config_name_problem, pool_options, settings_message, settings_problems
 from lms.static_assets import register_static_fingerprints
 from lms.web import SignedCookieSessions, socketio_middleware_for_its_path_only
 
@@ -63,6 +63,10 @@ def create_app(
     _configure_instance(app)
     if problems := settings_problems(app.config):
         raise RuntimeError(settings_message(problems))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A new dict: the configuration class's own is shared by every app of the process.
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options | pool_options(app.config)
     register_extensions(app)
     init_observability(app)
     register_blueprints(app)

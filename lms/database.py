@@ -71,6 +71,12 @@ def _begin_sqlite(connection):
     connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
 
 
+def release_connection() -> None:
+    """End the read transaction and give its connection back to the pool, before slow work that
+    needs no database; the next query opens a new one (loaded objects are read again)."""
+    db.session.commit()
+
+
 def begin_write() -> None:
     """Start the request's write transaction now, so a read-then-write cannot hit a lock.
 

@@ -15,6 +15,23 @@ SUPPORTED_QUEUES = ("redis://", "rediss://")
 WEAK_KEYS = frozenset({"change-me", "dev", "secret"})
 
 
+# The database connection pool's settings: (environment variable, config key, smallest value).
+POOL_SETTINGS = (
+    ("LMS_DB_POOL_SIZE", "DB_POOL_SIZE", 1),
+    ("LMS_DB_POOL_OVERFLOW", "DB_POOL_OVERFLOW", 0),
+    ("LMS_DB_POOL_TIMEOUT_SECONDS", "DB_POOL_TIMEOUT_SECONDS", 1),
+)
+
+
+def pool_options(config: Mapping) -> dict:
+    """SQLAlchemy's pool arguments from the settings (checked by settings_problems first)."""
+    return {
+        "pool_size": whole_number(str(config["DB_POOL_SIZE"]), minimum=1, maximum=1000),
+        "max_overflow": whole_number(str(config["DB_POOL_OVERFLOW"]), minimum=0, maximum=1000),
+        "pool_timeout": whole_number(str(config["DB_POOL_TIMEOUT_SECONDS"]), minimum=1, maximum=1000),
+    }
+
+
 def settings_message(problems: list[str]) -> str:
     """What a process that cannot start says (raised as a RuntimeError: start-up, not a refusal)."""
     return "The LMS cannot start with these settings:\n" + "\n".join(f"- {p}" for p in problems)
@@ -58,4 +75,7 @@ def settings_problems(config: Mapping) -> list[str]:
         )
     if processes > 1 and backend == "sqlite":
         problems.append(f"LMS_PROCESSES is {processes}: several processes need PostgreSQL, not SQLite")
+    for name, key, minimum in POOL_SETTINGS:
+        if config.get(key) is not None and whole_number(str(config[key]), minimum=minimum, maximum=1000) is None:
+            problems.append(f"{name} is {config.get(key)!r}; it must be a whole number from {minimum} to 1000")
     return problems

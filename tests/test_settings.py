@@ -33,6 +33,9 @@ def test_a_complete_production_configuration_has_no_problem():
         ({"SOCKETIO_MESSAGE_QUEUE": None}, "LMS_PROCESSES is 2: several processes share live rooms only through Redis"),
         ({"SQLALCHEMY_DATABASE_URI": "sqlite:////srv/lms.db"}, "LMS_PROCESSES is 2: several processes need PostgreSQL"),
         ({"PROCESSES": "two"}, "LMS_PROCESSES is 'two'; it must be a whole number from 1 to 1000"),
+        ({"DB_POOL_SIZE": "0"}, "LMS_DB_POOL_SIZE is '0'; it must be a whole number from 1 to 1000"),
+        ({"DB_POOL_OVERFLOW": "-1"}, "LMS_DB_POOL_OVERFLOW is '-1'; it must be a whole number from 0 to 1000"),
+        ({"DB_POOL_TIMEOUT_SECONDS": "½"}, "LMS_DB_POOL_TIMEOUT_SECONDS is '½'; it must be a whole number from 1"),
     ],
 )
 def test_each_problem_is_named(change, problem):
@@ -59,3 +62,22 @@ def test_every_problem_is_listed_at_once():
     assert "The LMS cannot start with these settings:" in done.stderr
     assert "- LMS_DATABASE_URL uses 'mysql'" in done.stderr
     assert "- LMS_SECRET_KEY must be a random string of 32+ characters" in done.stderr
+
+
+def test_a_postgresql_process_sizes_its_connection_pool_from_the_settings(tmp_path):
+    from lms import create_app
+    from lms.extensions import db
+
+    app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": "postgresql://lms@127.0.0.1:1/none",  # never connected to
+            "DB_POOL_SIZE": "7",
+            "DB_POOL_OVERFLOW": "3",
+            "DB_POOL_TIMEOUT_SECONDS": "12",
+        },
+        instance_path=str(tmp_path),
+    )
+    with app.app_context():
+        pool = db.engine.pool
+        assert (pool.size(), pool._max_overflow, pool._timeout) == (7, 3, 12)

@@ -285,3 +285,20 @@ def test_every_login_attempt_checks_one_password_hash(app, world, monkeypatch, c
     dummy = service._dummy_password_hash()
     assert checked == ([world.learner.password_hash] if case == "known" else [dummy])
     assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 0
+
+
+@pytest.mark.parametrize("case", ["unknown", "known"])
+def test_the_password_check_holds_no_database_connection(app, world, monkeypatch, case):
+    """Sign-ins arriving together must not queue for connections behind each other's 0.1 s hash."""
+    held_during_check = []
+    real = service.check_password_hash
+
+    def check(password_hash, password):
+        held_during_check.append(db.session().get_transaction() is not None)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(service, "check_password_hash", check)
+    password = "mat-khau-sai-2026" if case == "unknown" else PASSWORD
+    response = AuthActions(app.test_client()).login({"unknown": "khong-co-ai", "known": "hv.mai"}[case], password)
+    assert response.status_code == (401 if case == "unknown" else 302)
+    assert held_during_check == [False]
