@@ -57,6 +57,11 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
+# Every server a bench starts serves as many connections at once as production's worker does
+# (gunicorn's default, 1,000, left a room's 1,001st client waiting).
+WORKER_CONNECTIONS = int(
+    re.search(r"^worker_connections = ([\d_]+)", (ROOT / "lms/gunicorn_config.py").read_text(), re.M)[1]
+)
 USER_AGENT = "lms-bench/1"
 DEMO_PASSWORD = "hoctap2026"  # the demo seed's password (lms/demo.py)
 TARGET_RATIO = 0.5  # the module page must reach at least this share of hello-world's requests/s
@@ -231,6 +236,8 @@ def start_server(name: str, app: str, cwd: Path, env: dict, workdir: Path, confi
         "gevent",
         "-w",
         "1",
+        "--worker-connections",
+        str(WORKER_CONNECTIONS),
         "--no-control-socket",
         "-b",
         f"{HOST}:{port}",

@@ -11,6 +11,11 @@ tests that start real servers use this file, so what is tested is what runs.
 
 worker_class = "gevent"
 workers = 1
+# How many connections the worker serves at once; gunicorn's default is 1,000, and a live-room
+# socket holds its connection for the whole session, so a room of 1,000 left the 1,001st client
+# (and every page request after it) waiting in the listen backlog. Each connection costs a file
+# descriptor: the systemd unit raises LimitNOFILE above this.
+worker_connections = 10_000
 # The control socket (gunicorn 25+) is for gunicornc; nothing here uses it, and every process
 # would otherwise want the same socket file.
 control_socket_disable = True

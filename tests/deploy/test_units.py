@@ -58,6 +58,8 @@ def test_an_app_process_runs_production_gunicorn_settings_with_the_shared_enviro
     # systemd's SIGKILL must come after gunicorn's graceful wait, with room for the shutdown itself.
     assert int(service["TimeoutStopSec"]) >= 2 * gunicorn_config.graceful_timeout
     assert service["ProtectSystem"] == "strict" and service["NoNewPrivileges"] == "yes"
+    # A descriptor per connection, and the worker serves this many at once (tests/live/test_many_connections.py).
+    assert int(service["LimitNOFILE"]) > gunicorn_config.worker_connections + 1_000
 
 
 def test_the_backup_service_creates_then_verifies_into_its_own_folder():
