@@ -147,12 +147,18 @@ def save(attempt_id: int):
     """Save the answers on the page as the learner goes (JavaScript) or with the Save button."""
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
-        if _close_expired(attempt_id):  # graded as of the deadline; these late answers are not taken
-            raise Refused(service.TIME_UP, code="time_up", status=409)
+        # One transaction, one lock: autosaves are most of an exam's requests.
         with write_transaction():
             attempt = _own_attempt(attempt_id, for_update=True)
-            service.save_answers(attempt, _form_answers(), _form_seq(), utcnow())
-            seq = attempt.last_seq
+            now = utcnow()
+            expired = service.close_if_expired(attempt, now)
+            if expired:  # graded as of the deadline; these late answers are not taken
+                refresh_completion(attempt.enrolment, now)
+            else:
+                service.save_answers(attempt, _form_answers(), _form_seq(), now)
+                seq = attempt.last_seq
+        if expired:
+            raise Refused(service.TIME_UP, code="time_up", status=409)
     except Refused as refusal:
         if wants_json:
             return jsonify(error=refusal.code, message=refusal.messages()[0]), refusal.status
