@@ -7,12 +7,16 @@ whitespace and zero-width characters as blank."""
 
 import io
 import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from lms.auth.models import User
+from lms.courses.models import CourseClass
 from lms.extensions import db
+from lms.live.models import LiveSession
 from lms.org.models import Unit
 from lms.text import blank, forbidden_character, multi_line_problem, single_line_problem, whole_number
 
@@ -140,3 +144,61 @@ def test_a_name_that_shows_nothing_is_empty_in_imports_and_forms(world, auth, na
     db.session.expire_all()
     assert db.session.get(User, world.learner.id).full_name == "Nguyễn Thị Mai"
     assert db.session.scalar(select(User).where(User.username == "hv09")) is None
+
+
+def _class_form(world, **changes) -> dict:
+    return {
+        "course_id": str(world.course.id),
+        "code": "LOP-MOI",
+        "name": "Lớp mới",
+        "level": "Cấp xã",
+        "mode": "hybrid",
+        "starts_on": "2026-03-02",
+        "ends_on": "2026-04-30",
+        "instructors": [str(world.teacher.id)],
+        **changes,
+    }
+
+
+def _session_form(**changes) -> dict:
+    starts = (datetime.now(UTC) + timedelta(days=3)).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    return {
+        "title": "Buổi mới",
+        "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+        "duration_minutes": "90",
+        "video_url": "",
+        "attendance_required": "1",
+        "attendance_threshold": "80",
+        "slides_module_id": "",
+        **changes,
+    }
+
+
+@pytest.mark.parametrize("character", BAD_TEXT)
+@pytest.mark.parametrize("field", ["class name", "class level", "session title", "unit name", "unit level"])
+def test_every_name_and_title_form_refuses_control_characters(world, auth, field, character):
+    """The forms not covered above: classes (name, level), live sessions (title), a unit's rename (name,
+    level). Each answers 400 with the rule's message and writes nothing, on SQLite and PostgreSQL."""
+    bad = f"Tên{character}xấu"
+    if field.startswith("class"):
+        auth.login("admin")
+        key = field.split()[1]
+        response = auth.post("/admin/classes/new", _class_form(world, **{key: bad}))
+    elif field == "session title":
+        auth.login("gv.an")
+        response = auth.post(f"/classes/{world.course_class.id}/sessions/new", _session_form(title=bad))
+    else:
+        auth.login("admin")
+        key = field.split()[1]
+        names = {"name": world.ward.name, "level": world.ward.level, key: bad}
+        response = auth.post(f"/admin/units/{world.ward.id}/rename", names, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400, field
+    assert "Văn bản chứa ký tự điều khiển hoặc ký tự đổi hướng văn bản" in page or (
+        f"chứa ký tự điều khiển hoặc ký tự đổi hướng văn bản (U+{ord(character):04X})" in page
+    )
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(CourseClass).where(CourseClass.code == "LOP-MOI")) == 0
+    assert db.session.scalar(select(func.count()).select_from(LiveSession)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Unit).where(Unit.name.contains("xấu"))) == 0
+    assert db.session.scalar(select(func.count()).select_from(Unit).where(Unit.level.contains("xấu"))) == 0

@@ -13,6 +13,7 @@ from datetime import date
 from enum import StrEnum
 
 from lms.refusals import N_, Problem, Refused
+from lms.text import multi_line_problem, whole_number
 
 RATING_POINTS = 5
 MIN_GROUP = 5  # results of fewer respondents are not shown: a small group's answers are guessable
@@ -78,7 +79,9 @@ def read_answers(asked: list[AskedQuestion], submitted: Mapping[str, str]) -> An
         raw = (submitted.get(item.field) or "").strip()
         if item.question["type"] == "comment":
             text = unicodedata.normalize("NFC", raw)
-            if len(text) > MAX_COMMENT:
+            if problem := multi_line_problem(text, field=item.field):
+                problems.append(problem)
+            elif len(text) > MAX_COMMENT:
                 problems.append(
                     Problem(
                         N_("A comment may have at most %(max)d characters; this one has %(count)d."),
@@ -93,8 +96,8 @@ def read_answers(asked: list[AskedQuestion], submitted: Mapping[str, str]) -> An
         if not raw:
             problems.append(Problem(N_("Please answer this question."), field=item.field))
             continue
-        number = int(raw) if raw.isdigit() and len(raw) < 4 else 0
-        if not 1 <= number <= item.choices:
+        number = whole_number(raw, minimum=1, maximum=item.choices)
+        if number is None:
             problems.append(
                 Problem(N_("Choose one of the answers offered (1 to %(max)d)."), field=item.field, max=item.choices)
             )

@@ -23,7 +23,7 @@ from lms.quizzes.grading import MarkState, QuestionMark, grade_question, total_s
 from lms.quizzes.models import AttemptState, EssayMark, Quiz, QuizAttempt
 from lms.quizzes.questions import Question, QuestionType
 from lms.refusals import N_, Refused
-from lms.text import whole_number
+from lms.text import multi_line_problem, whole_number
 
 MAX_TEXT = {QuestionType.SHORT_ANSWER: 500, QuestionType.NUMERICAL: 100, QuestionType.ESSAY: 20000}
 CHOICE_TYPES = (QuestionType.SINGLE, QuestionType.MULTIPLE)
@@ -324,6 +324,8 @@ def mark_essay(attempt: QuizAttempt, index: int, points: float, comment: str, ma
         raise Refused(NOT_MARKABLE, code="not_markable")
     if not 0 <= points <= question.points:
         raise Refused(N_("The mark must be between 0 and the question's points."), code="bad_mark", field="points")
+    if problem := multi_line_problem(comment, field="comment"):
+        raise Refused(problem)  # PostgreSQL cannot store NUL in text; SQLite would: refused alike on both
     mark = next((m for m in attempt.essay_marks if m.question_index == index), None)
     if mark is None:
         mark = EssayMark(attempt=attempt, question_index=index, fraction=0.0, marked_by_id=marker_id)

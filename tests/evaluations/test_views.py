@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.audit.models import AuditEvent
@@ -213,3 +214,22 @@ def test_a_bad_closing_day_is_refused(auth, ev):
     page = auth.post(f"{_url(ev)}/settings", {"closes_on": "31/12"}, follow_redirects=True)
     assert "Give the closing day as a date (for example 2026-12-31)." in page.get_data(as_text=True)
     assert db.session.get(ClassEvaluation, ev.lop1.id) is None
+
+
+@pytest.mark.parametrize("value", ["¹", "②", "٣", "-0", "1e9", "9" * 30, "9" * 5000, "+1", " 3x"])
+def test_a_rating_that_is_not_ascii_digits_is_refused_never_500(auth, ev, value):
+    page = _answer(auth, ev, ev.learner, answers_for(ev, phu_hop=value))
+    assert page.status_code == 400
+    assert "Choose one of the answers offered (1 to 5)." in page.get_data(as_text=True)
+    assert _stored() == (0, [])
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\u202e"])
+def test_a_comment_with_a_control_character_or_bidi_override_is_refused_on_both_databases(auth, ev, character):
+    page = _answer(auth, ev, ev.learner, answers_for(ev, gop_y=f"Góp ý{character} về bài học"))
+    assert page.status_code == 400
+    assert (
+        f"The text contains a control character or a text-direction mark (U+{ord(character):04X}); remove it."
+        in page.get_data(as_text=True)
+    )
+    assert _stored() == (0, [])

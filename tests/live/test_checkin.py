@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.live.checkin import checkin_code, code_is_valid
 from lms.live.models import AttendanceInterval, LiveSession
+from tests import factories
+from tests.conftest import AuthActions, IsolatedClient, csrf_token
 
 T = datetime(2026, 12, 1, 1, 0, 30, tzinfo=UTC)
 
@@ -83,3 +85,43 @@ def test_check_in_outside_the_session_or_class_is_refused(world, now_session, au
     auth.logout()
     auth.login("gv.binh")
     assert auth.post(f"/sessions/{now_session.id}/checkin", {"code": code}).status_code == 403
+
+
+def _learner_posts_code(app, username: str, session, code: str, address: str = "10.0.0.7"):
+    """One learner's own phone on the classroom's Wi-Fi (one address for the whole room): sign in, post the code."""
+    app.test_client_class = IsolatedClient
+    phone = app.test_client()
+    phone.environ_base["REMOTE_ADDR"] = address
+    assert AuthActions(phone).login(username).status_code == 302
+    return phone, phone.post(
+        f"/sessions/{session.id}/checkin", data={"code": code, "csrf_token": csrf_token(phone, "/account")}
+    )
+
+
+def test_a_classroom_behind_one_address_checks_in_and_the_limit_is_per_learner(app, world, now_session, auth, client):
+    """Check-in is limited per learner, not per address: 12 learners sharing the room's Wi-Fi all check
+    in, while one learner trying code after code is refused at the 11th try within a minute."""
+    learners = factories.enrol_many(world.course_class, world.ward, 12)
+    auth.login("gv.an")
+    code = shown_code(client, now_session)
+    auth.logout()
+    for learner in learners:
+        _phone, answer = _learner_posts_code(app, learner.username, now_session, code)
+        assert answer.status_code == 303, learner.username
+    assert in_person_count() == 12
+
+    wrong = "000000" if code != "000000" else "111111"
+    phone, first = _learner_posts_code(app, "hv.mai", now_session, wrong)
+    token = csrf_token(phone, "/account")
+    statuses = [first.status_code] + [
+        phone.post(f"/sessions/{now_session.id}/checkin", data={"code": wrong, "csrf_token": token}).status_code
+        for _ in range(10)
+    ]
+    assert statuses == [303] * 10 + [429]
+    refused = phone.post(f"/sessions/{now_session.id}/checkin", data={"code": code, "csrf_token": token})
+    assert refused.status_code == 429  # the right code waits too, for this learner only
+    assert "Nhập mã điểm danh quá nhiều lần. Vui lòng chờ một phút rồi thử lại." in refused.get_data(as_text=True)
+    assert in_person_count() == 12
+    _other_phone, other = _learner_posts_code(app, "hv.nam", now_session, code)
+    assert other.status_code == 303  # hv.nam, same address, is not held back by hv.mai's tries
+    assert in_person_count() == 13

@@ -1,5 +1,6 @@
 """What people read about essays once submitted: the item analysis, an empty essay, the queue."""
 
+import pytest
 from sqlalchemy import select
 
 from lms.auth.models import Role, User
@@ -82,3 +83,22 @@ def test_an_empty_essay_beside_a_written_one_never_enters_the_marking_queue(app,
     queue = client.get("/marking").get_data(as_text=True)
     assert queue.count('data-test="marking-item"') == 1
     assert "<p>Tình huống A</p>" in queue and "Tình huống B" not in queue
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\u202e"])
+def test_a_marking_comment_with_a_control_character_is_refused_on_both_databases(quiz_world, auth, client, character):
+    """PostgreSQL cannot store NUL in text (a 500 there, stored on SQLite): both refuse it, and BEL and
+    U+202E, with the rule's message, and write no mark."""
+    auth.login("hv.mai")
+    attempt_id = start(auth, quiz_world)
+    auth.post(f"/attempts/{attempt_id}/submit", {**right_answers(attempt(attempt_id)), "seq": "1"})
+    auth.logout()
+    auth.login("gv.an")
+    essay = shown_questions(attempt(attempt_id))["Tình huống"]
+    page = auth.post(f"/marking/{attempt_id}/{essay}", {"points": "1", "comment": f"Tốt{character} lắm"})
+    assert page.status_code == 400
+    assert (
+        f"Văn bản chứa ký tự điều khiển hoặc ký tự đổi hướng văn bản (U+{ord(character):04X}); hãy xóa ký tự này."
+        in page.get_data(as_text=True)
+    )
+    assert attempt(attempt_id).essay_marks == []
