@@ -116,6 +116,17 @@ def whole_number(value: object, *, minimum: int = 0, maximum: int = MAX_ID) -> i
     return number if minimum <= number <= maximum else None
 
 
+_ASCII_DECIMAL = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+
+
+def decimal_number(value: object) -> float | None:
+    """A non-negative decimal written in ASCII digits, with a point or a (Vietnamese) decimal comma,
+    else None: the same refusals as `whole_number` ('٣', '1e9', signs, spaces)."""
+    if not isinstance(value, str) or len(value) > 32 or not _ASCII_DECIMAL.fullmatch(value):
+        return None
+    return float(value.replace(",", "."))
+
+
 def contains_pattern(text: str) -> str:
     """A LIKE pattern matching values that contain `text` literally (escape character: backslash)."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -18,7 +18,14 @@ from lms.courses.models import CourseClass
 from lms.extensions import db
 from lms.live.models import LiveSession
 from lms.org.models import Unit
-from lms.text import blank, forbidden_character, multi_line_problem, single_line_problem, whole_number
+from lms.text import (
+    blank,
+    decimal_number,
+    forbidden_character,
+    multi_line_problem,
+    single_line_problem,
+    whole_number,
+)
 
 BAD_NUMBERS = ["¹", "②", "٣", "-0", "1e9", "9" * 30, "9" * 5000, " 1", "+1", "0x10", ""]
 BAD_TEXT = ["\x00", "\x07", "\u202e"]
@@ -27,6 +34,15 @@ BAD_TEXT = ["\x00", "\x07", "\u202e"]
 @pytest.mark.parametrize("value", BAD_NUMBERS)
 def test_whole_number_takes_ascii_digits_only(value):
     assert whole_number(value) is None
+
+
+@pytest.mark.parametrize("value", ["٣", "²", "1e9", "-1", "+1", "1.", ".5", "1,5,0", "1 5", "", "nan", "inf", None, 3])
+def test_decimal_number_takes_ascii_digits_only(value):
+    assert decimal_number(value) is None
+
+
+def test_decimal_number_reads_a_point_or_a_decimal_comma():
+    assert [decimal_number(text) for text in ("2", "1.5", "1,25", "007")] == [2, 1.5, 1.25, 7]
 
 
 def test_whole_number_bounds_and_types():

@@ -21,7 +21,7 @@ from lms.quizzes.results import quiz_results, results_csv
 from lms.quizzes.review import may_review, question_views
 from lms.refusals import Refused, flash_refusal, translate_problem
 from lms.responses import download
-from lms.text import whole_number
+from lms.text import decimal_number, whole_number
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
 
@@ -225,10 +225,9 @@ def mark(attempt_id: int, index: int):
     """Mark one essay answer against its rubric, with a comment the learner will see."""
     error = None
     if request.method == "POST":
-        try:
-            points = float(request.form.get("points", "").replace(",", "."))
-        except ValueError:
-            points = -1.0
+        points = decimal_number(request.form.get("points", "").strip())
+        if points is None:
+            points = -1.0  # refused by the rule below, with its message
         try:
             with write_transaction():
                 attempt = _markable_essay(attempt_id, index, for_update=True)

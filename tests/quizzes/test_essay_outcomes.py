@@ -102,3 +102,17 @@ def test_a_marking_comment_with_a_control_character_is_refused_on_both_databases
         in page.get_data(as_text=True)
     )
     assert attempt(attempt_id).essay_marks == []
+
+
+@pytest.mark.parametrize("points", ["٣", "1e0", "-0", "½"])
+def test_a_mark_not_written_in_ascii_digits_is_refused(quiz_world, auth, client, points):
+    auth.login("hv.mai")
+    attempt_id = start(auth, quiz_world)
+    auth.post(f"/attempts/{attempt_id}/submit", {**right_answers(attempt(attempt_id)), "seq": "1"})
+    auth.logout()
+    auth.login("gv.an")
+    essay = shown_questions(attempt(attempt_id))["Tình huống"]
+    page = auth.post(f"/marking/{attempt_id}/{essay}", {"points": points, "comment": "Tốt"})
+    assert page.status_code == 400
+    assert "Điểm chấm phải nằm trong khoảng từ 0 đến số điểm của câu hỏi." in page.get_data(as_text=True)
+    assert attempt(attempt_id).essay_marks == []
