@@ -55,9 +55,16 @@ class WatchedRedis(socketio.RedisManager):
 
     namespace = "/"
 
-    def initialize(self) -> None:
+    def __init__(self, *args, **kwargs) -> None:
+        # python-socketio calls `initialize()` at the process's first connection only: a process
+        # that publishes before (a cut, a cancellation from a page or `flask sessions cancel`)
+        # needs the link already.
         self.link = Link(heard_at=time.monotonic())
         self.carrying = True
+        super().__init__(*args, **kwargs)
+
+    def initialize(self) -> None:
+        self.link = Link(heard_at=time.monotonic(), publish_failed=self.link.publish_failed)
         super().initialize()
         if not self.write_only:
             self.server.start_background_task(self._watch)

@@ -237,3 +237,20 @@ def test_a_socket_whose_login_ended_is_answered_before_it_is_cut(world, live, se
     answer = events(learner.frames_for(2))
     assert [name for name, _ in answer] == ["room_error", "ACK", "DISCONNECT"], answer
     assert answer[1][1] == {"ok": False, "error": "unauthorized", "message": "vui lòng đăng nhập lại"}
+
+
+def test_a_process_with_no_socket_of_its_own_cuts_the_sockets_on_the_others(world, live, servers):
+    """An admin's request may be the first thing a restarted process serves: the cut still reaches
+    the learner's socket on the other process."""
+    if not REDIS:
+        pytest.skip("set LMS_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to run the cut across processes")
+    learner_server = servers.start(queue=REDIS)
+    learner = learner_server.raw("hv.mai")
+    learner.connect()
+    assert learner.call("join", {"session_id": live.id})["ok"]
+    learner.frames_for(1)
+    admin_server = servers.start(queue=REDIS)  # no socket ever connects to this one
+    admin, path = admin_server.browser("admin"), f"/admin/users/{world.learner.id}"
+    assert admin_server.post_form(admin, f"{path}/active", {"active": "0"}, page=path).status_code == 303
+    assert [name for name, _ in events(learner.frames_for(2))] == ["logged_out", "DISCONNECT"]
+    assert "Traceback" not in admin_server.log_text()
