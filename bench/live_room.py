@@ -598,7 +598,9 @@ async def measure(
 
 
 def serve(name: str, app: str, cwd: Path, env: dict, workdir: Path, servers: list) -> object:
-    server = hb.start_server(name, app, cwd, env, workdir)
+    # The LMS runs with production's gunicorn settings file (its worker hooks included).
+    config = ROOT / "lms" / "gunicorn_config.py" if name.startswith("lms") else None
+    server = hb.start_server(name, app, cwd, env, workdir, config)
     servers.append(server)
     hb.wait_ready(server, "/healthz", 60)
     if len(server.workers) != 1:

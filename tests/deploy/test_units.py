@@ -92,3 +92,16 @@ def test_the_backup_command_line_makes_and_verifies_a_backup(tmp_path):
     assert ran.returncode == 0, ran.stdout + ran.stderr
     (made,) = out.glob("lms-backup-*.tar")
     assert f"OK: {made} restores whole" in ran.stdout, ran.stdout
+
+
+def test_a_worker_keeps_what_it_loaded_out_of_the_collectors_scans():
+    import gc
+
+    before = gc.get_threshold()
+    try:
+        gunicorn_config.tune_garbage_collector()
+        assert gc.get_threshold() == gunicorn_config.GC_THRESHOLDS
+        assert gc.get_freeze_count() > 10_000  # the modules, the app and its templates
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
