@@ -224,7 +224,7 @@ class Server:
 
 def start_server(name: str, app: str, cwd: Path, env: dict, workdir: Path, config: Path | None = None) -> Server:
     """Start `gunicorn -k gevent -w 1` on a free port of 127.0.0.1 (not waiting for readiness);
-    `config` is a gunicorn configuration file (bench/turns_probe.py)."""
+    `config` is a gunicorn configuration file (production's lms/gunicorn_config.py, or bench/turns_probe.py)."""
     port = free_port()
     log = workdir / f"{name}.log"
     command = [
@@ -869,7 +869,7 @@ def run(args: argparse.Namespace) -> int:
         reference_env = {**hello_env, "REFERENCE_DATABASE": str(workdir / "bench.sqlite3")}
         servers.append(start_server("hello", "hello_app:app", workdir, hello_env, workdir))
         servers.append(start_server("reference", "reference_app:app", workdir, reference_env, workdir))
-        servers.append(start_server("lms", "wsgi:app", ROOT, env, workdir))
+        servers.append(start_server("lms", "wsgi:app", ROOT, env, workdir, ROOT / "lms" / "gunicorn_config.py"))
         hello, reference, lms = servers
         wait_ready(hello, "/", 60)
         wait_ready(reference, "/", 60)

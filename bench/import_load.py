@@ -228,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
         env["BENCH_STRETCHES_FILE"] = str(stretches_file)
         server = bench_http.start_server("lms", "wsgi:app", bench_http.ROOT, env, workdir, config=TURNS_PROBE)
         bench_http.wait_ready(server, "/healthz", 60)
-        module, _dashboard = bench_http.lms_targets(server, "hv01")
+        module, *_other_pages = bench_http.lms_targets(server, "hv01")
         cookies = [module.cookie] + [bench_http.log_in(server.base, f"hv{n:02d}") for n in range(2, args.learners + 1)]
         admin = bench_http.log_in(server.base, "admin")
         data = import_csv(args.rows)
