@@ -25,6 +25,19 @@ control_socket_disable = True
 graceful_timeout = 10
 
 
+def on_starting(_server) -> None:
+    """Let the worker open a descriptor per connection even where no one raised the soft limit
+    (a shell's 1,024, `make run`); systemd's LimitNOFILE does it for production."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = worker_connections + 1_000
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 def post_worker_init(worker) -> None:
     """On SIGTERM, besides gunicorn's own stop, hand the live room's connections over at once."""
     import signal

@@ -105,3 +105,19 @@ def test_a_worker_keeps_what_it_loaded_out_of_the_collectors_scans():
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_gunicorn_raises_a_low_limit_of_open_files_to_fit_its_connections():
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard <= 1_024:
+        pytest.skip(f"the hard limit of open files is {hard}: nothing to raise it to")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1_024, hard))
+    try:
+        gunicorn_config.on_starting(None)
+        raised, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = gunicorn_config.worker_connections + 1_000
+        assert raised == (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard))
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
