@@ -1,6 +1,7 @@
 """Shared by the live room's tests: a session with slides, and Socket.IO test clients with a login."""
 
 import contextvars
+import os
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -9,8 +10,10 @@ import pytest
 from lms.extensions import db, socketio
 from lms.live.models import LiveSession
 from tests.conftest import AuthActions
+from tests.live.servers import Servers
 
 NS = "/live"
+REDIS = os.environ.get("LMS_TEST_REDIS_URL")
 
 
 @pytest.fixture
@@ -105,3 +108,23 @@ def wait_presence(socket, settle: float = 0.3, timeout: float = 5.0) -> list[dic
             break
         time.sleep(0.02)
     return found
+
+
+# --- real servers: one process, or two sharing Redis -------------------------------------------
+
+
+@pytest.fixture
+def servers(tmp_path, database_url):
+    with Servers(database_url, tmp_path) as started:
+        yield started
+
+
+@pytest.fixture(params=["one process", "two processes"])
+def placement(request, servers):
+    """(the learner's server, everyone else's): the same, or two processes sharing Redis."""
+    if request.param == "one process":
+        server = servers.start()
+        return server, server
+    if not REDIS:
+        pytest.skip("set LMS_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to run it across processes")
+    return servers.start(queue=REDIS), servers.start(queue=REDIS)

@@ -9,7 +9,6 @@ tests speak raw frames, with one process and with two sharing Redis (the cut cro
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -21,10 +20,9 @@ from lms.courses.models import Enrolment
 from lms.extensions import db
 from lms.live.models import AttendanceInterval, LiveSession
 from tests.conftest import AuthActions, IsolatedClient
-from tests.live.conftest import NS, Socket, call, received
-from tests.live.servers import Servers, cookie_header, events
+from tests.live.conftest import NS, REDIS, Socket, call, received
+from tests.live.servers import cookie_header, events
 
-REDIS = os.environ.get("LMS_TEST_REDIS_URL")
 WITHDRAWN_VI = "Bạn đã được rút khỏi lớp học này; phòng học đã đóng."
 
 
@@ -145,23 +143,6 @@ def test_a_withdrawal_cuts_only_the_sockets_in_that_classs_sessions(app, world, 
 
 
 # --- a real server: raw frames, one process or two sharing Redis --------------------------------
-
-
-@pytest.fixture
-def servers(tmp_path, database_url):
-    with Servers(database_url, tmp_path) as started:
-        yield started
-
-
-@pytest.fixture(params=["one process", "two processes"])
-def placement(request, servers):
-    """(the learner's server, everyone else's): the same, or two processes sharing Redis."""
-    if request.param == "one process":
-        server = servers.start()
-        return server, server
-    if not REDIS:
-        pytest.skip("set LMS_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to run the cut across processes")
-    return servers.start(queue=REDIS), servers.start(queue=REDIS)
 
 
 def end_by_disabling(scene):

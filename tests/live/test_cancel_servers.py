@@ -16,28 +16,11 @@ import sys
 
 import pytest
 
-from tests.live.servers import REPO, Servers, events
+from tests.live.conftest import REDIS
+from tests.live.servers import REPO, events
 
-REDIS = os.environ.get("LMS_TEST_REDIS_URL")
 REASON = "Mất điện toàn khu"
 CANCELLED = "buổi học đã bị hủy; phòng học chỉ còn để xem, không thể thay đổi"
-
-
-@pytest.fixture
-def servers(tmp_path, database_url):
-    with Servers(database_url, tmp_path) as started:
-        yield started
-
-
-@pytest.fixture(params=["one process", "two processes"])
-def placement(request, servers):
-    """(the learner's server, the instructor's): the same, or two processes sharing Redis."""
-    if request.param == "one process":
-        server = servers.start()
-        return server, server
-    if not REDIS:
-        pytest.skip("set LMS_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/15) to run the cancel across processes")
-    return servers.start(queue=REDIS), servers.start(queue=REDIS)
 
 
 def joined(server, username: str, session_id: int):
